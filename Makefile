@@ -1,0 +1,23 @@
+# The mmap lab kit. `make grade` grades your exercises; `make test` runs the kit's own test suite.
+CARGO ?= cargo
+GRADER := $(CARGO) run --release -q -p grader --
+
+.PHONY: grade grade-solutions test lint
+.DEFAULT_GOAL := grade
+
+## grade: build and grade your four exercises (exercises/ex1..ex4); prints `Score: N/100`
+grade:
+	@$(GRADER)
+
+## grade-solutions: grade the reference solutions (they score 100/100)
+grade-solutions:
+	@$(GRADER) --solutions
+
+## test: the kit's whole test suite: the solutions against their rubrics, the grader's self-tests
+##       (solutions at 100, stubs at 0, every mutant caught), formatting and lints
+test: lint
+	$(CARGO) test --release
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --release -q -- -D warnings

@@ -1,0 +1,170 @@
+//! Exercise 1: access a file through a mapping (`ex1 peek`, `ex1 bump`).
+
+use crate::checks::{io_used, usage_errors};
+use crate::expect::file_holds;
+use crate::fixtures::{Ctx, MIB, PAGE, Verdict, ensure};
+
+/// The bytes that `peek` should print.
+fn expected_peek(data: &[u8], offset: u64, len: u64) -> &[u8] {
+    let size = data.len() as u64;
+    let start = offset.min(size);
+    let end = offset.saturating_add(len).min(size);
+    &data[start as usize..end.max(start) as usize]
+}
+
+/// What `bump` should leave in the file.
+fn expected_bump(data: &[u8], stride: usize, delta: u8) -> Vec<u8> {
+    let mut out = data.to_vec();
+    out.iter_mut()
+        .step_by(stride)
+        .for_each(|b| *b = b.wrapping_add(delta));
+    out
+}
+
+fn peek(t: &Ctx, file: &str, offset: u64, len: u64) -> crate::runner::Run {
+    t.run(["peek", file, &offset.to_string(), &len.to_string()])
+}
+
+pub fn peek_range(t: &mut Ctx) -> Verdict {
+    let size = 3 * PAGE + t.between(1, PAGE as u64 - 1) as usize;
+    let (_, data) = t.random_file("data.bin", size);
+    // Offsets that are not page multiples, ranges within a page and across several.
+    for _ in 0..4 {
+        let offset = t.below(size as u64 - 1) | 1;
+        let len = t.between(1, size as u64 - offset);
+        peek(t, "data.bin", offset, len).printed(expected_peek(&data, offset, len))?;
+    }
+    let offset = PAGE as u64 + t.between(1, 100);
+    peek(t, "data.bin", offset, 2 * PAGE as u64).printed(expected_peek(
+        &data,
+        offset,
+        2 * PAGE as u64,
+    ))
+}
+
+pub fn peek_clamps_at_end(t: &mut Ctx) -> Verdict {
+    let size = 2 * PAGE + t.between(1, PAGE as u64 - 1) as usize;
+    let (_, data) = t.random_file("data.bin", size);
+    let size = size as u64;
+    // A range that runs past the end stops at the end.
+    let offset = size - t.between(1, 100);
+    peek(t, "data.bin", offset, 1000).printed(expected_peek(&data, offset, 1000))?;
+    peek(t, "data.bin", 7, u64::MAX).printed(&data[7..])?;
+    // At or past the end, or with LEN 0: nothing, and success.
+    peek(t, "data.bin", size, 10).printed(b"")?;
+    peek(t, "data.bin", size + t.between(1, 1 << 40), 10).printed(b"")?;
+    peek(t, "data.bin", t.below(size), 0).printed(b"")
+}
+
+pub fn peek_empty_file(t: &mut Ctx) -> Verdict {
+    t.file("empty.bin", b"");
+    peek(t, "empty.bin", 0, 10).printed(b"")?;
+    peek(t, "empty.bin", 5, 0).printed(b"")
+}
+
+pub fn peek_sparse_tib(t: &mut Ctx) -> Verdict {
+    const TIB: u64 = 1 << 40;
+    let tail = t.bytes(3000);
+    t.sparse_file("huge.bin", TIB, TIB - tail.len() as u64, &tail);
+    // Straddles a page boundary, ends exactly at the end of the 1 TiB file.
+    let offset = TIB - 2500;
+    let run = peek(t, "huge.bin", offset, 5000);
+    run.printed(&tail[500..])?;
+    // Mapping only the covering pages costs almost nothing; mapping (or reading) the whole
+    // terabyte would not.
+    ensure(run.max_rss < 64 * MIB as u64, || {
+        format!(
+            "`{}` used {} MiB of memory to print 2500 bytes; map only the pages that cover the range",
+            run.command,
+            run.max_rss >> 20
+        )
+    })
+}
+
+pub fn peek_uses_mapping(t: &mut Ctx) -> Verdict {
+    let size = 4 * MIB;
+    let (_, data) = t.random_file("data.bin", size);
+    let run = peek(t, "data.bin", 0, size as u64);
+    run.printed(&data)?;
+    io_used(t, &run, size, size)
+}
+
+pub fn bump_defaults(t: &mut Ctx) -> Verdict {
+    let size = 100_000 + t.below(50_000) as usize;
+    let (path, data) = t.random_file("data.bin", size);
+    t.run(["bump", "data.bin"]).succeeded()?;
+    file_holds(&path, &expected_bump(&data, 20_000, 10)).map_err(|why| {
+        format!("after `ex1 bump data.bin` (stride 20000, delta 10): {why}; was the mapping MAP_SHARED, and every 20000th byte changed, starting at 0?")
+    })
+}
+
+pub fn bump_stride_delta(t: &mut Ctx) -> Verdict {
+    let size = 2 * PAGE + t.below(10_000) as usize;
+    let (path, mut data) = t.random_file("data.bin", size);
+    for (stride, delta) in [
+        (t.between(2, 999) as usize, t.between(1, 254) as u8),
+        (1, 255),
+        (size + 1, 7),
+    ] {
+        t.run(["bump", "data.bin", &stride.to_string(), &delta.to_string()])
+            .succeeded()?;
+        data = expected_bump(&data, stride, delta);
+        file_holds(&path, &data)
+            .map_err(|why| format!("after `ex1 bump data.bin {stride} {delta}`: {why}"))?;
+    }
+    Ok(())
+}
+
+pub fn bump_empty_file(t: &mut Ctx) -> Verdict {
+    let path = t.file("empty.bin", b"");
+    t.run(["bump", "empty.bin", "1", "1"]).succeeded()?;
+    file_holds(&path, b"")
+}
+
+pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
+    let size = 4 * MIB;
+    let (path, data) = t.random_file("data.bin", size);
+    let run = t.run(["bump", "data.bin", "1000", "3"]);
+    run.succeeded()?;
+    file_holds(&path, &expected_bump(&data, 1000, 3))?;
+    // 4195 bytes change: through read/write or pread/pwrite that is thousands of calls.
+    io_used(t, &run, size, 0)
+}
+
+/// A missing file is the program's own error to report; bad command lines are the front end's.
+pub fn bad_input(t: &mut Ctx) -> Verdict {
+    usage(t)?;
+    t.run(["peek", "nope.bin", "0", "1"])
+        .failed_naming("ex1", "nope.bin")?;
+    t.run(["bump", "nope.bin"]).failed_naming("ex1", "nope.bin")
+}
+
+pub fn not_a_regular_file(t: &mut Ctx) -> Verdict {
+    let fifo = crate::checks::fifo(t, "fifo")?;
+    std::fs::create_dir(t.path("dir")).map_err(|e| e.to_string())?;
+    for path in ["dir", fifo.as_str(), "/dev/zero"] {
+        t.run(["peek", path, "0", "1"]).failed_naming("ex1", path)?;
+        t.run(["bump", path]).failed_naming("ex1", path)?;
+    }
+    Ok(())
+}
+
+fn usage(t: &Ctx) -> Verdict {
+    t.file("data.bin", b"0123456789");
+    usage_errors(
+        t,
+        &[
+            &[],
+            &["peek"],
+            &["peek", "data.bin", "0"],
+            &["peek", "data.bin", "x", "1"],
+            &["peek", "data.bin", "0", "-1"],
+            &["peek", "data.bin", "0", "18446744073709551616"],
+            &["bump", "data.bin", "0"],
+            &["bump", "data.bin", "1", "256"],
+            &["bump", "data.bin", "1", "2", "3"],
+            &["poke", "data.bin", "0", "1"],
+        ],
+    )?;
+    file_holds(&t.path("data.bin"), b"0123456789")
+}

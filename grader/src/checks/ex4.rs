@@ -1,0 +1,282 @@
+//! Exercise 4: sharing memory among processes (`ex4 count`, `ex4 send`, `ex4 recv`).
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use memmap2::{MmapMut, MmapOptions};
+
+use crate::checks::usage_errors;
+use crate::fixtures::{Ctx, Verdict, ensure};
+use crate::runner::{Running, children_of, maps_of};
+
+pub fn count_total(t: &mut Ctx) -> Verdict {
+    for _ in 0..2 {
+        let (workers, iters) = (t.between(2, 8), t.between(1_000, 30_000));
+        t.run(["count", &workers.to_string(), &iters.to_string()])
+            .printed(format!("{}\n", workers * iters).as_bytes())?;
+    }
+    Ok(())
+}
+
+pub fn count_edge_cases(t: &mut Ctx) -> Verdict {
+    t.run(["count", "1", "0"]).printed(b"0\n")?;
+    let iters = t.between(1, 100);
+    t.run(["count", "64", &iters.to_string()])
+        .printed(format!("{}\n", 64 * iters).as_bytes())?;
+    count_usage(t)
+}
+
+pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
+    // Enough contention that a load followed by a store loses increments, on any machine with
+    // two cores or more; an atomic read-modify-write loses none.
+    let iters = 1_000_000 + t.below(1000);
+    t.run(["count", "4", &iters.to_string()]).printed(format!("{}\n", 4 * iters).as_bytes()).map_err(|why| {
+        format!("{why}\n(lost increments mean the counter is not updated with an atomic read-modify-write such as fetch_add)")
+    })
+}
+
+pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
+    let (workers, iters) = (3, 3_000_000 + t.below(1000));
+    let running = t.start(["count", &workers.to_string(), &iters.to_string()])?;
+    // Watch the process tree while it runs: each worker is a child process, and each child's
+    // memory map holds the shared anonymous mapping ("/dev/zero (deleted)", flags "rw-s").
+    let mut seen = HashSet::new();
+    let mut sharing = HashSet::new();
+    let _ = running.wait_until(|r| {
+        for child in children_of(r.pid()) {
+            seen.insert(child);
+            if maps_of(child).lines().any(is_shared_anonymous) {
+                sharing.insert(child);
+            }
+        }
+        false
+    });
+    let run = running.finish();
+    run.printed(format!("{}\n", workers * iters).as_bytes())?;
+    ensure(seen.len() as u64 >= workers, || {
+        format!(
+            "`{}` printed the right total, but only {} worker process(es) were seen; fork {workers} children that count",
+            run.command,
+            seen.len()
+        )
+    })?;
+    ensure(sharing.len() as u64 >= workers, || {
+        format!(
+            "the workers of `{}` did not all hold a shared anonymous mapping (MAP_SHARED | MAP_ANONYMOUS); \
+             {} of {} did",
+            run.command,
+            sharing.len(),
+            seen.len()
+        )
+    })
+}
+
+fn is_shared_anonymous(maps_line: &str) -> bool {
+    let fields: Vec<&str> = maps_line.split_whitespace().collect();
+    fields.len() >= 6 && fields[1].ends_with('s') && maps_line.contains("/dev/zero (deleted)")
+}
+
+fn count_usage(t: &Ctx) -> Verdict {
+    usage_errors(
+        t,
+        &[
+            &["count"],
+            &["count", "0", "10"],
+            &["count", "65", "10"],
+            &["count", "four", "10"],
+            &["count", "2", "-5"],
+            &["count", "2", "18446744073709551615"],
+        ],
+    )
+}
+
+/// The grader's own end of the mailbox: the same layout, mapped shared.
+struct Mailbox {
+    map: MmapMut,
+}
+
+const EMPTY: u32 = 0;
+const FULL: u32 = 1;
+const TAKEN: u32 = 2;
+const CAPACITY: usize = 4088;
+
+impl Mailbox {
+    /// Opens (creating if needed) and maps the first page of `path`.
+    fn open(path: &Path) -> Result<Mailbox, String> {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| e.to_string())?;
+        if file.metadata().map_err(|e| e.to_string())?.len() < 4096 {
+            file.set_len(4096).map_err(|e| e.to_string())?;
+        }
+        // SAFETY: the file is at least 4096 bytes and nobody truncates it during the check; the
+        // other process writes the page too, so it is read and written only through raw pointers
+        // and the atomic state word.
+        let map =
+            unsafe { MmapOptions::new().len(4096).map_mut(&file) }.map_err(|e| e.to_string())?;
+        Ok(Mailbox { map })
+    }
+
+    fn state(&self) -> &AtomicU32 {
+        // SAFETY: the mapping is page-aligned and 4096 bytes long, so its first word is an aligned
+        // u32 that lives as long as `self`.
+        unsafe { &*self.map.as_ptr().cast::<AtomicU32>() }
+    }
+
+    fn post(&self, message: &[u8]) {
+        let base = self.map.as_ptr().cast_mut();
+        // SAFETY: 8 + message.len() <= 4096; the receiver reads only after the release store.
+        unsafe {
+            base.add(4)
+                .cast::<[u8; 4]>()
+                .write_unaligned((message.len() as u32).to_ne_bytes());
+            std::ptr::copy_nonoverlapping(message.as_ptr(), base.add(8), message.len());
+        }
+        self.state().store(FULL, Ordering::Release);
+    }
+
+    fn take(&self) -> Result<Vec<u8>, String> {
+        let base = self.map.as_ptr();
+        // SAFETY: bytes 4..8 are in the page; called after an acquire load saw FULL.
+        let len =
+            u32::from_ne_bytes(unsafe { base.add(4).cast::<[u8; 4]>().read_unaligned() }) as usize;
+        if len > CAPACITY {
+            return Err(format!(
+                "the mailbox's len field says {len}, more than {CAPACITY}"
+            ));
+        }
+        let mut message = vec![0; len];
+        // SAFETY: 8 + len <= 4096.
+        unsafe { std::ptr::copy_nonoverlapping(base.add(8), message.as_mut_ptr(), len) };
+        self.state().store(TAKEN, Ordering::Release);
+        Ok(message)
+    }
+}
+
+/// The line of the program's memory map that maps `path` shared, if any.
+fn maps_shared(running: &Running, path: &Path) -> bool {
+    let path = path.to_string_lossy();
+    maps_of(running.pid()).lines().any(|l| {
+        l.split_whitespace()
+            .nth(1)
+            .is_some_and(|perms| perms.ends_with('s'))
+            && l.ends_with(path.as_ref())
+    })
+}
+
+fn waited(step: &str, why: &str) -> String {
+    format!("{step}: {why}")
+}
+
+pub fn send_first(t: &mut Ctx) -> Verdict {
+    let message = t.text(t.between(1, 300) as usize);
+    let path = t.path("mailbox");
+    let sender = t.start(["send", "mailbox", &message])?;
+    // The sender posts the message and then waits for it to be taken. Meanwhile its memory map
+    // must show the mailbox file mapped shared.
+    let mut mailbox = None;
+    sender
+        .wait_until(|_| {
+            mailbox = mailbox.take().or_else(|| {
+                Mailbox::open(&path)
+                    .ok()
+                    .filter(|m| m.state().load(Ordering::Acquire) == FULL)
+            });
+            mailbox.is_some()
+        })
+        .map_err(|why| waited("`ex4 send` never marked the mailbox full (state 1)", why))?;
+    let mailbox = mailbox.expect("found above");
+    let shared = maps_shared(&sender, &path);
+    let got = mailbox.take()?;
+    let run = sender.finish();
+    run.printed(b"")?;
+    ensure(shared, || {
+        "while `ex4 send` waited, its memory map showed no shared mapping of the mailbox file"
+            .into()
+    })?;
+    crate::expect::same_bytes("the message in the mailbox", &got, message.as_bytes())
+}
+
+pub fn recv_first(t: &mut Ctx) -> Verdict {
+    let message = t.text(t.between(1, 300) as usize);
+    let path = t.path("mailbox");
+    let receiver = t.start(["recv", "mailbox"])?;
+    // Wait until the receiver has made and mapped the mailbox, then post.
+    receiver
+        .wait_until(|r| maps_shared(r, &path))
+        .map_err(|why| waited("`ex4 recv` never mapped the mailbox file shared", why))?;
+    std::thread::sleep(Duration::from_millis(20));
+    let mailbox = Mailbox::open(&path)?;
+    ensure(mailbox.state().load(Ordering::Acquire) == EMPTY, || {
+        "`ex4 recv` changed the state of an empty mailbox before any message came".into()
+    })?;
+    mailbox.post(message.as_bytes());
+    let run = receiver.finish();
+    run.printed(format!("{message}\n").as_bytes())?;
+    ensure(mailbox.state().load(Ordering::Acquire) == TAKEN, || {
+        "after printing the message, `ex4 recv` should have marked the mailbox taken (state 2)"
+            .into()
+    })
+}
+
+pub fn both_sides(t: &mut Ctx) -> Verdict {
+    // The program plays both sides, each starting first once.
+    for recv_first in [true, false] {
+        let name = format!("mailbox-{recv_first}");
+        let message = t.text(t.between(1, 200) as usize);
+        let (first, second): (Vec<&str>, Vec<&str>) = if recv_first {
+            (vec!["recv", &name], vec!["send", &name, &message])
+        } else {
+            (vec!["send", &name, &message], vec!["recv", &name])
+        };
+        let first = t.start(first)?;
+        std::thread::sleep(Duration::from_millis(30));
+        let second = t.start(second)?;
+        let (first, second) = (first.finish(), second.finish());
+        let (sent, received) = if recv_first {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        sent.printed(b"")?;
+        received.printed(format!("{message}\n").as_bytes())?;
+    }
+    Ok(())
+}
+
+pub fn long_and_empty_messages(t: &mut Ctx) -> Verdict {
+    for len in [CAPACITY, 0] {
+        let message = t.text(len);
+        let receiver = t.start(["recv", "mailbox"])?;
+        let sender = t.start(["send", "mailbox", &message])?;
+        sender.finish().printed(b"")?;
+        receiver
+            .finish()
+            .printed(format!("{message}\n").as_bytes())?;
+        std::fs::remove_file(t.path("mailbox")).map_err(|e| e.to_string())?;
+    }
+    let too_long = t.text(CAPACITY + 1);
+    t.run(["send", "mailbox", &too_long]).failed_with(2, "ex4")
+}
+
+pub fn mailbox_errors(t: &mut Ctx) -> Verdict {
+    std::fs::create_dir(t.path("dir")).map_err(|e| e.to_string())?;
+    t.run(["send", "no/such/dir/mailbox", "hi"])
+        .failed_naming("ex4", "no/such/dir/mailbox")?;
+    t.run(["recv", "dir"]).failed_naming("ex4", "dir")?;
+    usage_errors(
+        t,
+        &[
+            &["send", "mailbox"],
+            &["recv"],
+            &["recv", "a", "b"],
+            &["mail", "x"],
+        ],
+    )
+}

@@ -1,0 +1,222 @@
+//! Assertions about one run, with assert_cmd and predicates, that explain a failure in words a
+//! student can act on: what was run, what was expected, what happened.
+
+use std::path::Path;
+
+use assert_cmd::assert::Assert;
+use predicates::prelude::*;
+
+use crate::fixtures::{Verdict, ensure};
+use crate::runner::{Run, describe_signal};
+
+/// How a run ended, in a sentence, with what it printed on stderr.
+pub fn explain(run: &Run) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    let ending = if run.timed_out {
+        format!(
+            "did not finish within its time ({:.1}s) and was killed",
+            run.elapsed.as_secs_f64()
+        )
+    } else if let Some(signal) = run.output.status.signal() {
+        describe_signal(signal)
+    } else if let Some(message) = panic_message(&stderr) {
+        format!("panicked: {message}")
+    } else {
+        format!(
+            "exited with status {}",
+            run.output.status.code().unwrap_or(-1)
+        )
+    };
+    let mut text = format!("`{}` {ending}", run.command);
+    let excerpt = excerpt(&stderr);
+    if !excerpt.is_empty() && panic_message(&stderr).is_none() {
+        text.push_str(&format!("\nstderr: {excerpt}"));
+    }
+    text
+}
+
+/// The message of a Rust panic (`todo!()` included), if stderr shows one.
+fn panic_message(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines().skip_while(|l| !l.contains("panicked at"));
+    lines.next()?;
+    let message: Vec<&str> = lines
+        .take_while(|l| !l.starts_with("note: "))
+        .take(4)
+        .collect();
+    Some(message.join(" ").trim().to_owned())
+}
+
+/// The first lines of some output, shortened, on one line.
+fn excerpt(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().take(4).collect();
+    let joined = lines.join(" | ");
+    if joined.chars().count() > 300 {
+        format!("{}...", joined.chars().take(300).collect::<String>())
+    } else {
+        joined
+    }
+}
+
+impl Run {
+    fn assert(&self) -> Assert {
+        Assert::new(self.output.clone())
+    }
+
+    /// The run exited with status 0.
+    pub fn succeeded(&self) -> Verdict {
+        if self.timed_out {
+            return Err(explain(self));
+        }
+        self.assert()
+            .try_success()
+            .map(drop)
+            .map_err(|_| format!("{}; expected success (status 0)", explain(self)))
+    }
+
+    /// The run failed cleanly with `code`: nothing on stdout, and a message on stderr that starts
+    /// with the exercise's name (`ex3: `).
+    pub fn failed_with(&self, code: i32, exercise: &str) -> Verdict {
+        let what = if code == 2 {
+            "a usage error (status 2)"
+        } else {
+            "a clean failure (status 1)"
+        };
+        if self.timed_out || self.assert().try_code(code).is_err() {
+            return Err(format!("{}; expected {what}", explain(self)));
+        }
+        if self
+            .assert()
+            .try_stdout(predicate::str::is_empty().from_utf8())
+            .is_err()
+        {
+            return Err(format!(
+                "`{}` failed as expected but printed on stdout; a failing run prints nothing there",
+                self.command
+            ));
+        }
+        let prefix = format!("{exercise}: ");
+        let stderr = String::from_utf8_lossy(&self.output.stderr);
+        if !predicate::str::starts_with(prefix.as_str()).eval(&stderr) {
+            return Err(format!(
+                "`{}` failed as expected, but its message should start with '{prefix}'; stderr was: {}",
+                self.command,
+                excerpt(&stderr)
+            ));
+        }
+        if code == 2 && !predicate::str::contains("usage").eval(&stderr.to_lowercase()) {
+            return Err(format!(
+                "`{}`: a usage error should show the usage line on stderr",
+                self.command
+            ));
+        }
+        Ok(())
+    }
+
+    /// Like `failed_with(1, ..)`, and the message names `path`.
+    pub fn failed_naming(&self, exercise: &str, path: &str) -> Verdict {
+        self.failed_with(1, exercise)?;
+        let stderr = String::from_utf8_lossy(&self.output.stderr);
+        if !predicate::str::contains(path).eval(&stderr) {
+            return Err(format!(
+                "`{}`: the error message should name '{path}'; it was: {}",
+                self.command,
+                excerpt(&stderr)
+            ));
+        }
+        Ok(())
+    }
+
+    /// The run succeeded and printed exactly `expected` on stdout.
+    pub fn printed(&self, expected: &[u8]) -> Verdict {
+        self.succeeded()?;
+        same_bytes("stdout", &self.output.stdout, expected)
+            .map_err(|why| format!("`{}`: {why}", self.command))
+    }
+}
+
+/// Compares two byte strings; on a difference, says where and how, briefly.
+pub fn same_bytes(what: &str, actual: &[u8], expected: &[u8]) -> Verdict {
+    if predicate::eq(expected).eval(actual) {
+        return Ok(());
+    }
+    let at = actual
+        .iter()
+        .zip(expected)
+        .position(|(a, b)| a != b)
+        .unwrap_or(actual.len().min(expected.len()));
+    let show = |bytes: &[u8]| {
+        let window = &bytes[at.min(bytes.len())..(at + 24).min(bytes.len())];
+        format!("{:?}", String::from_utf8_lossy(window))
+    };
+    Err(format!(
+        "{what} is {} bytes, expected {}; they first differ at byte {at}: got {}, expected {}",
+        actual.len(),
+        expected.len(),
+        show(actual),
+        show(expected)
+    ))
+}
+
+/// The file at `path` holds exactly `expected`.
+pub fn file_holds(path: &Path, expected: &[u8]) -> Verdict {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match std::fs::read(path) {
+        Ok(actual) => same_bytes(&format!("file '{name}'"), &actual, expected),
+        Err(e) => Err(format!("cannot read file '{name}' after the run: {e}")),
+    }
+}
+
+/// The files at `actual` and `expected` hold the same bytes (compared a chunk at a time).
+pub fn same_files(actual: &Path, expected: &Path) -> Verdict {
+    use std::io::Read;
+    let open = |p: &Path| {
+        std::fs::File::open(p)
+            .map(std::io::BufReader::new)
+            .map_err(|e| format!("cannot read '{}': {e}", p.display()))
+    };
+    let (mut a, mut b) = (open(actual)?, open(expected)?);
+    let (mut x, mut y) = (vec![0; 1 << 20], vec![0; 1 << 20]);
+    let mut offset = 0;
+    loop {
+        let n = a.read(&mut x).map_err(|e| e.to_string())?;
+        b.read_exact(&mut y[..n]).map_err(|_| {
+            format!(
+                "'{}' is longer than '{}'",
+                actual.display(),
+                expected.display()
+            )
+        })?;
+        if n == 0 {
+            let longer = b.read(&mut y[..1]).map_err(|e| e.to_string())? > 0;
+            return ensure(!longer, || {
+                format!(
+                    "'{}' is shorter than '{}' ({offset} bytes)",
+                    actual.display(),
+                    expected.display()
+                )
+            });
+        }
+        same_bytes(
+            &format!("'{}' from byte {offset}", actual.display()),
+            &x[..n],
+            &y[..n],
+        )?;
+        offset += n;
+    }
+}
+
+/// Nothing exists at `path`.
+pub fn missing(path: &Path) -> Verdict {
+    if predicate::path::missing().eval(path) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' should not have been created",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        ))
+    }
+}

@@ -1,0 +1,254 @@
+//! What a check works with: its own temporary directory, the program under test, seeded random
+//! inputs, and files made to order.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+use crate::runner::{Cmd, IoCounters, Limits, Run, Running};
+
+/// The result of a check: `Err` holds the reason it failed, in words for the student.
+pub type Verdict = Result<(), String>;
+
+/// Fails a check with a formatted reason: `return fail!("...")`.
+#[macro_export]
+macro_rules! fail {
+    ($($arg:tt)*) => { Err(format!($($arg)*)) };
+}
+
+/// Fails a check unless `cond` holds.
+pub fn ensure(cond: bool, reason: impl FnOnce() -> String) -> Verdict {
+    if cond { Ok(()) } else { Err(reason()) }
+}
+
+/// The page size that the tests' sizes are built around (Linux on x86-64 and most arm64).
+pub const PAGE: usize = 4096;
+pub const KIB: usize = 1 << 10;
+pub const MIB: usize = 1 << 20;
+
+/// One check's world. Dropped at the end of the check, with its directory.
+pub struct Ctx {
+    pub exercise: &'static str,
+    program: PathBuf,
+    /// Owns the directory: it is removed when the check ends.
+    _dir: TempDir,
+    /// The directory's canonical path, as /proc shows it in a memory map.
+    root: PathBuf,
+    rng: Rng,
+    notes: Vec<String>,
+}
+
+impl Ctx {
+    /// `seed` makes the check's inputs; the same seed gives the same inputs.
+    pub fn new(exercise: &'static str, program: &Path, seed: u64) -> std::io::Result<Ctx> {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("grade-{exercise}-"))
+            .tempdir()?;
+        let root = dir.path().canonicalize()?;
+        Ok(Ctx {
+            exercise,
+            program: program.to_owned(),
+            _dir: dir,
+            root,
+            rng: Rng(std::cell::Cell::new(seed)),
+            notes: Vec::new(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    /// Records something the report should say even when the check passes.
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    pub fn into_notes(self) -> Vec<String> {
+        self.notes
+    }
+
+    /// A path in the check's directory (absolute, so it can be compared with /proc's view).
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// The program under test, to run in the check's directory with the default time limit.
+    pub fn cmd<I, S>(&self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Cmd::new(&self.program, &self.root).args(args)
+    }
+
+    /// Runs the program to the end.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd(args).run()
+    }
+
+    /// Runs the program with limits.
+    pub fn run_limited<I, S>(&self, args: I, limits: Limits) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd(args).limits(limits).run()
+    }
+
+    /// Starts the program and leaves it running, for checks that watch it or talk to it.
+    pub fn start<I, S>(&self, args: I) -> Result<Running, String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd(args)
+            .spawn()
+            .map_err(|run| crate::expect::explain(&run))
+    }
+
+    /// The I/O that the program does before it does anything: loading itself, its libraries,
+    /// its runtime, printing a usage message. Measured once per program, with no arguments (a
+    /// usage error), and taken away from a run's counters before they are judged.
+    pub fn baseline(&self) -> IoCounters {
+        static CACHE: OnceLock<Mutex<HashMap<PathBuf, IoCounters>>> = OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        if let Some(known) = cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&self.program)
+        {
+            return *known;
+        }
+        let none: [&str; 0] = [];
+        let measured = self
+            .cmd(none)
+            .timeout(Duration::from_secs(5))
+            .run()
+            .io
+            .unwrap_or_default();
+        cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(self.program.clone(), measured);
+        measured
+    }
+
+    /// Writes `bytes` to a new file in the check's directory.
+    pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, bytes)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+        path
+    }
+
+    /// A file of `len` random bytes; returns its path and contents.
+    pub fn random_file(&self, name: &str, len: usize) -> (PathBuf, Vec<u8>) {
+        let bytes = self.bytes(len);
+        (self.file(name, &bytes), bytes)
+    }
+
+    /// A file of `len` random bytes, written a chunk at a time: a large file made without
+    /// holding it in the grader's memory (which a forked child would count as its own peak).
+    pub fn large_random_file(&self, name: &str, len: usize) -> PathBuf {
+        use std::io::Write;
+        let path = self.path(name);
+        let mut file =
+            std::fs::File::create(&path).expect("cannot create a file in the temporary directory");
+        let mut left = len;
+        while left > 0 {
+            let chunk = self.bytes(left.min(MIB));
+            file.write_all(&chunk).expect("cannot write a test file");
+            left -= chunk.len();
+        }
+        path
+    }
+
+    /// A sparse file of `len` bytes (made with ftruncate) with `data` written at `at`.
+    pub fn sparse_file(&self, name: &str, len: u64, at: u64, data: &[u8]) -> PathBuf {
+        use std::os::unix::fs::FileExt;
+        let path = self.path(name);
+        let file =
+            std::fs::File::create(&path).expect("cannot create a file in the temporary directory");
+        file.set_len(len)
+            .expect("the file system must allow large sparse files");
+        file.write_all_at(data, at)
+            .expect("cannot write into the sparse file");
+        path
+    }
+
+    /// `len` random bytes.
+    pub fn bytes(&self, len: usize) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(len + 8);
+        while bytes.len() < len {
+            bytes.extend_from_slice(&self.rng.next().to_le_bytes());
+        }
+        bytes.truncate(len);
+        bytes
+    }
+
+    /// Random printable ASCII of `len` characters, mixed case, that also works as an argument.
+    pub fn text(&self, len: usize) -> String {
+        const ALPHABET: &[u8] =
+            b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.;:!?_=+";
+        (0..len)
+            .map(|_| ALPHABET[self.below(ALPHABET.len() as u64) as usize] as char)
+            .collect()
+    }
+
+    /// A random number in `0..n` (n > 0).
+    pub fn below(&self, n: u64) -> u64 {
+        self.rng.next() % n
+    }
+
+    /// A random number in `lo..=hi`.
+    pub fn between(&self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+}
+
+/// SplitMix64: small, fast, and good enough to make inputs nobody can predict without the seed.
+struct Rng(std::cell::Cell<u64>);
+
+impl Rng {
+    fn next(&self) -> u64 {
+        self.0.set(self.0.get().wrapping_add(0x9E37_79B9_7F4A_7C15));
+        let mut z = self.0.get();
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// The seed of one test: the run's seed mixed with the test's name, so that each test has its
+/// own inputs and rerunning with the same run seed repeats all of them.
+pub fn test_seed(run_seed: u64, name: &str) -> u64 {
+    name.bytes().fold(run_seed ^ 0xCBF2_9CE4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01B3)
+    })
+}
+
+/// The run's seed: `GRADER_SEED` if set (to repeat a run), otherwise a fresh one.
+pub fn run_seed() -> u64 {
+    std::env::var("GRADER_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            (now.as_nanos() as u64 ^ (std::process::id() as u64) << 32) % 1_000_000_000
+        })
+}

@@ -1,0 +1,298 @@
+//! The process runner: every program under test is started, watched and stopped here.
+//!
+//! - The child runs in a process group of its own, so a timeout (or the end of the run) kills the
+//!   whole group: forked grandchildren die too and cannot hold the output pipes open. (assert_cmd's
+//!   own timeout kills only the direct child.)
+//! - stdout and stderr are captured up to a cap; past it they are drained and dropped, so a flood
+//!   can neither block the child nor fill the grader's memory.
+//! - When the child exits, it is left unreaped for a moment (`waitid(WNOWAIT)`) so that its own
+//!   I/O accounting in `/proc/PID/io` can still be read; then it is reaped with `wait4`, which also
+//!   returns its peak memory and CPU time.
+
+mod evidence;
+mod sandbox;
+mod signals;
+
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub use evidence::{IoCounters, children_of, maps_of};
+pub use sandbox::Limits;
+pub use signals::describe_signal;
+
+/// Most bytes of stdout (and of stderr) kept from one run.
+pub const OUTPUT_CAP: usize = 64 << 20;
+
+/// A command to run: the program under test and its arguments, in a directory, with limits.
+#[derive(Clone, Debug)]
+pub struct Cmd {
+    program: PathBuf,
+    args: Vec<OsString>,
+    dir: PathBuf,
+    timeout: Duration,
+    limits: Limits,
+}
+
+/// A program that is running.
+pub struct Running {
+    cmd: Cmd,
+    pid: u32,
+    started: Instant,
+    stdout: Option<JoinHandle<Captured>>,
+    stderr: Option<JoinHandle<Captured>>,
+    reaped: bool,
+}
+
+/// What one run left behind: the output, and the evidence of how the program worked.
+#[derive(Debug)]
+pub struct Run {
+    /// The command line, for messages: `ex3 src.bin dst.bin`.
+    pub command: String,
+    pub output: Output,
+    /// The program's own I/O accounting (read(2)/write(2) bytes and calls), read just before it
+    /// was reaped. `None` only where /proc is unavailable.
+    pub io: Option<IoCounters>,
+    pub timed_out: bool,
+    pub stdout_truncated: bool,
+    pub elapsed: Duration,
+    /// Peak resident memory, in bytes.
+    pub max_rss: u64,
+    /// User plus system CPU time.
+    pub cpu: Duration,
+}
+
+struct Captured {
+    bytes: Vec<u8>,
+    truncated: bool,
+}
+
+impl Cmd {
+    pub fn new(program: &Path, dir: &Path) -> Cmd {
+        Cmd {
+            program: program.to_owned(),
+            args: Vec::new(),
+            dir: dir.to_owned(),
+            timeout: Duration::from_secs(10),
+            limits: Limits::default(),
+        }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    pub fn timeout(mut self, timeout: Duration) -> Cmd {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn limits(mut self, limits: Limits) -> Cmd {
+        self.limits = limits;
+        self
+    }
+
+    /// The command line as a student would type it: the program's file name, then the arguments.
+    pub fn display(&self) -> String {
+        let name = self.program.file_name().unwrap_or(self.program.as_os_str());
+        std::iter::once(name)
+            .chain(self.args.iter().map(OsString::as_os_str))
+            .map(|arg| {
+                let arg = arg.to_string_lossy();
+                let shown: String = arg.chars().take(60).collect();
+                let shown = if shown.len() < arg.len() {
+                    format!("{shown}...")
+                } else {
+                    shown
+                };
+                if shown.is_empty() || shown.contains([' ', '\'', '"']) {
+                    format!("'{}'", shown.replace('\'', "'\\''"))
+                } else {
+                    shown
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Starts the program. A program that cannot even be started is reported as a run that
+    /// failed, with the reason on stderr, so that checks need no special case for it.
+    pub fn spawn(&self) -> Result<Running, Box<Run>> {
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .current_dir(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // The same messages for everyone, and a panic's message without a backtrace.
+            .env("LC_ALL", "C")
+            .env("RUST_BACKTRACE", "0")
+            .process_group(0);
+        let limits = self.limits;
+        // SAFETY: the closure runs in the forked child before exec and only makes
+        // async-signal-safe system calls (umask, setrlimit, signal, prctl); it allocates nothing.
+        unsafe { command.pre_exec(move || limits.apply()) };
+        let started = Instant::now();
+        let mut child = command.spawn().map_err(|e| {
+            Box::new(Run {
+                command: self.display(),
+                output: Output {
+                    status: ExitStatus::from_raw(127 << 8),
+                    stdout: Vec::new(),
+                    stderr: format!("the grader could not start {}: {e}", self.program.display())
+                        .into_bytes(),
+                },
+                io: None,
+                timed_out: false,
+                stdout_truncated: false,
+                elapsed: Duration::ZERO,
+                max_rss: 0,
+                cpu: Duration::ZERO,
+            })
+        })?;
+        let stdout = capture(child.stdout.take().expect("stdout is piped"));
+        let stderr = capture(child.stderr.take().expect("stderr is piped"));
+        Ok(Running {
+            cmd: self.clone(),
+            pid: child.id(),
+            started,
+            stdout: Some(stdout),
+            stderr: Some(stderr),
+            reaped: false,
+        })
+    }
+
+    /// Runs the program to the end (or to its timeout).
+    pub fn run(&self) -> Run {
+        match self.spawn() {
+            Ok(running) => running.finish(),
+            Err(run) => *run,
+        }
+    }
+}
+
+impl Running {
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Whether the program has exited (it stays unreaped until `finish`).
+    pub fn has_exited(&self) -> bool {
+        evidence::has_exited(self.pid())
+    }
+
+    /// Whether the time allowed for the run is over.
+    pub fn out_of_time(&self) -> bool {
+        self.started.elapsed() >= self.cmd.timeout
+    }
+
+    /// Polls `ready` every millisecond while the program runs, until it returns true (Ok), the
+    /// program exits, or the run's time is over (Err, and the program is left running).
+    pub fn wait_until(&self, mut ready: impl FnMut(&Running) -> bool) -> Result<(), &'static str> {
+        loop {
+            if ready(self) {
+                return Ok(());
+            }
+            if self.has_exited() {
+                return Err("the program exited");
+            }
+            if self.out_of_time() {
+                return Err("the program ran out of time");
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// Waits for the program to exit, killing its whole process group at the deadline, and
+    /// collects its output and evidence.
+    pub fn finish(mut self) -> Run {
+        let pid = self.pid();
+        let mut timed_out = false;
+        let mut nap = Duration::from_micros(200);
+        while !evidence::has_exited(pid) {
+            if !timed_out && self.out_of_time() {
+                timed_out = true;
+                kill_group(pid);
+            }
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(5));
+        }
+        let elapsed = self.started.elapsed();
+        let io = IoCounters::of(pid);
+        // Whatever the program left running in its group (forked children that outlived it)
+        // goes too. The group cannot have been reused: its leader is still an unreaped zombie.
+        kill_group(pid);
+        let (status, max_rss, cpu) = evidence::reap(pid);
+        self.reaped = true;
+        let stdout = collect(self.stdout.take());
+        let stderr = collect(self.stderr.take());
+        Run {
+            command: self.cmd.display(),
+            output: Output {
+                status,
+                stdout: stdout.bytes,
+                stderr: stderr.bytes,
+            },
+            io,
+            timed_out,
+            stdout_truncated: stdout.truncated,
+            elapsed,
+            max_rss,
+            cpu,
+        }
+    }
+}
+
+impl Drop for Running {
+    /// A check that gives up on a running program (by returning early) must not leave it behind.
+    fn drop(&mut self) {
+        if !self.reaped {
+            kill_group(self.pid());
+            evidence::reap(self.pid());
+        }
+    }
+}
+
+fn kill_group(pid: u32) {
+    // SAFETY: killpg only sends a signal; a group that is already gone gives ESRCH, ignored.
+    unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
+}
+
+fn collect(reader: Option<JoinHandle<Captured>>) -> Captured {
+    reader.and_then(|r| r.join().ok()).unwrap_or(Captured {
+        bytes: Vec::new(),
+        truncated: false,
+    })
+}
+
+fn capture(mut pipe: impl Read + Send + 'static) -> JoinHandle<Captured> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let mut truncated = false;
+        let mut buf = vec![0; 64 << 10];
+        loop {
+            match pipe.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    let room = OUTPUT_CAP - bytes.len();
+                    bytes.extend_from_slice(&buf[..n.min(room)]);
+                    truncated |= n > room;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        Captured { bytes, truncated }
+    })
+}
