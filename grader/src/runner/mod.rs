@@ -197,18 +197,23 @@ impl Running {
         self.started.elapsed() >= self.cmd.timeout
     }
 
-    /// Polls `ready` every millisecond while the program runs, until it returns true (Ok), the
-    /// program exits, or the run's time is over (Err, and the program is left running).
-    pub fn wait_until(&self, mut ready: impl FnMut(&Running) -> bool) -> Result<(), &'static str> {
+    /// Polls `ready` every millisecond while the program runs, until it returns true. If the
+    /// program exits first, or its time runs out, the run is finished and the failure explained:
+    /// `{waiting_for}: ... panicked: not yet implemented`.
+    pub fn wait_until(
+        self,
+        waiting_for: &str,
+        mut ready: impl FnMut(&Running) -> bool,
+    ) -> Result<Running, String> {
         loop {
-            if ready(self) {
-                return Ok(());
+            if ready(&self) {
+                return Ok(self);
             }
-            if self.has_exited() {
-                return Err("the program exited");
-            }
-            if self.out_of_time() {
-                return Err("the program ran out of time");
+            if self.has_exited() || self.out_of_time() {
+                return Err(format!(
+                    "{waiting_for}, but {}",
+                    crate::expect::explain(&self.finish())
+                ));
             }
             std::thread::sleep(Duration::from_millis(1));
         }

@@ -1,0 +1,102 @@
+//! The grader graded: the reference solutions get full marks, the untouched stubs get nothing,
+//! and `make grade`'s interface (the Score line, the exit status, results.json) holds.
+
+use std::process::{Command, Output};
+
+fn grade(args: &[&str], json: &std::path::Path) -> (Output, serde_json::Value) {
+    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .args(args)
+        .arg("--json")
+        .arg(json)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cannot run the grader");
+    let text = std::fs::read_to_string(json).expect("the grader writes results.json");
+    (
+        output,
+        serde_json::from_str(&text).expect("results.json is JSON"),
+    )
+}
+
+fn last_line(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn the_solutions_score_full_marks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, json) = grade(&["--solutions"], &dir.path().join("results.json"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(last_line(&output), "Score: 100/100", "{stdout}");
+    assert!(output.status.success());
+    assert_eq!(json["score"], 100);
+    let tests = json["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), grader::rubric::RUBRIC.len());
+    assert!(
+        tests
+            .iter()
+            .all(|t| t["status"] == "passed" && t["score"] == t["max_score"]),
+        "{json:#}"
+    );
+    // One line per test, in the xv6 style, and a subtotal per exercise.
+    for test in grader::rubric::RUBRIC {
+        let line = format!("{}: {}: OK (", test.exercise, test.title);
+        assert!(stdout.contains(&line), "no line `{line}` in:\n{stdout}");
+    }
+    for exercise in grader::rubric::EXERCISES {
+        assert!(
+            stdout.lines().any(|l| l == format!("{exercise}: 25/25")),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn the_stubs_fail_every_test_with_their_not_implemented_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, json) = grade(&[], &dir.path().join("results.json"));
+    assert_eq!(last_line(&output), "Score: 0/100");
+    assert!(
+        !output.status.success(),
+        "the exit status is 0 only at full marks"
+    );
+    assert_eq!(json["score"], 0);
+    for test in json["tests"].as_array().unwrap() {
+        assert_eq!(test["status"], "failed", "{test:#}");
+        let reason = test["output"].as_str().unwrap();
+        assert!(
+            reason.contains("not yet implemented") && reason.contains("README"),
+            "{test:#}"
+        );
+    }
+}
+
+#[test]
+fn one_exercise_can_be_graded_alone_from_any_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let solution = grader::compile::build(&grader::compile::kit_root(), "ex1-solution").unwrap();
+    let spec = format!("ex1={}", solution.display());
+    let (output, json) = grade(&["ex1", "--bin", &spec], &dir.path().join("results.json"));
+    assert_eq!(last_line(&output), "Score: 25/25");
+    assert!(output.status.success());
+    assert_eq!(
+        json["tests"].as_array().unwrap().len(),
+        grader::rubric::tests_of("ex1").count()
+    );
+}
+
+#[test]
+fn bad_grader_arguments_are_usage_errors() {
+    for args in [&["ex9"][..], &["--bin", "ex1"], &["--frobnicate"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("usage"));
+    }
+}
