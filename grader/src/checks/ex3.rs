@@ -125,16 +125,30 @@ pub fn refuses_bad_input(t: &mut Ctx) -> Verdict {
 }
 
 pub fn file_size_limit(t: &mut Ctx) -> Verdict {
-    let (_, _) = t.random_file("src.bin", MIB);
-    let limits = Limits {
-        max_file_size: Some(64 * KIB as u64),
-        ignore_sigxfsz: true,
-        ..Limits::default()
-    };
-    let run = t.run_limited(["src.bin", "dst.bin"], limits);
-    run.failed_naming("ex3", "dst.bin").map_err(|why| {
-        format!("with a file-size limit (RLIMIT_FSIZE) of 64 KiB and a 1 MiB SRC, DST cannot be sized: {why}")
-    })
+    t.random_file("src.bin", MIB);
+    // With SIGXFSZ ignored, passing the limit is an EFBIG error. With its default action the
+    // signal would kill the program, and the contract says it must not die by a signal: so it
+    // has to ignore SIGXFSZ itself.
+    for ignore_sigxfsz in [true, false] {
+        let limits = Limits {
+            max_file_size: Some(64 * KIB as u64),
+            ignore_sigxfsz,
+            ..Limits::default()
+        };
+        let run = t.run_limited(["src.bin", "dst.bin"], limits);
+        let sigxfsz = if ignore_sigxfsz {
+            "ignored"
+        } else {
+            "at its default action"
+        };
+        run.failed_naming("ex3", "dst.bin").map_err(|why| {
+            format!(
+                "with a file-size limit (RLIMIT_FSIZE) of 64 KiB, SIGXFSZ {sigxfsz} and a 1 MiB SRC, \
+                 DST cannot be sized: {why}"
+            )
+        })?;
+    }
+    Ok(())
 }
 
 pub fn full_disk(t: &mut Ctx) -> Verdict {
@@ -190,4 +204,100 @@ fn usage(t: &Ctx) -> Verdict {
     t.file("src.bin", b"data");
     usage_errors(t, &[&[], &["src.bin"], &["src.bin", "a.bin", "b.bin"]])?;
     missing(&t.path("a.bin"))
+}
+
+/// Size of the file that the speed test copies: large enough that copying dominates starting a
+/// process, small enough that ten copies take well under a second.
+const SPEED_FILE: usize = 16 * MIB;
+/// Rounds of the speed test, each one run of cp and one of the program, alternating which goes
+/// first.
+const SPEED_ROUNDS: usize = 5;
+/// The program may take this many times cp's median time. A straightforward mmap copy, even
+/// unoptimised (a debug build), stays well inside it; a pathological one (msync after every page,
+/// a system call per byte) is tens of times slower.
+pub const SPEED_LIMIT: f64 = 8.0;
+
+/// cp(1) as the yardstick, made to really copy: on a file system with reflinks, plain cp would
+/// share the blocks instead, and no copy can match that.
+fn cp(t: &Ctx, src: &str, dst: &str) -> Cmd {
+    let probe = Cmd::new(Path::new("cp"), t.dir())
+        .args(["--reflink=never", "/dev/null", "probe"])
+        .run();
+    let flags: &[&str] = if probe.succeeded().is_ok() {
+        &["--reflink=never"]
+    } else {
+        &[]
+    };
+    Cmd::new(Path::new("cp"), t.dir())
+        .args(flags)
+        .args([src, dst])
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
+    t.large_random_file("src.bin", SPEED_FILE);
+    let yardstick = cp(t, "src.bin", "cp.bin");
+    let time_cp = || -> Result<Duration, String> {
+        let _ = std::fs::remove_file(t.path("cp.bin"));
+        let run = yardstick.run();
+        run.succeeded()
+            .map_err(|why| format!("the grader's cp failed: {why}"))?;
+        Ok(run.elapsed)
+    };
+    // A copy far slower than the limit is stopped early (and its time counted as the deadline):
+    // no need to wait for a pathological program to finish to say so.
+    let deadline = time_cp()?
+        .mul_f64(10.0 * SPEED_LIMIT)
+        .max(Duration::from_secs(1));
+    let too_slow = std::cell::Cell::new(false);
+    let time_ours = || -> Result<Duration, String> {
+        let _ = std::fs::remove_file(t.path("dst.bin"));
+        let run = t.cmd(["src.bin", "dst.bin"]).timeout(deadline).run();
+        too_slow.set(run.timed_out);
+        if !run.timed_out {
+            run.printed(b"")?;
+            same_files(&t.path("dst.bin"), &t.path("src.bin"))?;
+        }
+        Ok(run.elapsed)
+    };
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for round in 0..SPEED_ROUNDS {
+        // Alternate which goes first, so that neither always finds the other's dirty pages.
+        let (cp_time, our_time) = if round % 2 == 0 {
+            let cp_time = time_cp()?;
+            (cp_time, time_ours()?)
+        } else {
+            let our_time = time_ours()?;
+            (time_cp()?, our_time)
+        };
+        theirs.push(cp_time);
+        ours.push(our_time);
+        if too_slow.get() {
+            break;
+        }
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    let ratio = ours.as_secs_f64() / theirs.as_secs_f64().max(1e-6);
+    let (over, median) = if too_slow.get() {
+        ("over ", "")
+    } else {
+        ("", " (medians of interleaved runs)")
+    };
+    let measured = format!(
+        "copying 16 MiB took {over}{:.1} ms against cp's {:.1} ms{median}: {over}{ratio:.2} times cp's time",
+        ours.as_secs_f64() * 1e3,
+        theirs.as_secs_f64() * 1e3
+    );
+    ensure(ratio <= SPEED_LIMIT, || {
+        format!(
+            "{measured}, more than the {SPEED_LIMIT} allowed; copy with one large copy per window \
+             (copy_from_slice), without msync or a system call per page"
+        )
+    })?;
+    t.note(measured);
+    Ok(())
 }

@@ -51,27 +51,39 @@ impl IoCounters {
     }
 }
 
+/// CPU time used by the program itself and by the children it has waited for
+/// (`/proc/PID/stat`: utime + stime, and cutime + cstime).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTimes {
+    pub own: Duration,
+    pub children: Duration,
+}
+
+impl CpuTimes {
+    /// Reads the times of `pid` (a live process or an unreaped zombie).
+    pub fn of(pid: u32) -> Option<CpuTimes> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // Fields 14 to 17 (utime, stime, cutime, cstime), counted after the command name.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        let ticks: Vec<u64> = rest
+            .split_whitespace()
+            .skip(11)
+            .take(4)
+            .map(|f| f.parse().ok())
+            .collect::<Option<_>>()?;
+        // SAFETY: sysconf only reads a system setting.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        let time = |t: u64| Duration::from_secs_f64(t as f64 / per_second);
+        Some(CpuTimes {
+            own: time(ticks[0] + ticks[1]),
+            children: time(ticks[2] + ticks[3]),
+        })
+    }
+}
+
 /// The program's memory map (`/proc/PID/maps`), or an empty string once it is gone.
 pub fn maps_of(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default()
-}
-
-/// The live children of `pid`, found by scanning every process's parent in /proc.
-pub fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&p| parent_of(p) == Some(pid))
-        .collect()
-}
-
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may hold spaces: parse after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Whether `pid` (our child) has exited, without reaping it.

@@ -21,7 +21,7 @@ use std::process::{Command, ExitStatus, Output, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-pub use evidence::{IoCounters, children_of, maps_of};
+pub use evidence::{CpuTimes, IoCounters, maps_of};
 pub use sandbox::Limits;
 pub use signals::describe_signal;
 
@@ -57,6 +57,8 @@ pub struct Run {
     /// The program's own I/O accounting (read(2)/write(2) bytes and calls), read just before it
     /// was reaped. `None` only where /proc is unavailable.
     pub io: Option<IoCounters>,
+    /// CPU time of the program and of the children it waited for, read at the same moment.
+    pub cpu_times: Option<CpuTimes>,
     pub timed_out: bool,
     pub stdout_truncated: bool,
     pub elapsed: Duration,
@@ -154,6 +156,7 @@ impl Cmd {
                         .into_bytes(),
                 },
                 io: None,
+                cpu_times: None,
                 timed_out: false,
                 stdout_truncated: false,
                 elapsed: Duration::ZERO,
@@ -219,6 +222,25 @@ impl Running {
         }
     }
 
+    /// Stops and resumes the program's whole process group (SIGSTOP, then SIGCONT) every `period`
+    /// until it exits, as a busy machine's scheduler would, but far more often. Each stop lands
+    /// at an arbitrary instruction of each process, and after each resume the processes may run
+    /// in any order: code that needs a read-modify-write to be atomic shows the damage at once,
+    /// even on a machine with a single core. Correct code is only slowed down.
+    pub fn jostle(self, period: Duration) -> Run {
+        let pid = self.pid() as libc::pid_t;
+        while !self.has_exited() && !self.out_of_time() {
+            std::thread::sleep(period);
+            // SAFETY: signals to the program's own process group, which is still there: its
+            // leader has not been reaped.
+            unsafe {
+                libc::killpg(pid, libc::SIGSTOP);
+                libc::killpg(pid, libc::SIGCONT);
+            }
+        }
+        self.finish()
+    }
+
     /// Waits for the program to exit, killing its whole process group at the deadline, and
     /// collects its output and evidence.
     pub fn finish(mut self) -> Run {
@@ -235,6 +257,7 @@ impl Running {
         }
         let elapsed = self.started.elapsed();
         let io = IoCounters::of(pid);
+        let cpu_times = CpuTimes::of(pid);
         // Whatever the program left running in its group (forked children that outlived it)
         // goes too. The group cannot have been reused: its leader is still an unreaped zombie.
         kill_group(pid);
@@ -250,6 +273,7 @@ impl Running {
                 stderr: stderr.bytes,
             },
             io,
+            cpu_times,
             timed_out,
             stdout_truncated: stdout.truncated,
             elapsed,

@@ -1,0 +1,299 @@
+//! The mutants: wrong programs that the grader must catch. Each is a reference solution with a
+//! small, realistic mistake, and names the rubric tests that must fail on it. A mutant whose edit
+//! no longer applies (the solution changed) fails loudly rather than testing nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use grader::compile::kit_root;
+
+/// Builds the given mutants in a scratch copy of the kit under `dir`; returns their binaries.
+pub fn build(dir: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
+    build_mutants(&kit_with_mutants(dir, mutants), mutants)
+}
+
+#[allow(dead_code)] // Each test binary that includes this module uses only some of it.
+pub struct Mutant {
+    pub exercise: &'static str,
+    pub name: &'static str,
+    /// (text in the solution's `src/exercise.rs`, found exactly once; what replaces it).
+    pub edits: &'static [(&'static str, &'static str)],
+    pub caught_by: &'static [&'static str],
+}
+
+pub const MUTANTS: &[Mutant] = &[
+    Mutant {
+        exercise: "ex1",
+        name: "bump-map-private",
+        edits: &[(
+            "        MapFlags::MAP_SHARED,\n    )\n    .with_path(\"cannot map\", path)?;\n    // Only",
+            "        MapFlags::MAP_PRIVATE,\n    )\n    .with_path(\"cannot map\", path)?;\n    // Only",
+        )],
+        caught_by: &["bump_defaults", "bump_stride_delta"],
+    },
+    Mutant {
+        exercise: "ex1",
+        name: "bump-stride-off-by-one",
+        edits: &[(".step_by(step)", ".skip(1).step_by(step)")],
+        caught_by: &["bump_defaults", "bump_stride_delta"],
+    },
+    Mutant {
+        exercise: "ex1",
+        name: "peek-unaligned-offset",
+        edits: &[(
+            "let start = offset - offset % page_size();",
+            "let start = offset;",
+        )],
+        caught_by: &["peek_range"],
+    },
+    Mutant {
+        exercise: "ex1",
+        name: "peek-with-pread",
+        edits: &[(
+            "    let skip = (offset - start) as usize; // less than a page\n    out.write_all(&mapping.bytes()[skip..])",
+            "    drop(mapping);\n    let mut buf = vec![0; (end - offset) as usize];\n    \
+             std::os::unix::fs::FileExt::read_exact_at(&file, &mut buf, offset).with_path(\"cannot read\", path)?;\n    \
+             out.write_all(&buf)",
+        )],
+        caught_by: &["peek_uses_mapping"],
+    },
+    Mutant {
+        exercise: "ex2",
+        name: "patch-map-shared",
+        edits: &[
+            (
+                "OpenOptions::new().read(true))?;",
+                "OpenOptions::new().read(true).write(true))?;",
+            ),
+            (".map_copy(&file)", ".map_mut(&file)"),
+        ],
+        caught_by: &["patch_leaves_file_unchanged"],
+    },
+    Mutant {
+        exercise: "ex2",
+        name: "patch-with-read",
+        edits: &[(
+            "    out.write_all(&mapping).context(\"cannot write to stdout\")",
+            "    drop(mapping);\n    let mut data = std::fs::read(path).with_path(\"cannot read\", path)?;\n    \
+             data[offset as usize..end as usize].copy_from_slice(text);\n    \
+             out.write_all(&data).context(\"cannot write to stdout\")",
+        )],
+        caught_by: &["patch_uses_mapping"],
+    },
+    Mutant {
+        exercise: "ex2",
+        name: "fork-faked",
+        edits: &[(
+            "pub fn fork_demo(text: &[u8]) -> Outcome {\n",
+            "pub fn fork_demo(text: &[u8]) -> Outcome {\n    if !text.is_empty() {\n        \
+             say(b\"before fork: \", text)?;\n        say(b\"child sees: \", &text.to_ascii_uppercase())?;\n        \
+             return say(b\"parent sees: \", text);\n    }\n",
+        )],
+        caught_by: &["fork_really_forks"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "rounds-to-whole-pages",
+        edits: &[(
+            "dst.set_len(size)",
+            "dst.set_len(size.div_ceil(4096) * 4096)",
+        )],
+        caught_by: &["copies_exactly", "copies_odd_sizes"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "copies-with-read-write",
+        edits: &[(
+            "copy_window(&src, &dst, offset, len, src_path, dst_path)?;",
+            "let _ = (copy_window, src_path);\n        \
+             std::io::copy(&mut &src, &mut &dst).with_path(\"cannot copy to\", dst_path)?;\n        \
+             let len = size as usize;",
+        )],
+        caught_by: &["uses_mappings"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "leaves-destination-long",
+        edits: &[(
+            "dst.set_len(size).with_path(",
+            "(if dst_meta.len() < size { dst.set_len(size) } else { Ok(()) }).with_path(",
+        )],
+        caught_by: &["overwrites_longer_destination"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "truncates-before-same-file-check",
+        edits: &[(".create(true)", ".create(true).truncate(true)")],
+        caught_by: &["refuses_same_file"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "reserves-no-space",
+        edits: &[(
+            "reserve(&dst, size).with_path(",
+            "Ok::<(), nix::Error>(()).with_path(",
+        )],
+        caught_by: &["full_disk"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "blocks-on-fifo",
+        edits: &[(
+            "let src = open_regular(src_path, OpenOptions::new().read(true))?;",
+            "let src = File::open(src_path).with_path(\"cannot open\", src_path)?;\n    \
+             let src = (|| { drop(src); open_regular(src_path, OpenOptions::new().read(true)) })()?;",
+        )],
+        caught_by: &["refuses_bad_input"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "maps-the-whole-file",
+        edits: &[(
+            "const WINDOW: u64 = 16 << 20;",
+            "const WINDOW: u64 = 1 << 40;",
+        )],
+        caught_by: &["memory_stays_bounded"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "msync-every-page",
+        edits: &[(
+            "    to.copy_from_slice(&from);",
+            "    for start in (0..len).step_by(4096) {\n        let end = (start + 4096).min(len);\n        \
+             to[start..end].copy_from_slice(&from[start..end]);\n        \
+             to.flush_range(start, end - start).with_path(\"cannot msync\", dst_path)?;\n    }",
+        )],
+        caught_by: &["as_fast_as_cp"],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "counter-map-private",
+        edits: &[(
+            "            MapFlags::MAP_SHARED,\n",
+            "            MapFlags::MAP_PRIVATE,\n",
+        )],
+        caught_by: &["count_total", "count_is_atomic"],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "non-atomic-counter",
+        edits: &[(
+            "counter.fetch_add(1, Ordering::Relaxed);",
+            "counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);",
+        )],
+        caught_by: &["count_is_atomic"],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "count-computed",
+        edits: &[(
+            "pub fn count(workers: u32, iters: u64) -> Outcome<u64> {\n",
+            "pub fn count(workers: u32, iters: u64) -> Outcome<u64> {\n    if workers > 1 {\n        \
+             return Ok(workers as u64 * iters);\n    }\n",
+        )],
+        caught_by: &["count_forks_workers_sharing_memory"],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "count-in-the-parent",
+        edits: &[(
+            "    let mut children = Vec::new();\n",
+            "    if workers > 1 {\n        for _ in 0..workers as u64 * iters {\n            \
+             counter.fetch_add(1, Ordering::Relaxed);\n        }\n        \
+             return Ok(counter.load(Ordering::Relaxed));\n    }\n    let mut children = Vec::new();\n",
+        )],
+        caught_by: &["count_forks_workers_sharing_memory"],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "recv-never-marks-taken",
+        edits: &[(
+            "mailbox.state().store(TAKEN, Ordering::Release);",
+            "let _ = TAKEN;",
+        )],
+        caught_by: &["recv_first"],
+    },
+];
+
+/// A scratch copy of the kit's sources (no target/, no .git) with one package per mutant.
+fn kit_with_mutants(root: &Path, mutants: &[&Mutant]) -> PathBuf {
+    let scratch = root.join("kit");
+    for part in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "exercises",
+        "solutions",
+        "grader",
+    ] {
+        copy_tree(&kit_root().join(part), &scratch.join(part));
+    }
+    for m in mutants {
+        let dir = scratch.join("solutions").join(format!("mutant-{}", m.name));
+        copy_tree(&kit_root().join("solutions").join(m.exercise), &dir);
+        let manifest = dir.join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let renamed = text.replace(
+            &format!("name = \"{}-solution\"", m.exercise),
+            &format!("name = \"mutant-{}\"", m.name),
+        );
+        assert_ne!(
+            text, renamed,
+            "cannot rename the package of mutant {}",
+            m.name
+        );
+        std::fs::write(&manifest, renamed).unwrap();
+        let source = dir.join("src/exercise.rs");
+        let mut code = std::fs::read_to_string(&source).unwrap();
+        for (find, replace) in m.edits {
+            let found = code.matches(find).count();
+            assert_eq!(
+                found, 1,
+                "mutant {}: {find:?} occurs {found} times in the solution (expected once)",
+                m.name
+            );
+            code = code.replacen(find, replace, 1);
+        }
+        std::fs::write(&source, code).unwrap();
+    }
+    scratch
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_name() != "target" {
+                copy_tree(&entry.path(), &to.join(entry.file_name()));
+            }
+        }
+    } else {
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
+    }
+}
+
+/// Builds every mutant at once, sharing the kit's compiled dependencies, and returns each binary.
+fn build_mutants(scratch: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| kit_root().join("target"), PathBuf::from);
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo
+        .current_dir(scratch)
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["build", "--release", "--quiet"]);
+    for m in mutants {
+        cargo.args(["-p", &format!("mutant-{}", m.name)]);
+    }
+    // Mutants are sloppy code (unused variables and the like): show the compiler only if one fails.
+    let output = cargo.output().expect("cannot run cargo");
+    assert!(
+        output.status.success(),
+        "the mutants do not build:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    mutants
+        .iter()
+        .map(|m| target.join("release").join(format!("mutant-{}", m.name)))
+        .collect()
+}
