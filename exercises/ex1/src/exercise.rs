@@ -19,7 +19,7 @@ pub fn peek(path: &Path, offset: u64, len: u64, out: &mut dyn Write) -> Outcome 
     )
 }
 
-/// `ex1 bump FILE STRIDE DELTA`: adds `delta` (mod 256) to the byte at every multiple of `stride`,
+/// `ex1 bump FILE [STRIDE [DELTA]]`: adds `delta` (mod 256) to the byte at every multiple of `stride`,
 /// in place, through a shared writable mapping that is flushed with msync(2) before returning.
 pub fn bump(path: &Path, stride: NonZeroU64, delta: u8) -> Outcome {
     todo!(

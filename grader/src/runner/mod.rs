@@ -245,15 +245,11 @@ impl Running {
     /// collects its output and evidence.
     pub fn finish(mut self) -> Run {
         let pid = self.pid();
-        let mut timed_out = false;
-        let mut nap = Duration::from_micros(200);
-        while !evidence::has_exited(pid) {
-            if !timed_out && self.out_of_time() {
-                timed_out = true;
-                kill_group(pid);
-            }
-            std::thread::sleep(nap);
-            nap = (nap * 2).min(Duration::from_millis(5));
+        let left = self.cmd.timeout.saturating_sub(self.started.elapsed());
+        let timed_out = !evidence::wait_for_exit(pid, Some(left));
+        if timed_out {
+            kill_group(pid);
+            evidence::wait_for_exit(pid, None);
         }
         let elapsed = self.started.elapsed();
         let io = IoCounters::of(pid);

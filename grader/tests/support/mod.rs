@@ -129,10 +129,18 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant {
         exercise: "ex3",
         name: "reserves-no-space",
-        edits: &[(
-            "reserve(&dst, size).with_path(",
-            "Ok::<(), nix::Error>(()).with_path(",
-        )],
+        // The plain mmap copy of a student who reserves nothing: no posix_fallocate, and no
+        // MADV_POPULATE_WRITE either (which would also report a full disk as an error).
+        edits: &[
+            (
+                "reserve(&dst, size).with_path(",
+                "Ok::<(), nix::Error>(()).with_path(",
+            ),
+            (
+                "    match to.advise(Advice::PopulateWrite) {",
+                "    match Ok::<(), std::io::Error>(()) {",
+            ),
+        ],
         caught_by: &["full_disk"],
     },
     Mutant {
