@@ -1,6 +1,7 @@
 //! Assertions about one run, with assert_cmd and predicates, that explain a failure in words a
 //! student can act on: what was run, what was expected, what happened.
 
+use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 
 use assert_cmd::assert::Assert;
@@ -11,7 +12,6 @@ use crate::runner::{Run, describe_signal};
 
 /// How a run ended, in a sentence, with what it printed on stderr.
 pub fn explain(run: &Run) -> String {
-    use std::os::unix::process::ExitStatusExt;
     let stderr = String::from_utf8_lossy(&run.output.stderr);
     let ending = if run.timed_out {
         format!(
@@ -65,13 +65,17 @@ impl Run {
 
     /// The run exited with status 0.
     pub fn succeeded(&self) -> Verdict {
-        if self.timed_out {
-            return Err(explain(self));
+        if self.timed_out || self.output.status.signal().is_some() || self.panicked() {
+            return Err(explain(self)); // The ending speaks for itself.
         }
         self.assert()
             .try_success()
             .map(drop)
             .map_err(|_| format!("{}; expected success (status 0)", explain(self)))
+    }
+
+    fn panicked(&self) -> bool {
+        panic_message(&String::from_utf8_lossy(&self.output.stderr)).is_some()
     }
 
     /// The run failed cleanly with `code`: nothing on stdout, and a message on stderr that starts

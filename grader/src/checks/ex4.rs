@@ -41,6 +41,7 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
         let run = t
             .start(["count", "4", &iters.to_string()])?
             .jostle(Duration::from_micros(300));
+        run.succeeded()?;
         run.printed(format!("{}\n", 4 * iters).as_bytes())
             .map_err(|why| {
                 format!(
