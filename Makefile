@@ -2,7 +2,7 @@
 CARGO ?= cargo
 GRADER := $(CARGO) run --release -q -p grader --
 
-.PHONY: grade grade-solutions test lint
+.PHONY: grade grade-solutions test lint bench
 .DEFAULT_GOAL := grade
 
 ## grade: build and grade your four exercises (exercises/ex1..ex4); prints `Score: N/100`
@@ -21,3 +21,7 @@ test: lint
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --release -q -- -D warnings
+
+## bench: the reference ex3 against cp, read/write and copy_file_range (ARGS=--4g adds 4 GiB)
+bench:
+	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
