@@ -119,13 +119,11 @@ const TAKEN: u32 = 2;
 const CAPACITY: usize = 4088;
 
 impl Mailbox {
-    /// Opens (creating if needed) and maps the first page of `path`.
+    /// Opens and maps the first page of the mailbox at `path`, which the program made.
     fn open(path: &Path) -> Result<Mailbox, String> {
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
-            .create(true)
-            .truncate(false)
             .open(path)
             .map_err(|e| e.to_string())?;
         if file.metadata().map_err(|e| e.to_string())?.len() < 4096 {

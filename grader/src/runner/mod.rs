@@ -9,6 +9,7 @@
 //!   I/O accounting in `/proc/PID/io` can still be read; then it is reaped with `wait4`, which also
 //!   returns its peak memory and CPU time.
 
+mod confine;
 mod evidence;
 mod sandbox;
 mod signals;
@@ -18,12 +19,22 @@ use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+pub use confine::confinement;
 pub use evidence::{CpuTimes, IoCounters, maps_of};
 pub use sandbox::Limits;
 pub use signals::describe_signal;
+
+/// The programs under test that are running (or exited but not yet reaped): the runs in
+/// progress, which the clean-up of leftovers must not touch.
+static LIVE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
+    LIVE.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Most bytes of stdout (and of stderr) kept from one run.
 pub const OUTPUT_CAP: usize = 64 << 20;
@@ -140,11 +151,18 @@ impl Cmd {
             // The same messages for everyone, and a panic's message without a backtrace.
             .env("LC_ALL", "C")
             .env("RUST_BACKTRACE", "0")
+            .env(confine::MARK, "1")
             .process_group(0);
         let limits = self.limits;
+        let confinement = confinement();
+        let handed_over = confinement.hand_over(&self.dir);
         // SAFETY: the closure runs in the forked child before exec and only makes
-        // async-signal-safe system calls (umask, setrlimit, signal, prctl); it allocates nothing.
-        unsafe { command.pre_exec(move || limits.apply()) };
+        // async-signal-safe system calls (setgroups, setgid, setuid, umask, setrlimit, signal,
+        // prctl); it allocates nothing.
+        unsafe { command.pre_exec(move || confinement.apply().and_then(|()| limits.apply())) };
+        // Spawning and registering happen under the lock, so that a clean-up of leftovers in
+        // another thread can never take the new process for one.
+        let mut live = live();
         let started = Instant::now();
         let mut child = command.spawn().map_err(|e| {
             Box::new(Run {
@@ -164,6 +182,14 @@ impl Cmd {
                 cpu: Duration::ZERO,
             })
         })?;
+        if let Err(e) = handed_over {
+            eprintln!(
+                "grader: cannot hand {} over to the test user: {e}",
+                self.dir.display()
+            );
+        }
+        live.push(child.id());
+        drop(live);
         let stdout = capture(child.stdout.take().expect("stdout is piped"));
         let stderr = capture(child.stderr.take().expect("stderr is piped"));
         Ok(Running {
@@ -257,8 +283,7 @@ impl Running {
         // Whatever the program left running in its group (forked children that outlived it)
         // goes too. The group cannot have been reused: its leader is still an unreaped zombie.
         kill_group(pid);
-        let (status, max_rss, cpu) = evidence::reap(pid);
-        self.reaped = true;
+        let (status, max_rss, cpu) = self.reap();
         let stdout = collect(self.stdout.take());
         let stderr = collect(self.stderr.take());
         Run {
@@ -279,12 +304,25 @@ impl Running {
     }
 }
 
+impl Running {
+    /// Reaps the program, then whatever it left behind (see `confine`).
+    fn reap(&mut self) -> (ExitStatus, u64, Duration) {
+        let pid = self.pid();
+        let result = evidence::reap(pid);
+        self.reaped = true;
+        let mut live = live();
+        live.retain(|&p| p != pid);
+        confine::reap_leftovers(&live);
+        result
+    }
+}
+
 impl Drop for Running {
     /// A check that gives up on a running program (by returning early) must not leave it behind.
     fn drop(&mut self) {
         if !self.reaped {
             kill_group(self.pid());
-            evidence::reap(self.pid());
+            self.reap();
         }
     }
 }
