@@ -2,7 +2,7 @@
 CARGO ?= cargo
 GRADER := $(CARGO) run --release -q -p grader --
 
-.PHONY: grade grade-solutions test lint bench
+.PHONY: grade grade-solutions test lint bench handin gradescope
 .DEFAULT_GOAL := grade
 
 ## grade: build and grade your four exercises (exercises/ex1..ex4); prints `Score: N/100`
@@ -25,3 +25,11 @@ lint:
 ## bench: the reference ex3 against cp, read/write and copy_file_range (ARGS=--4g adds 4 GiB)
 bench:
 	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
+
+## handin: handin.tar.gz, your exercise sources (exercises/ex*/src) and a manifest, to submit
+handin:
+	@$(GRADER) handin --out handin.tar.gz
+
+## gradescope: dist/gradescope.zip, the autograder for Gradescope (setup.sh, run_autograder, the kit)
+gradescope:
+	@bash grader/gradescope/package.sh

@@ -1,6 +1,8 @@
-//! Building the programs to grade: each exercise on its own, in release mode, so that one that
-//! does not compile scores 0 with its first compiler error shown and the others are still graded.
+//! Building the programs to grade, in release mode. One Cargo invocation builds all the exercises
+//! asked for (`--keep-going`), so that one that does not compile scores 0 with its first compiler
+//! error shown and the others are still built and graded.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -21,44 +23,86 @@ pub fn package(exercise: &str, solutions: bool) -> String {
     }
 }
 
-/// Builds `package` in the kit at `root` and returns the path of its binary, or the first compiler
-/// error (or whatever else went wrong) as a message.
+/// Builds `package` in the kit at `root`; returns the path of its binary, or why it failed.
 pub fn build(root: &Path, package: &str) -> Result<PathBuf, String> {
-    let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--message-format=json-render-diagnostics",
-            "-p",
-            package,
-        ])
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let executable = stdout
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == package)
-        .find_map(|msg| msg["executable"].as_str().map(PathBuf::from));
-    match executable {
-        Some(path) if output.status.success() => Ok(path),
-        _ => Err(first_error(&String::from_utf8_lossy(&output.stderr))),
-    }
+    let mut built = build_all(root, &[package.to_owned()], None);
+    built
+        .remove(package)
+        .unwrap_or_else(|| Err("was not built".into()))
 }
 
-/// The first `error` block of Cargo's output, which is the one to fix first.
-fn first_error(stderr: &str) -> String {
-    let lines: Vec<&str> = stderr.lines().collect();
-    let start = lines
+/// Builds every package of `packages` in the kit at `root`, into `target` (default: Cargo's own
+/// choice). Returns each package's binary, or the first compiler error that stopped it.
+pub fn build_all(
+    root: &Path,
+    packages: &[String],
+    target: Option<&Path>,
+) -> BTreeMap<String, Result<PathBuf, String>> {
+    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cargo.current_dir(root).args([
+        "build",
+        "--release",
+        "--keep-going",
+        "--message-format=json",
+    ]);
+    for package in packages {
+        cargo.args(["-p", package]);
+    }
+    if let Some(target) = target {
+        cargo.env("CARGO_TARGET_DIR", target);
+    }
+    let output = match cargo.output() {
+        Ok(output) => output,
+        Err(e) => {
+            return packages
+                .iter()
+                .map(|p| (p.clone(), Err(format!("cannot run cargo: {e}"))))
+                .collect();
+        }
+    };
+    let mut binaries = BTreeMap::new();
+    let mut errors = BTreeMap::new();
+    for message in String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    {
+        let Some(target) = message["target"]["name"].as_str() else {
+            continue;
+        };
+        match message["reason"].as_str() {
+            Some("compiler-artifact") => {
+                if let Some(path) = message["executable"].as_str() {
+                    binaries.insert(target.to_owned(), PathBuf::from(path));
+                }
+            }
+            Some("compiler-message") if message["message"]["level"] == "error" => {
+                let rendered = message["message"]["rendered"].as_str().unwrap_or_default();
+                errors
+                    .entry(target.to_owned())
+                    .or_insert_with(|| rendered.trim_end().to_owned());
+            }
+            _ => {}
+        }
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    packages
         .iter()
-        .position(|l| l.starts_with("error"))
-        .unwrap_or(0);
-    let end = lines[start + 1..]
-        .iter()
-        .position(|l| l.starts_with("error") || l.starts_with("warning"))
-        .map_or(lines.len(), |n| start + 1 + n);
-    let block = lines[start..end.min(start + 30)].join("\n");
-    format!("does not compile:\n{}", block.trim_end())
+        .map(|package| {
+            let result = match (binaries.remove(package), errors.remove(package)) {
+                (Some(path), _) => Ok(path),
+                (None, Some(error)) => {
+                    Err(format!("does not compile:\n{}", first_lines(&error, 30)))
+                }
+                (None, None) => Err(format!(
+                    "was not built:\n{}",
+                    first_lines(stderr.trim(), 30)
+                )),
+            };
+            (package.clone(), result)
+        })
+        .collect()
+}
+
+fn first_lines(text: &str, n: usize) -> String {
+    text.lines().take(n).collect::<Vec<_>>().join("\n")
 }

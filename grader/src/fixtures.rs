@@ -135,7 +135,7 @@ impl Ctx {
         let none: [&str; 0] = [];
         let measured = self
             .cmd(none)
-            .timeout(Duration::from_secs(5))
+            .timeout(crate::runner::default_timeout().min(Duration::from_secs(5)))
             .run()
             .io
             .unwrap_or_default();

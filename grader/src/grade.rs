@@ -1,14 +1,16 @@
 //! Runs rubric tests against a program, in parallel where that is safe, and hands each result to
 //! a reporter as soon as it is known.
 
+use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::fixtures::{Ctx, test_seed};
-use crate::rubric::Test;
+use crate::report::terminal::Terminal;
+use crate::rubric::{Test, tests_of};
 
 /// The result of one test.
 #[derive(Debug)]
@@ -84,6 +86,14 @@ fn next<I: Iterator>(queue: &Mutex<I>) -> Option<I::Item> {
 /// Runs one test in its own directory. A panic inside a check (a bug of the grader's, or a
 /// fixture the machine cannot make) fails that test with the panic's message, nothing more.
 pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> Outcome {
+    // A solo test runs while no other test does, in any thread of this process (in a batch, other
+    // submissions' tests too); the others run side by side.
+    static ALONE: RwLock<()> = RwLock::new(());
+    let _turn = if test.solo {
+        (None, Some(ALONE.write().unwrap_or_else(|e| e.into_inner())))
+    } else {
+        (Some(ALONE.read().unwrap_or_else(|e| e.into_inner())), None)
+    };
     let started = Instant::now();
     let mut notes = Vec::new();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -119,4 +129,40 @@ pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> Outcome {
 fn quiet_panics() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+}
+
+/// Grades each exercise of `exercises` with its program (or, where there is none, fails all its
+/// tests with the reason), sending the report's text to `out` as results come in: a line per
+/// test, then a subtotal per exercise.
+pub fn grade_exercises(
+    exercises: &[&'static str],
+    programs: &BTreeMap<&'static str, Result<PathBuf, String>>,
+    seed: u64,
+    jobs: usize,
+    report: &Terminal,
+    out: &mut dyn FnMut(String),
+) -> Vec<Outcome> {
+    let mut all = Vec::new();
+    for &exercise in exercises {
+        let tests: Vec<&'static Test> = tests_of(exercise).collect();
+        let outcomes = match programs.get(exercise) {
+            Some(Ok(program)) => run_tests(&tests, program, seed, jobs, |o| out(report.test(o))),
+            other => {
+                let why = match other {
+                    Some(Err(why)) => why.clone(),
+                    _ => "was not built".to_owned(),
+                };
+                out(format!("{exercise}: {why}\n"));
+                let reason = format!("{exercise} {why}");
+                tests
+                    .iter()
+                    .map(|t| Outcome::not_run(t, &reason))
+                    .inspect(|o| out(report.test(o)))
+                    .collect()
+            }
+        };
+        out(report.subtotal(exercise, &outcomes));
+        all.extend(outcomes);
+    }
+    all
 }

@@ -6,8 +6,10 @@
 //! - `runner`: starting, watching and stopping a program under test, and the evidence it leaves;
 //! - `fixtures` and `expect`: a check's inputs and its assertions;
 //! - `grade`: running tests in parallel; `report`: terminal and JSON output;
-//! - `harness`: `cargo test -p exN`; `compile` and `main.rs`: `make grade`.
+//! - `harness`: `cargo test -p exN`; `compile` and `main.rs`: `make grade`;
+//! - `submission` and `batch`: hand-ins, graded in a pristine copy of the kit, one or a class.
 
+pub mod batch;
 pub mod checks;
 pub mod compile;
 pub mod expect;
@@ -17,3 +19,4 @@ pub mod harness;
 pub mod report;
 pub mod rubric;
 pub mod runner;
+pub mod submission;

@@ -115,7 +115,7 @@ pub fn refuses_bad_input(t: &mut Ctx) -> Verdict {
         // Opening a FIFO for reading blocks until a writer comes: a program that does so hangs.
         let run = t
             .cmd([src, "dst.bin"])
-            .timeout(Duration::from_secs(5))
+            .timeout(crate::runner::default_timeout().min(Duration::from_secs(5)))
             .run();
         run.failed_naming("ex3", src)?;
         missing(&t.path("dst.bin"))

@@ -42,6 +42,7 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
             .start(["count", "4", &iters.to_string()])?
             .jostle(Duration::from_micros(300));
         run.succeeded()?;
+        counted_by_children(&run)?;
         run.printed(format!("{}\n", 4 * iters).as_bytes())
             .map_err(|why| {
                 format!(
@@ -72,8 +73,13 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
             run.command
         )
     })?;
-    // The counting itself must happen in the forked workers: their CPU time is added to the
-    // parent's "children" time when it waits for them.
+    counted_by_children(&run)
+}
+
+/// The counting must happen in forked workers: their CPU time is added to the parent's
+/// "children" time when it waits for them. A parent that counts itself, in threads, or prints
+/// a computed total shows none.
+fn counted_by_children(run: &crate::runner::Run) -> Verdict {
     let cpu = run.cpu_times.unwrap_or_default();
     ensure(
         cpu.children >= cpu.own && cpu.children >= Duration::from_millis(10),
