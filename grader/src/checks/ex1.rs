@@ -72,7 +72,7 @@ pub fn peek_sparse_tib(t: &mut Ctx) -> Verdict {
     run.printed(&tail[500..])?;
     // Mapping only the covering pages costs almost nothing; mapping (or reading) the whole
     // terabyte would not.
-    ensure(run.max_rss < 64 * MIB as u64, || {
+    ensure(!run.uses_more_memory_than(64 * MIB as u64), || {
         format!(
             "`{}` used {} MiB of memory to print 2500 bytes; map only the pages that cover the range",
             run.command,

@@ -86,6 +86,18 @@ pub fn maps_of(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default()
 }
 
+/// The grader's own resident memory, in bytes (`/proc/self/statm`).
+pub fn own_rss() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf only reads a system setting.
+    pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(0) as u64
+}
+
 /// Whether `pid` (our child) has exited, without reaping it.
 pub fn has_exited(pid: u32) -> bool {
     // SAFETY: waitid writes only into `info`, a zeroed siginfo_t that we own.

@@ -37,7 +37,7 @@ fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
 }
 
 /// Most bytes of stdout (and of stderr) kept from one run.
-pub const OUTPUT_CAP: usize = 64 << 20;
+pub const OUTPUT_CAP: usize = 16 << 20;
 
 /// A command to run: the program under test and its arguments, in a directory, with limits.
 #[derive(Clone, Debug)]
@@ -54,6 +54,7 @@ pub struct Running {
     cmd: Cmd,
     pid: u32,
     started: Instant,
+    rss_at_spawn: u64,
     stdout: Option<JoinHandle<Captured>>,
     stderr: Option<JoinHandle<Captured>>,
     reaped: bool,
@@ -73,8 +74,11 @@ pub struct Run {
     pub timed_out: bool,
     pub stdout_truncated: bool,
     pub elapsed: Duration,
-    /// Peak resident memory, in bytes.
+    /// Peak resident memory, in bytes, as the kernel counts it for the child: that includes the
+    /// grader's own memory at the fork, carried over the exec (see `uses_more_memory_than`).
     pub max_rss: u64,
+    /// The grader's resident memory when it started the program.
+    pub rss_at_spawn: u64,
     /// User plus system CPU time.
     pub cpu: Duration,
 }
@@ -171,6 +175,7 @@ impl Cmd {
         // Spawning and registering happen under the lock, so that a clean-up of leftovers in
         // another thread can never take the new process for one.
         let mut live = live();
+        let rss_at_spawn = evidence::own_rss();
         let started = Instant::now();
         let mut child = command.spawn().map_err(|e| {
             Box::new(Run {
@@ -187,6 +192,7 @@ impl Cmd {
                 stdout_truncated: false,
                 elapsed: Duration::ZERO,
                 max_rss: 0,
+                rss_at_spawn: 0,
                 cpu: Duration::ZERO,
             })
         })?;
@@ -204,6 +210,7 @@ impl Cmd {
             cmd: self.clone(),
             pid: child.id(),
             started,
+            rss_at_spawn,
             stdout: Some(stdout),
             stderr: Some(stderr),
             reaped: false,
@@ -307,8 +314,20 @@ impl Running {
             stdout_truncated: stdout.truncated,
             elapsed,
             max_rss,
+            rss_at_spawn: self.rss_at_spawn,
             cpu,
         }
+    }
+}
+
+impl Run {
+    /// Whether the program's own peak memory was over `limit` bytes. The kernel's peak for a
+    /// child also counts the grader's memory at the fork (a forked copy's resident pages, kept as
+    /// the peak across exec), so a peak that is no higher than that proves nothing: only a peak
+    /// above both the limit and the grader's own memory is the program's.
+    pub fn uses_more_memory_than(&self, limit: u64) -> bool {
+        const SLACK: u64 = 8 << 20;
+        self.max_rss > limit && self.max_rss > self.rss_at_spawn + SLACK
     }
 }
 

@@ -1,6 +1,9 @@
 //! The mutants: wrong programs that the grader must catch. Each is a reference solution with a
 //! small, realistic mistake, and names the rubric tests that must fail on it. A mutant whose edit
 //! no longer applies (the solution changed) fails loudly rather than testing nothing.
+//! Also: a perfect submission, for the tests of batch grading and Gradescope.
+// Each test binary that includes this module uses only part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +15,6 @@ pub fn build(dir: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
     build_mutants(&kit_with_mutants(dir, mutants), mutants)
 }
 
-#[allow(dead_code)] // Each test binary that includes this module uses only some of it.
 pub struct Mutant {
     pub exercise: &'static str,
     pub name: &'static str,
@@ -266,7 +268,7 @@ fn kit_with_mutants(root: &Path, mutants: &[&Mutant]) -> PathBuf {
     scratch
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+pub fn copy_tree(from: &Path, to: &Path) {
     if from.is_dir() {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap() {
@@ -304,4 +306,24 @@ fn build_mutants(scratch: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
         .iter()
         .map(|m| target.join("release").join(format!("mutant-{}", m.name)))
         .collect()
+}
+
+/// A submission laid out like the kit whose student files are the reference solutions: the
+/// student crates' own front ends, with the solutions' `exercise.rs`.
+pub fn perfect_submission(dir: &Path) {
+    for exercise in grader::rubric::EXERCISES {
+        let src = dir.join("exercises").join(exercise).join("src");
+        copy_tree(
+            &kit_root().join("exercises").join(exercise).join("src"),
+            &src,
+        );
+        std::fs::copy(
+            kit_root()
+                .join("solutions")
+                .join(exercise)
+                .join("src/exercise.rs"),
+            src.join("exercise.rs"),
+        )
+        .unwrap();
+    }
 }
