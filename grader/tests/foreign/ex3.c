@@ -6,124 +6,15 @@
  *
  * Build: cc -O2 -Wall -Wextra -o ex3 ex3.c
  */
-#define _GNU_SOURCE
-#define _FILE_OFFSET_BITS 64
+#define NAME "ex3"
+#define USAGE "usage: ex3 SRC DST"
+#include "common.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-static const char NAME[] = "ex3";
-static const char USAGE[] = "usage: ex3 SRC DST";
 
 /* Both files are mapped this much at a time, so memory stays bounded (two windows) for any
  * file size. A multiple of every page size, as mmap(2) offsets must be. */
 #define WINDOW ((uint64_t)16 << 20)
-
-/* ---- Reporting failures: one line on stderr, then exit 1 (runtime) or 2 (usage). ---- */
-
-static void report(const char *fmt, va_list ap)
-{
-    char line[8192];
-    vsnprintf(line, sizeof line, fmt, ap);
-    fprintf(stderr, "%s: %s\n", NAME, line);
-}
-
-__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    report(fmt, ap);
-    va_end(ap);
-    exit(1);
-}
-
-__attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    report(fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s\n", USAGE);
-    exit(2);
-}
-
-__attribute__((noreturn)) static void fail_path(const char *action, const char *path, int err)
-{
-    fail("%s '%s': %s", action, path, strerror(err));
-}
-
-/*
- * Opens `path` and checks that it is a regular file. O_NONBLOCK: opening a FIFO for reading
- * would otherwise wait for a writer; on a regular file it changes nothing.
- */
-static int open_regular(const char *path, int flags, mode_t mode, struct stat *st)
-{
-    int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, mode);
-    if (fd < 0)
-        fail_path("cannot open", path, errno);
-    if (fstat(fd, st) < 0)
-        fail_path("cannot stat", path, errno);
-    if (!S_ISREG(st->st_mode)) {
-        const char *what = S_ISDIR(st->st_mode)                              ? "a directory"
-                           : S_ISFIFO(st->st_mode)                           ? "a FIFO"
-                           : S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "a device"
-                                                                             : "something else";
-        fail("cannot use '%s': it is %s, not a regular file", path, what);
-    }
-    return fd;
-}
-
-/*
- * A store to a page that the file system cannot back (no space left where nothing could be
- * reserved), or a load past the end of a SRC that another process shrank, raises SIGBUS.
- * guarded() runs `work` so that this becomes an error return instead of a death.
- */
-static sigjmp_buf bus_jump;
-
-static void on_sigbus(int sig)
-{
-    (void)sig;
-    siglongjmp(bus_jump, 1);
-}
-
-static int guarded(void (*work)(void *), void *arg)
-{
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigbus;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGBUS, &sa, &old) < 0)
-        fail("cannot catch SIGBUS: %s", strerror(errno));
-    int status = 0;
-    if (sigsetjmp(bus_jump, 1) == 0)
-        work(arg);
-    else
-        status = -1;
-    sigaction(SIGBUS, &old, NULL);
-    return status;
-}
-
-struct copy_job {
-    void *to;
-    const void *from;
-    size_t len;
-};
-
-static void copy_bytes(void *arg)
-{
-    const struct copy_job *job = arg;
-    memcpy(job->to, job->from, job->len);
-}
 
 /* Copies `len` bytes at `offset` from SRC to DST through one mapping of each. */
 static void copy_window(int src, int dst, uint64_t offset, size_t len, const char *src_path,
@@ -139,8 +30,8 @@ static void copy_window(int src, int dst, uint64_t offset, size_t len, const cha
     /* Advice only: read ahead eagerly, drop pages behind. */
     madvise(from, len, MADV_SEQUENTIAL);
     madvise(to, len, MADV_SEQUENTIAL);
-    struct copy_job job = {to, from, len};
-    if (guarded(copy_bytes, &job) < 0)
+    /* SIGBUS: no space left where nothing could be reserved, or SRC shrank meanwhile. */
+    if (guarded_copy(to, from, len) < 0)
         fail("cannot copy '%s' to '%s': %s (a page could not be read or written)", src_path,
              dst_path, strerror(EIO));
     munmap(from, len);

@@ -11,30 +11,17 @@
  *
  * Build: cc -O2 -Wall -Wextra -o ex4 ex4.c
  */
-#define _GNU_SOURCE
-#define _FILE_OFFSET_BITS 64
+#define NAME "ex4"
+#define USAGE                           \
+    "usage: ex4 count WORKERS ITERS\n"  \
+    "       ex4 send FILE MESSAGE\n"    \
+    "       ex4 recv FILE"
+#include "common.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
-
-static const char NAME[] = "ex4";
-static const char USAGE[] =
-    "usage: ex4 count WORKERS ITERS\n"
-    "       ex4 send FILE MESSAGE\n"
-    "       ex4 recv FILE";
 
 #define MAX_WORKERS 64
 #define PAGE 4096
@@ -42,76 +29,6 @@ static const char USAGE[] =
 #define MAX_MESSAGE (PAGE - HEADER) /* 4088 */
 
 enum { EMPTY = 0, FULL = 1, TAKEN = 2 };
-
-/* ---- Reporting failures: one line on stderr, then exit 1 (runtime) or 2 (usage). ---- */
-
-static void report(const char *fmt, va_list ap)
-{
-    char line[8192];
-    vsnprintf(line, sizeof line, fmt, ap);
-    fprintf(stderr, "%s: %s\n", NAME, line);
-}
-
-__attribute__((noreturn, format(printf, 1, 2))) static void fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    report(fmt, ap);
-    va_end(ap);
-    exit(1);
-}
-
-__attribute__((noreturn, format(printf, 1, 2))) static void usage_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    report(fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s\n", USAGE);
-    exit(2);
-}
-
-__attribute__((noreturn)) static void fail_path(const char *action, const char *path, int err)
-{
-    fail("%s '%s': %s", action, path, strerror(err));
-}
-
-/* ---- Command-line numbers: unsigned decimal, digits only, below 2^64. ---- */
-
-static uint64_t number(const char *name, const char *arg)
-{
-    uint64_t n = 0;
-    const char *s = arg;
-    if (*s == '\0')
-        goto bad;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            goto bad;
-        unsigned digit = (unsigned)(*s - '0');
-        if (n > (UINT64_MAX - digit) / 10)
-            goto bad;
-        n = n * 10 + digit;
-    }
-    return n;
-bad:
-    usage_error("%s must be an unsigned decimal integer below 2^64, not '%s'", name, arg);
-}
-
-static int write_all(const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(STDOUT_FILENO, p, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 /* ---- count ---- */
 
@@ -180,8 +97,7 @@ static void count(unsigned workers, uint64_t iters)
     char line[32];
     int n = snprintf(line, sizeof line, "%" PRIu64 "\n", __atomic_load_n(counter, __ATOMIC_RELAXED));
     munmap(counter, sizeof *counter);
-    if (write_all(line, (size_t)n) < 0)
-        fail("cannot write to stdout: %s", strerror(errno));
+    write_stdout(line, (size_t)n);
 }
 
 /* ---- the mailbox ---- */
@@ -189,20 +105,8 @@ static void count(unsigned workers, uint64_t iters)
 /* Opens (creating it if missing, extending it to a page if shorter) and maps the mailbox. */
 static unsigned char *open_mailbox(const char *path)
 {
-    /* O_NONBLOCK: a FIFO must not block the open; it is then refused below. */
-    int fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
-    if (fd < 0)
-        fail_path("cannot open", path, errno);
     struct stat st;
-    if (fstat(fd, &st) < 0)
-        fail_path("cannot stat", path, errno);
-    if (!S_ISREG(st.st_mode)) {
-        const char *what = S_ISDIR(st.st_mode)                             ? "a directory"
-                           : S_ISFIFO(st.st_mode)                          ? "a FIFO"
-                           : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-                                                                           : "something else";
-        fail("cannot use '%s': it is %s, not a regular file", path, what);
-    }
+    int fd = open_regular(path, O_RDWR | O_CREAT, 0666, &st);
     /* Either side may come first, so both make sure the page exists. Growing zero-fills (state 0,
      * empty); a file already long enough is left alone, so a posted message survives. */
     if (st.st_size < PAGE && ftruncate(fd, PAGE) < 0)
@@ -235,7 +139,7 @@ static void wait_for(unsigned char *box, uint32_t wanted)
  */
 static const char *mailbox_path;
 
-static void on_sigbus(int sig)
+static void on_mailbox_sigbus(int sig)
 {
     (void)sig;
     static const char prefix[] = "ex4: cannot use '";
@@ -253,7 +157,7 @@ static void catch_sigbus(const char *path)
     mailbox_path = path;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigbus;
+    sa.sa_handler = on_mailbox_sigbus;
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGBUS, &sa, NULL) < 0)
         fail("cannot catch SIGBUS: %s", strerror(errno));
@@ -286,8 +190,7 @@ static void mailbox_recv(const char *path)
     char line[MAX_MESSAGE + 1];
     memcpy(line, box + HEADER, len);
     line[len] = '\n';
-    if (write_all(line, (size_t)len + 1) < 0)
-        fail("cannot write to stdout: %s", strerror(errno));
+    write_stdout(line, (size_t)len + 1);
     /* Release: we are done with the message before the sender may reuse the mailbox. */
     __atomic_store_n(state_of(box), TAKEN, __ATOMIC_RELEASE);
     munmap(box, PAGE);
