@@ -90,6 +90,8 @@ pub fn main(package: &str, program: &Path) -> ExitCode {
             o.test.name,
             if o.passed() { "ok" } else { "FAILED" }
         );
+        // What a passing test measured (the speed test's ratio, say) is worth seeing too.
+        o.notes.iter().for_each(|note| println!("    {note}"));
     });
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
     if !failed.is_empty() {
