@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::compile::kit_root;
 use crate::fixtures::run_seed;
-use crate::grade::{Outcome, grade_exercises};
+use crate::grade::{Outcome, grade_exercises, next};
 use crate::report::{json, terminal::Terminal};
 use crate::rubric::EXERCISES;
 use crate::submission::Submission;
@@ -83,10 +83,6 @@ pub fn run(options: &Options) -> Result<usize, String> {
         .iter()
         .filter(|r| r.status.starts_with("error"))
         .count())
-}
-
-fn next<I: Iterator>(queue: &Mutex<I>) -> Option<I::Item> {
-    queue.lock().unwrap_or_else(|e| e.into_inner()).next()
 }
 
 /// `alice.tar.gz` -> `alice`; hidden files and stray files are not submissions.

@@ -79,7 +79,8 @@ pub fn run_tests(
     outcomes
 }
 
-fn next<I: Iterator>(queue: &Mutex<I>) -> Option<I::Item> {
+/// The next item of a queue shared by worker threads.
+pub fn next<I: Iterator>(queue: &Mutex<I>) -> Option<I::Item> {
     queue.lock().unwrap_or_else(|e| e.into_inner()).next()
 }
 

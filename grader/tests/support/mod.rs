@@ -268,19 +268,10 @@ fn kit_with_mutants(root: &Path, mutants: &[&Mutant]) -> PathBuf {
     scratch
 }
 
+/// Copies a file or a folder (but its `target/`), failing the test on any error.
 pub fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            if entry.file_name() != "target" {
-                copy_tree(&entry.path(), &to.join(entry.file_name()));
-            }
-        }
-    } else {
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(from, to).unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
-    }
+    grader::submission::copy_tree(from, to)
+        .unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
 }
 
 /// Builds every mutant at once, sharing the kit's compiled dependencies, and returns each binary.
