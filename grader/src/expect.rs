@@ -8,7 +8,7 @@ use assert_cmd::assert::Assert;
 use predicates::prelude::*;
 
 use crate::fixtures::{Verdict, ensure};
-use crate::runner::{Run, describe_signal};
+use crate::runner::{OUTPUT_CAP, Run, describe_signal};
 
 /// How a run ended, in a sentence, with what it printed on stderr.
 pub fn explain(run: &Run) -> String {
@@ -134,8 +134,15 @@ impl Run {
     /// The run succeeded and printed exactly `expected` on stdout.
     pub fn printed(&self, expected: &[u8]) -> Verdict {
         self.succeeded()?;
+        let cut = match self.stdout_truncated {
+            true => format!(
+                " (its output went on past {} MiB and was cut there)",
+                OUTPUT_CAP >> 20
+            ),
+            false => String::new(),
+        };
         same_bytes("stdout", &self.output.stdout, expected)
-            .map_err(|why| format!("`{}`: {why}", self.command))
+            .map_err(|why| format!("`{}`: {why}{cut}", self.command))
     }
 }
 

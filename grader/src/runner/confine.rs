@@ -109,16 +109,24 @@ fn processes_of(uid: u32) -> u64 {
 
 /// Kills and reaps every process that was left behind by a program under test and reparented to
 /// the grader, leaving alone the runs in `live` and every other child of the grader (cargo, tar).
+/// Killing a leftover orphans its own children, which are then reparented to the grader in turn:
+/// the sweep is repeated until it finds nothing (a chain of daemons is cleared a link a pass).
 pub(super) fn reap_leftovers(live: &[u32]) {
-    for pid in children_of_grader() {
-        if live.contains(&pid) || !started_for_a_test(pid) {
-            continue;
+    for _ in 0..64 {
+        let leftovers: Vec<u32> = children_of_grader()
+            .into_iter()
+            .filter(|pid| !live.contains(pid) && started_for_a_test(*pid))
+            .collect();
+        if leftovers.is_empty() {
+            return;
         }
-        // SAFETY: `pid` is our own child (reparented to us), so it cannot have been reaped and
-        // reused behind our back: only we can reap it.
-        unsafe {
-            libc::kill(pid as libc::pid_t, libc::SIGKILL);
-            libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
+        for pid in leftovers {
+            // SAFETY: `pid` is our own child (reparented to us), so it cannot have been reaped
+            // and reused behind our back: only we can reap it.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
+                libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
+            }
         }
     }
 }

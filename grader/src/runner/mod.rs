@@ -282,6 +282,17 @@ impl Running {
         self.finish()
     }
 
+    /// Reaps the program, then whatever it left behind (see `confine`).
+    fn reap(&mut self) -> (ExitStatus, u64, Duration) {
+        let pid = self.pid();
+        let result = evidence::reap(pid);
+        self.reaped = true;
+        let mut live = live();
+        live.retain(|&p| p != pid);
+        confine::reap_leftovers(&live);
+        result
+    }
+
     /// Waits for the program to exit, killing its whole process group at the deadline, and
     /// collects its output and evidence.
     pub fn finish(mut self) -> Run {
@@ -328,19 +339,6 @@ impl Run {
     pub fn uses_more_memory_than(&self, limit: u64) -> bool {
         const SLACK: u64 = 8 << 20;
         self.max_rss > limit && self.max_rss > self.rss_at_spawn + SLACK
-    }
-}
-
-impl Running {
-    /// Reaps the program, then whatever it left behind (see `confine`).
-    fn reap(&mut self) -> (ExitStatus, u64, Duration) {
-        let pid = self.pid();
-        let result = evidence::reap(pid);
-        self.reaped = true;
-        let mut live = live();
-        live.retain(|&p| p != pid);
-        confine::reap_leftovers(&live);
-        result
     }
 }
 
