@@ -257,15 +257,36 @@ fn kit_top(root: &Path) -> PathBuf {
 }
 
 /// A fresh copy of this kit's sources (no target/, no .git).
+///
+/// Nothing in it gives away an answer that submitted code could pull in at compile time (with
+/// `#[path]` or `include!`): the reference solutions' `exercise.rs` are replaced by the stubs (the
+/// solution crates stay, as the workspace lists them), and the grader's tests, with their C
+/// versions of the programs and their mutants, are left out.
 fn pristine_kit() -> Result<TempDir, String> {
     let kit = tempfile::Builder::new()
         .prefix("kit-")
         .tempdir()
         .map_err(|e| e.to_string())?;
+    let copy = |from: &Path, to: &Path| {
+        copy_tree(from, to).map_err(|e| format!("cannot copy the kit's {}: {e}", from.display()))
+    };
     for part in KIT_PARTS {
-        copy_tree(&kit_root().join(part), &kit.path().join(part))
-            .map_err(|e| format!("cannot copy the kit's {part}: {e}"))?;
+        copy(&kit_root().join(part), &kit.path().join(part))?;
     }
+    for exercise in EXERCISES {
+        let stub = kit_root()
+            .join("exercises")
+            .join(exercise)
+            .join("src/exercise.rs");
+        copy(
+            &stub,
+            &kit.path()
+                .join("solutions")
+                .join(exercise)
+                .join("src/exercise.rs"),
+        )?;
+    }
+    std::fs::remove_dir_all(kit.path().join("grader/tests")).map_err(|e| e.to_string())?;
     Ok(kit)
 }
 

@@ -125,12 +125,12 @@ fn a_class_is_graded_fairly_and_safely() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(
-        stderr.contains("[11/11]") && stderr.contains("left)"),
+        stderr.contains("[12/12]") && stderr.contains("left)"),
         "progress is shown: {stderr}"
     );
     let book = gradebook(&out.join("grades.csv"));
     let score = |student: &str, column: &str| -> u32 { book[student][column].parse().unwrap() };
-    assert_eq!(book.len(), 11, "{book:#?}");
+    assert_eq!(book.len(), 12, "{book:#?}");
     assert_eq!(score("perfect", "total"), 100, "{book:#?}");
     assert_eq!(
         score("tarred", "total"),
@@ -148,6 +148,7 @@ fn a_class_is_graded_fairly_and_safely() {
         ("fake-score", "ex1"),
         ("build-script", "ex3"),
         ("panic-in-child", "ex4"),
+        ("borrows-the-solution", "ex1"),
     ] {
         // None gets the marks of the exercise it attacks from.
         assert!(
