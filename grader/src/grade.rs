@@ -153,11 +153,17 @@ pub fn grade_exercises(
                     Some(Err(why)) => why.clone(),
                     _ => "was not built".to_owned(),
                 };
-                out(format!("{exercise}: {why}\n"));
-                let reason = format!("{exercise} {why}");
+                // The whole reason (a compiler error, say) once, under the first test; a pointer to
+                // it under the others.
+                let full = format!("{exercise} {why}");
+                let short = format!(
+                    "{exercise} {} (see the first {exercise} test)",
+                    why.lines().next().unwrap_or_default()
+                );
                 tests
                     .iter()
-                    .map(|t| Outcome::not_run(t, &reason))
+                    .enumerate()
+                    .map(|(i, t)| Outcome::not_run(t, if i == 0 { &full } else { &short }))
                     .inspect(|o| out(report.test(o)))
                     .collect()
             }
