@@ -224,18 +224,13 @@ pub fn stage(binary: &Path, bin_dir: &Path) -> Result<PathBuf, String> {
 /// Sets the modification time of every file under `dir` to now.
 fn touch_all(dir: &Path) -> std::io::Result<()> {
     let now = std::time::SystemTime::now();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            touch_all(&entry.path())?;
-        } else {
-            File::options()
-                .write(true)
-                .open(entry.path())?
-                .set_modified(now)?;
-        }
-    }
-    Ok(())
+    let mut files = Vec::new();
+    walk(dir, Path::new(""), &mut |relative, _| {
+        files.push(dir.join(relative))
+    })?;
+    files
+        .iter()
+        .try_for_each(|file| File::options().write(true).open(file)?.set_modified(now))
 }
 
 /// The folder that holds `exercises/`: `root` itself, or its one top-level folder.

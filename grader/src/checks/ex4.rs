@@ -60,11 +60,9 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
     // While it runs, its memory map must hold a shared anonymous mapping: "/dev/zero (deleted)"
     // with flags "rw-s" (a private one would show "p", and nothing would be shared).
     let mut shared = false;
-    while !running.has_exited() && !running.out_of_time() {
-        shared |= maps_of(running.pid()).lines().any(is_shared_anonymous);
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    let run = running.finish();
+    let run = running.watch(Duration::from_millis(1), |r| {
+        shared |= maps_of(r.pid()).lines().any(is_shared_anonymous);
+    });
     run.printed(format!("{}\n", workers * iters).as_bytes())?;
     ensure(shared, || {
         format!(

@@ -263,23 +263,31 @@ impl Running {
         }
     }
 
+    /// Calls `look` every `period` while the program runs (until it exits or its time is
+    /// over), then finishes the run.
+    pub fn watch(self, period: Duration, mut look: impl FnMut(&Running)) -> Run {
+        while !self.has_exited() && !self.out_of_time() {
+            look(&self);
+            std::thread::sleep(period);
+        }
+        self.finish()
+    }
+
     /// Stops and resumes the program's whole process group (SIGSTOP, then SIGCONT) every `period`
     /// until it exits, as a busy machine's scheduler would, but far more often. Each stop lands
     /// at an arbitrary instruction of each process, and after each resume the processes may run
     /// in any order: code that needs a read-modify-write to be atomic shows the damage at once,
     /// even on a machine with a single core. Correct code is only slowed down.
     pub fn jostle(self, period: Duration) -> Run {
-        let pid = self.pid() as libc::pid_t;
-        while !self.has_exited() && !self.out_of_time() {
-            std::thread::sleep(period);
+        self.watch(period, |running| {
+            let group = running.pid() as libc::pid_t;
             // SAFETY: signals to the program's own process group, which is still there: its
             // leader has not been reaped.
             unsafe {
-                libc::killpg(pid, libc::SIGSTOP);
-                libc::killpg(pid, libc::SIGCONT);
+                libc::killpg(group, libc::SIGSTOP);
+                libc::killpg(group, libc::SIGCONT);
             }
-        }
-        self.finish()
+        })
     }
 
     /// Reaps the program, then whatever it left behind (see `confine`).
