@@ -7,7 +7,9 @@ use std::path::Path;
 use assert_cmd::assert::Assert;
 use predicates::prelude::*;
 
+use crate::fail;
 use crate::fixtures::{Verdict, ensure};
+use crate::outcome::Reword;
 use crate::runner::{OUTPUT_CAP, Run, describe_signal};
 
 /// How a run ended, in a sentence, with what it printed on stderr.
@@ -66,12 +68,12 @@ impl Run {
     /// The run exited with status 0.
     pub fn succeeded(&self) -> Verdict {
         if self.timed_out || self.output.status.signal().is_some() || self.panicked() {
-            return Err(explain(self)); // The ending speaks for itself.
+            return Err(explain(self).into()); // The ending speaks for itself.
         }
         self.assert()
             .try_success()
             .map(drop)
-            .map_err(|_| format!("{}; expected success (status 0)", explain(self)))
+            .map_err(|_| format!("{}; expected success (status 0)", explain(self)).into())
     }
 
     fn panicked(&self) -> bool {
@@ -87,32 +89,32 @@ impl Run {
             "a clean failure (status 1)"
         };
         if self.timed_out || self.assert().try_code(code).is_err() {
-            return Err(format!("{}; expected {what}", explain(self)));
+            return fail!("{}; expected {what}", explain(self));
         }
         if self
             .assert()
             .try_stdout(predicate::str::is_empty().from_utf8())
             .is_err()
         {
-            return Err(format!(
+            return fail!(
                 "`{}` failed as expected but printed on stdout; a failing run prints nothing there",
                 self.command
-            ));
+            );
         }
         let prefix = format!("{exercise}: ");
         let stderr = String::from_utf8_lossy(&self.output.stderr);
         if !predicate::str::starts_with(prefix.as_str()).eval(&stderr) {
-            return Err(format!(
+            return fail!(
                 "`{}` failed as expected, but its message should start with '{prefix}'; stderr was: {}",
                 self.command,
                 excerpt(&stderr)
-            ));
+            );
         }
         if code == 2 && !predicate::str::contains("usage").eval(&stderr.to_lowercase()) {
-            return Err(format!(
+            return fail!(
                 "`{}`: a usage error should show the usage line on stderr",
                 self.command
-            ));
+            );
         }
         Ok(())
     }
@@ -122,11 +124,11 @@ impl Run {
         self.failed_with(1, exercise)?;
         let stderr = String::from_utf8_lossy(&self.output.stderr);
         if !predicate::str::contains(path).eval(&stderr) {
-            return Err(format!(
+            return fail!(
                 "`{}`: the error message should name '{path}'; it was: {}",
                 self.command,
                 excerpt(&stderr)
-            ));
+            );
         }
         Ok(())
     }
@@ -142,7 +144,7 @@ impl Run {
             false => String::new(),
         };
         same_bytes("stdout", &self.output.stdout, expected)
-            .map_err(|why| format!("`{}`: {why}{cut}", self.command))
+            .reword(|why| format!("`{}`: {why}{cut}", self.command))
     }
 }
 
@@ -160,13 +162,13 @@ pub fn same_bytes(what: &str, actual: &[u8], expected: &[u8]) -> Verdict {
         let window = &bytes[at.min(bytes.len())..(at + 24).min(bytes.len())];
         format!("{:?}", String::from_utf8_lossy(window))
     };
-    Err(format!(
+    fail!(
         "{what} is {} bytes, expected {}; they first differ at byte {at}: got {}, expected {}",
         actual.len(),
         expected.len(),
         show(actual),
         show(expected)
-    ))
+    )
 }
 
 /// The file at `path` holds exactly `expected`.
@@ -177,7 +179,7 @@ pub fn file_holds(path: &Path, expected: &[u8]) -> Verdict {
         .unwrap_or_default();
     match std::fs::read(path) {
         Ok(actual) => same_bytes(&format!("file '{name}'"), &actual, expected),
-        Err(e) => Err(format!("cannot read file '{name}' after the run: {e}")),
+        Err(e) => fail!("cannot read file '{name}' after the run: {e}"),
     }
 }
 
@@ -225,9 +227,9 @@ pub fn missing(path: &Path) -> Verdict {
     if predicate::path::missing().eval(path) {
         Ok(())
     } else {
-        Err(format!(
+        fail!(
             "'{}' should not have been created",
             path.file_name().unwrap_or_default().to_string_lossy()
-        ))
+        )
     }
 }

@@ -11,18 +11,21 @@ use tempfile::TempDir;
 
 use crate::runner::{Cmd, IoCounters, Limits, Run, Running};
 
-/// The result of a check: `Err` holds the reason it failed, in words for the student.
-pub type Verdict = Result<(), String>;
+pub use crate::outcome::{Problem, Verdict, grader_error};
 
 /// Fails a check with a formatted reason: `return fail!("...")`.
 #[macro_export]
 macro_rules! fail {
-    ($($arg:tt)*) => { Err(format!($($arg)*)) };
+    ($($arg:tt)*) => { Err($crate::outcome::Problem::Fail(format!($($arg)*))) };
 }
 
 /// Fails a check unless `cond` holds.
 pub fn ensure(cond: bool, reason: impl FnOnce() -> String) -> Verdict {
-    if cond { Ok(()) } else { Err(reason()) }
+    if cond {
+        Ok(())
+    } else {
+        Err(Problem::Fail(reason()))
+    }
 }
 
 /// The page size that the tests' sizes are built around (Linux on x86-64 and most arm64).

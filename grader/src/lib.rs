@@ -16,6 +16,7 @@ pub mod expect;
 pub mod fixtures;
 pub mod grade;
 pub mod harness;
+pub mod outcome;
 pub mod report;
 pub mod rubric;
 pub mod runner;

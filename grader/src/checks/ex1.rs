@@ -3,6 +3,7 @@
 use crate::checks::{io_used, usage_errors};
 use crate::expect::file_holds;
 use crate::fixtures::{Ctx, MIB, PAGE, Verdict, ensure};
+use crate::outcome::Reword;
 
 /// The bytes that `peek` should print.
 fn expected_peek(data: &[u8], offset: u64, len: u64) -> &[u8] {
@@ -93,7 +94,7 @@ pub fn bump_defaults(t: &mut Ctx) -> Verdict {
     let size = 100_000 + t.below(50_000) as usize;
     let (path, data) = t.random_file("data.bin", size);
     t.run(["bump", "data.bin"]).succeeded()?;
-    file_holds(&path, &expected_bump(&data, 20_000, 10)).map_err(|why| {
+    file_holds(&path, &expected_bump(&data, 20_000, 10)).reword(|why| {
         format!("after `ex1 bump data.bin` (stride 20000, delta 10): {why}; was the mapping MAP_SHARED, and every 20000th byte changed, starting at 0?")
     })
 }
@@ -110,7 +111,7 @@ pub fn bump_stride_delta(t: &mut Ctx) -> Verdict {
             .succeeded()?;
         data = expected_bump(&data, stride, delta);
         file_holds(&path, &data)
-            .map_err(|why| format!("after `ex1 bump data.bin {stride} {delta}`: {why}"))?;
+            .reword(|why| format!("after `ex1 bump data.bin {stride} {delta}`: {why}"))?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use crate::checks::{fifo, io_used, usage_errors};
 use crate::expect::file_holds;
 use crate::fixtures::{Ctx, MIB, PAGE, Verdict, ensure};
+use crate::outcome::Reword;
 use std::process::Output;
 
 use crate::runner::{Limits, Run};
@@ -29,7 +30,7 @@ fn backdate(path: &Path) -> SystemTime {
 }
 
 fn unchanged(path: &Path, data: &[u8], mtime: SystemTime) -> Verdict {
-    file_holds(path, data).map_err(|why| {
+    file_holds(path, data).reword(|why| {
         format!("the file on disk changed: {why}; a MAP_PRIVATE mapping never writes back")
     })?;
     let now = std::fs::metadata(path)
@@ -150,7 +151,7 @@ pub fn fork_really_forks(t: &mut Ctx) -> Verdict {
         },
         ..run
     };
-    quiet.failed_with(1, "ex2").map_err(|why| {
+    quiet.failed_with(1, "ex2").reword(|why| {
         format!("with fork(2) made to fail (EAGAIN), the program should fail cleanly with status 1: {why}")
     })?;
     t.run(["fork", &text]).printed(&fork_lines(&text))

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::checks::{fifo, io_used, usage_errors};
 use crate::expect::{file_holds, missing, same_files};
-use crate::fixtures::{Ctx, KIB, MIB, PAGE, Verdict, ensure};
+use crate::fixtures::{Ctx, KIB, MIB, PAGE, Problem, Verdict, ensure, grader_error};
+use crate::outcome::Reword;
 use crate::runner::{Cmd, Limits};
 
 fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
@@ -18,7 +19,7 @@ fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
 fn copies(t: &Ctx, src: &str, dst: &str, data: &[u8]) -> Verdict {
     let run = copy(t, src, dst);
     run.printed(b"")?;
-    file_holds(&t.path(dst), data).map_err(|why| format!("after `{}`: {why}", run.command))
+    file_holds(&t.path(dst), data).reword(|why| format!("after `{}`: {why}", run.command))
 }
 
 fn mode_of(path: &Path) -> u32 {
@@ -97,7 +98,7 @@ pub fn refuses_same_file(t: &mut Ctx) -> Verdict {
     ] {
         let run = copy(t, from, to);
         run.failed_with(1, "ex3")?;
-        file_holds(&src, &data).map_err(|why| {
+        file_holds(&src, &data).reword(|why| {
             format!(
                 "`{}` must refuse to copy a file onto itself and leave it alone, but {why}",
                 run.command
@@ -118,8 +119,7 @@ pub fn refuses_bad_input(t: &mut Ctx) -> Verdict {
             .timeout(crate::runner::default_timeout().min(Duration::from_secs(5)))
             .run();
         run.failed_naming("ex3", src)?;
-        missing(&t.path("dst.bin"))
-            .map_err(|why| format!("`{}` failed, but {why}", run.command))?;
+        missing(&t.path("dst.bin")).reword(|why| format!("`{}` failed, but {why}", run.command))?;
     }
     Ok(())
 }
@@ -141,7 +141,7 @@ pub fn file_size_limit(t: &mut Ctx) -> Verdict {
         } else {
             "at its default action"
         };
-        run.failed_naming("ex3", "dst.bin").map_err(|why| {
+        run.failed_naming("ex3", "dst.bin").reword(|why| {
             format!(
                 "with a file-size limit (RLIMIT_FSIZE) of 64 KiB, SIGXFSZ {sigxfsz} and a 1 MiB SRC, \
                  DST cannot be sized: {why}"
@@ -169,7 +169,7 @@ pub fn full_disk(t: &mut Ctx) -> Verdict {
         .args(["-Urm", "sh", "-c", script])
         .args([program])
         .run();
-    run.failed_naming("ex3", "small/dst.bin").map_err(|why| {
+    run.failed_naming("ex3", "small/dst.bin").reword(|why| {
         format!(
             "copying 1 MiB onto a 256 KiB file system must fail cleanly (ENOSPC, found by posix_fallocate), \
              never with SIGBUS: {why}"
@@ -241,11 +241,11 @@ fn median(mut times: Vec<Duration>) -> Duration {
 pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
     t.large_random_file("src.bin", SPEED_FILE);
     let yardstick = cp(t, "src.bin", "cp.bin");
-    let time_cp = || -> Result<Duration, String> {
+    let time_cp = || -> Result<Duration, Problem> {
         let _ = std::fs::remove_file(t.path("cp.bin"));
         let run = yardstick.run();
         run.succeeded()
-            .map_err(|why| format!("the grader's cp failed: {why}"))?;
+            .map_err(|why| grader_error(format!("the grader's cp failed: {why}")))?;
         Ok(run.elapsed)
     };
     // A copy far slower than the limit is stopped early (and its time counted as the deadline):
@@ -254,7 +254,7 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
         .mul_f64(10.0 * SPEED_LIMIT)
         .max(Duration::from_secs(1));
     let too_slow = std::cell::Cell::new(false);
-    let time_ours = || -> Result<Duration, String> {
+    let time_ours = || -> Result<Duration, Problem> {
         let _ = std::fs::remove_file(t.path("dst.bin"));
         let run = t.cmd(["src.bin", "dst.bin"]).timeout(deadline).run();
         too_slow.set(run.timed_out);

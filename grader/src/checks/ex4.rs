@@ -8,6 +8,7 @@ use memmap2::{MmapMut, MmapOptions};
 
 use crate::checks::usage_errors;
 use crate::fixtures::{Ctx, Verdict, ensure};
+use crate::outcome::Reword;
 use crate::runner::{Running, maps_of};
 
 pub fn count_total(t: &mut Ctx) -> Verdict {
@@ -44,7 +45,7 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
         run.succeeded()?;
         counted_by_children(&run)?;
         run.printed(format!("{}\n", 4 * iters).as_bytes())
-            .map_err(|why| {
+            .reword(|why| {
                 format!(
                     "{why}\n(lost increments mean the counter is not updated with an atomic \
                  read-modify-write such as fetch_add)"

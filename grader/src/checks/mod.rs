@@ -7,6 +7,7 @@ pub mod ex2;
 pub mod ex3;
 pub mod ex4;
 
+use crate::fail;
 use crate::fixtures::{Ctx, Verdict};
 use crate::runner::Run;
 
@@ -37,32 +38,32 @@ pub fn io_used(t: &Ctx, run: &Run, file_bytes: usize, printed: usize) -> Verdict
     let slack = file_bytes / 8;
     let mib = |n: u64| format!("{:.1} MiB", n as f64 / (1 << 20) as f64);
     if extra.rchar > slack {
-        return Err(format!(
+        return fail!(
             "`{}` read {} through read(2)-style system calls (read, pread, copy_file_range, sendfile...) \
              while working on {} of file data; this exercise asks you to map the file and use the mapping",
             run.command,
             mib(extra.rchar),
             mib(file_bytes)
-        ));
+        );
     }
     if extra.wchar > printed + slack {
-        return Err(format!(
+        return fail!(
             "`{}` wrote {} through write(2)-style system calls, {} more than it had to print; \
              this exercise asks you to change the file through a mapping",
             run.command,
             mib(extra.wchar),
             mib(extra.wchar - printed)
-        ));
+        );
     }
     // Byte-at-a-time pread/pwrite moves few bytes but makes a system call for each one.
     let calls = extra.syscr + extra.syscw;
     let allowed = 200 + printed / 4096;
     if calls > allowed {
-        return Err(format!(
+        return fail!(
             "`{}` made {calls} read/write-style system calls (at most {allowed} expected); \
              reach the file's bytes through the mapping, not with a system call each",
             run.command
-        ));
+        );
     }
     Ok(())
 }
