@@ -8,12 +8,16 @@ use assert_cmd::assert::Assert;
 use predicates::prelude::*;
 
 use crate::fail;
-use crate::fixtures::{Verdict, ensure};
+use crate::fixtures::{Problem, Verdict, ensure};
 use crate::outcome::Reword;
 use crate::runner::{OUTPUT_CAP, Run, describe_signal};
+use crate::safe_fs;
 
 /// How a run ended, in a sentence, with what it printed on stderr.
 pub fn explain(run: &Run) -> String {
+    if let Some(why) = &run.start_error {
+        return why.clone();
+    }
     let stderr = String::from_utf8_lossy(&run.output.stderr);
     let ending = if run.timed_out {
         format!(
@@ -38,6 +42,31 @@ pub fn explain(run: &Run) -> String {
     text
 }
 
+/// What went wrong with a run that should have gone otherwise: the program's failure, or the
+/// grader's when it could not even start it.
+pub fn problem_of(run: &Run) -> Problem {
+    match &run.start_error {
+        Some(why) => Problem::GraderError(why.clone()),
+        None => Problem::Fail(explain(run)),
+    }
+}
+
+/// Fails with the grader's error if the run could not be started: nothing else can be judged.
+fn started(run: &Run) -> Verdict {
+    match &run.start_error {
+        Some(why) => Err(Problem::GraderError(why.clone())),
+        None => Ok(()),
+    }
+}
+
+/// `Running::wait_until`'s failure: what the grader waited for, and how the run ended instead.
+pub fn waited_for(what: &str) -> impl FnOnce(Box<Run>) -> Problem + '_ {
+    move |run| match problem_of(&run) {
+        Problem::Fail(why) => Problem::Fail(format!("{what}, but {why}")),
+        other => other,
+    }
+}
+
 /// The message of a Rust panic (`todo!()` included), if stderr shows one.
 fn panic_message(stderr: &str) -> Option<String> {
     let mut lines = stderr.lines().skip_while(|l| !l.contains("panicked at"));
@@ -46,17 +75,21 @@ fn panic_message(stderr: &str) -> Option<String> {
         .take_while(|l| !l.starts_with("note: "))
         .take(4)
         .collect();
-    Some(message.join(" ").trim().to_owned())
+    Some(shorten(message.join(" ").trim(), 1000))
 }
 
 /// The first lines of some output, shortened, on one line.
 fn excerpt(text: &str) -> String {
     let lines: Vec<&str> = text.lines().take(4).collect();
-    let joined = lines.join(" | ");
-    if joined.chars().count() > 300 {
-        format!("{}...", joined.chars().take(300).collect::<String>())
+    shorten(&lines.join(" | "), 300)
+}
+
+/// At most `max` characters of `text`.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() > max {
+        format!("{}...", text.chars().take(max).collect::<String>())
     } else {
-        joined
+        text.to_owned()
     }
 }
 
@@ -67,6 +100,7 @@ impl Run {
 
     /// The run exited with status 0.
     pub fn succeeded(&self) -> Verdict {
+        started(self)?;
         if self.timed_out || self.output.status.signal().is_some() || self.panicked() {
             return Err(explain(self).into()); // The ending speaks for itself.
         }
@@ -83,6 +117,7 @@ impl Run {
     /// The run failed cleanly with `code`: nothing on stdout, and a message on stderr that starts
     /// with the exercise's name (`ex3: `).
     pub fn failed_with(&self, code: i32, exercise: &str) -> Verdict {
+        started(self)?;
         let what = if code == 2 {
             "a usage error (status 2)"
         } else {
@@ -171,14 +206,27 @@ pub fn same_bytes(what: &str, actual: &[u8], expected: &[u8]) -> Verdict {
     )
 }
 
-/// The file at `path` holds exactly `expected`.
+/// The file at `path` holds exactly `expected`. (Read without following links and no further
+/// than needed: the program may have left anything there.)
 pub fn file_holds(path: &Path, expected: &[u8]) -> Verdict {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match std::fs::read(path) {
-        Ok(actual) => same_bytes(&format!("file '{name}'"), &actual, expected),
+    match safe_fs::read_at_most(path, expected.len() + 1) {
+        Ok((actual, size)) if size != expected.len() as u64 => fail!(
+            "file '{name}' is {size} bytes long, expected {}{}",
+            expected.len(),
+            same_bytes(
+                "",
+                &actual[..actual.len().min(expected.len())],
+                &expected[..actual.len().min(expected.len())]
+            )
+            .err()
+            .map(|why| format!(" (and{why})"))
+            .unwrap_or_default()
+        ),
+        Ok((actual, _)) => same_bytes(&format!("file '{name}'"), &actual, expected),
         Err(e) => fail!("cannot read file '{name}' after the run: {e}"),
     }
 }
@@ -187,7 +235,7 @@ pub fn file_holds(path: &Path, expected: &[u8]) -> Verdict {
 pub fn same_files(actual: &Path, expected: &Path) -> Verdict {
     use std::io::Read;
     let open = |p: &Path| {
-        std::fs::File::open(p)
+        safe_fs::open_regular(p)
             .map(std::io::BufReader::new)
             .map_err(|e| format!("cannot read '{}': {e}", p.display()))
     };
@@ -224,7 +272,7 @@ pub fn same_files(actual: &Path, expected: &Path) -> Verdict {
 
 /// Nothing exists at `path`.
 pub fn missing(path: &Path) -> Verdict {
-    if predicate::path::missing().eval(path) {
+    if std::fs::symlink_metadata(path).is_err() {
         Ok(())
     } else {
         fail!(

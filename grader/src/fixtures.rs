@@ -1,15 +1,15 @@
 //! What a check works with: its own temporary directory, the program under test, seeded random
 //! inputs, and files made to order.
 
-use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
 
 use tempfile::TempDir;
 
-use crate::runner::{Cmd, IoCounters, Limits, Run, Running};
+use crate::runner::{Cmd, Limits, Observer, Run, Running, User};
+use crate::safe_fs;
 
 pub use crate::outcome::{Problem, Verdict, grader_error};
 
@@ -37,6 +37,8 @@ pub const MIB: usize = 1 << 20;
 pub struct Ctx {
     pub exercise: &'static str,
     program: PathBuf,
+    /// Who the check's programs run as (a user of its own under root).
+    user: User,
     /// Owns the directory: it is removed when the check ends.
     _dir: TempDir,
     /// The directory's canonical path, as /proc shows it in a memory map.
@@ -50,11 +52,14 @@ impl Ctx {
     pub fn new(exercise: &'static str, program: &Path, seed: u64) -> std::io::Result<Ctx> {
         let dir = tempfile::Builder::new()
             .prefix(&format!("grade-{exercise}-"))
-            .tempdir()?;
+            .tempdir_in(crate::runner::work_root()?)?;
         let root = dir.path().canonicalize()?;
+        let user = User::lease();
+        user.hand_over(&File::open(&root)?)?;
         Ok(Ctx {
             exercise,
-            program: program.to_owned(),
+            program: crate::runner::reachable(program)?,
+            user,
             _dir: dir,
             root,
             rng: Rng(std::cell::Cell::new(seed)),
@@ -68,6 +73,11 @@ impl Ctx {
 
     pub fn program(&self) -> &Path {
         &self.program
+    }
+
+    /// Gives the check's user a file or folder that the grader has just made and holds open.
+    pub fn hand_over(&self, file: &File) -> std::io::Result<()> {
+        self.user.hand_over(file)
     }
 
     /// Records something the report should say even when the check passes.
@@ -84,13 +94,20 @@ impl Ctx {
         self.root.join(name)
     }
 
-    /// The program under test, to run in the check's directory with the default time limit.
+    /// The program under test, to run in the check's directory with the default time limit,
+    /// its system calls watched.
     pub fn cmd<I, S>(&self, args: I) -> Cmd
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        Cmd::new(&self.program, &self.root).args(args)
+        self.tool(&self.program).args(args).traced(true)
+    }
+
+    /// Another program (cp, say) run in the check's directory as the check's user, in the same
+    /// sandbox, its calls not watched.
+    pub fn tool(&self, program: &Path) -> Cmd {
+        Cmd::new(program, &self.root).user(&self.user)
     }
 
     /// Runs the program to the end.
@@ -112,49 +129,44 @@ impl Ctx {
     }
 
     /// Starts the program and leaves it running, for checks that watch it or talk to it.
-    pub fn start<I, S>(&self, args: I) -> Result<Running, String>
+    pub fn start<I, S>(&self, args: I) -> Result<Running, Problem>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.start_observed(args, None)
+    }
+
+    /// Starts the program with `observer` shown each of its watched calls (see `runner::trace`).
+    pub fn start_observed<I, S>(
+        &self,
+        args: I,
+        observer: Option<Observer>,
+    ) -> Result<Running, Problem>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
         self.cmd(args)
-            .spawn()
-            .map_err(|run| crate::expect::explain(&run))
+            .spawn_observed(observer)
+            .map_err(|run| crate::expect::problem_of(&run))
     }
 
-    /// The I/O that the program does before it does anything: loading itself, its libraries,
-    /// its runtime, printing a usage message. Measured once per program, with no arguments (a
-    /// usage error), and taken away from a run's counters before they are judged.
-    pub fn baseline(&self) -> IoCounters {
-        static CACHE: OnceLock<Mutex<HashMap<PathBuf, IoCounters>>> = OnceLock::new();
-        let cache = CACHE.get_or_init(Default::default);
-        if let Some(known) = cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&self.program)
-        {
-            return *known;
-        }
-        let none: [&str; 0] = [];
-        let measured = self
-            .cmd(none)
-            .timeout(crate::runner::default_timeout().min(Duration::from_secs(5)))
-            .run()
-            .io
-            .unwrap_or_default();
-        cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(self.program.clone(), measured);
-        measured
+    /// A new file in the check's directory, the check's user's, for the grader to fill (made
+    /// afresh: whatever a program left under that name is removed, never written through).
+    pub fn create(&self, name: &str) -> File {
+        let path = self.path(name);
+        safe_fs::create(&path, 0o644)
+            .and_then(|file| self.user.hand_over(&file).map(|()| file))
+            .unwrap_or_else(|e| panic!("cannot make {}: {e}", path.display()))
     }
 
     /// Writes `bytes` to a new file in the check's directory.
     pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, bytes)
-            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
-        path
+        self.create(name)
+            .write_all(bytes)
+            .unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
+        self.path(name)
     }
 
     /// A file of `len` random bytes; returns its path and contents.
@@ -166,10 +178,8 @@ impl Ctx {
     /// A file of `len` random bytes, written a chunk at a time: a large file made without
     /// holding it in the grader's memory (which a forked child would count as its own peak).
     pub fn large_random_file(&self, name: &str, len: usize) -> PathBuf {
-        use std::io::Write;
         let path = self.path(name);
-        let mut file =
-            std::fs::File::create(&path).expect("cannot create a file in the temporary directory");
+        let mut file = self.create(name);
         let mut left = len;
         while left > 0 {
             let chunk = self.bytes(left.min(MIB));
@@ -183,8 +193,7 @@ impl Ctx {
     pub fn sparse_file(&self, name: &str, len: u64, at: u64, data: &[u8]) -> PathBuf {
         use std::os::unix::fs::FileExt;
         let path = self.path(name);
-        let file =
-            std::fs::File::create(&path).expect("cannot create a file in the temporary directory");
+        let file = self.create(name);
         file.set_len(len)
             .expect("the file system must allow large sparse files");
         file.write_all_at(data, at)

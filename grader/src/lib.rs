@@ -20,4 +20,5 @@ pub mod outcome;
 pub mod report;
 pub mod rubric;
 pub mod runner;
+pub mod safe_fs;
 pub mod submission;

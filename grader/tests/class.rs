@@ -35,8 +35,41 @@ fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
         .collect()
 }
 
+/// What the decoy file holds, and a secret in the grader's environment: no report may show them.
+const DECOY_TEXT: &str = "decoy: the grader's own file";
+const SECRET_VALUE: &str = "s3cret-token-of-the-instructor";
+
+/// `/tmp/mmap-lab-decoy`, made by this test (mode 0600) and checked after the batch.
+struct Decoy(std::path::PathBuf);
+
+impl Decoy {
+    fn plant() -> Decoy {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::path::PathBuf::from("/tmp/mmap-lab-decoy");
+        let _ = std::fs::remove_file(&path);
+        std::fs::write(&path, DECOY_TEXT).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        Decoy(path)
+    }
+
+    fn is_intact(&self) {
+        assert_eq!(
+            std::fs::read_to_string(&self.0).unwrap(),
+            DECOY_TEXT,
+            "a program had the grader write through a link it planted"
+        );
+    }
+}
+
+impl Drop for Decoy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 fn batch(class: &Path, out: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_grader"))
+        .env("GRADER_TEST_SECRET", SECRET_VALUE)
         .args(["batch"])
         .arg(class)
         .args(["--jobs", "2", "--out"])
@@ -67,8 +100,18 @@ fn grader_files() -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
-/// Processes started for a test that are still alive (they carry the runner's mark).
+/// Processes started for a test that are still alive: every run installs a seccomp filter that
+/// no process can remove, so they have more filters than this test; under root they also run as
+/// a uid leased to checks.
 fn leftovers() -> Vec<String> {
+    let filters = |status: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Seccomp_filters:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let own = filters(&std::fs::read_to_string("/proc/self/status").unwrap());
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -79,10 +122,7 @@ fn leftovers() -> Vec<String> {
                 .all(|b| b.is_ascii_digit())
         })
         .filter(|e| {
-            std::fs::read(e.path().join("environ")).is_ok_and(|env| {
-                env.split(|&b| b == 0)
-                    .any(|v| v.starts_with(b"MMAP_LAB_GRADER_RUN="))
-            })
+            std::fs::read_to_string(e.path().join("status")).is_ok_and(|s| filters(&s) > own)
         })
         .map(|e| {
             std::fs::read_to_string(e.path().join("cmdline"))
@@ -117,20 +157,24 @@ fn a_class_is_graded_fairly_and_safely() {
     {
         support::copy_tree(&entry.path(), &class.join(entry.file_name()));
     }
+    let students = std::fs::read_dir(&class).unwrap().count();
     let _ = std::fs::remove_file("/tmp/build-script-ran");
     let before = grader_files();
+    // A file outside every run's folder, the grader's (root's, under root), that `planted-links`
+    // tries to have the grader overwrite and `reads-secrets` tries to read.
+    let decoy = Decoy::plant();
 
     let out = dir.path().join("out");
     let run = batch(&class, &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(
-        stderr.contains("[12/12]") && stderr.contains("left)"),
+        stderr.contains(&format!("[{students}/{students}]")) && stderr.contains("left)"),
         "progress is shown: {stderr}"
     );
     let book = gradebook(&out.join("grades.csv"));
     let score = |student: &str, column: &str| -> u32 { book[student][column].parse().unwrap() };
-    assert_eq!(book.len(), 12, "{book:#?}");
+    assert_eq!(book.len(), students, "{book:#?}");
     assert_eq!(score("perfect", "total"), 100, "{book:#?}");
     assert_eq!(
         score("tarred", "total"),
@@ -149,6 +193,12 @@ fn a_class_is_graded_fairly_and_safely() {
         ("build-script", "ex3"),
         ("panic-in-child", "ex4"),
         ("borrows-the-solution", "ex1"),
+        ("forbidden-calls", "ex1"),
+        ("forbidden-calls", "ex3"),
+        ("unreaped-child", "ex3"),
+        ("planted-links", "ex3"),
+        ("reads-secrets", "ex1"),
+        ("kills-everyone", "ex4"),
     ] {
         // None gets the marks of the exercise it attacks from.
         assert!(
@@ -183,6 +233,18 @@ fn a_class_is_graded_fairly_and_safely() {
         "a submitted build script ran"
     );
     assert_eq!(leftovers(), Vec::<String>::new(), "processes left running");
+    decoy.is_intact();
+    for student in book.keys() {
+        for file in ["report.txt", "results.json"] {
+            let text = std::fs::read_to_string(out.join(student).join(file)).unwrap_or_default();
+            for secret in [DECOY_TEXT, SECRET_VALUE, "reference solution"] {
+                assert!(
+                    !text.contains(secret),
+                    "{student}'s {file} shows a secret ({secret}):\n{text}"
+                );
+            }
+        }
+    }
     assert!(before == grader_files(), "the grader's files changed");
 
     // Graded again with nothing changed: nothing is regraded, and the grades stay.

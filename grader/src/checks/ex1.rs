@@ -1,7 +1,8 @@
 //! Exercise 1: access a file through a mapping (`ex1 peek`, `ex1 bump`).
 
-use crate::checks::{io_used, usage_errors};
+use crate::checks::{through_mappings, usage_errors, watched};
 use crate::expect::file_holds;
+use crate::fail;
 use crate::fixtures::{Ctx, MIB, PAGE, Verdict, ensure};
 use crate::outcome::Reword;
 
@@ -82,12 +83,66 @@ pub fn peek_sparse_tib(t: &mut Ctx) -> Verdict {
     })
 }
 
+pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
+    const TIB: u64 = 1 << 40;
+    let tail = t.bytes(PAGE);
+    t.sparse_file("huge.bin", TIB, TIB - PAGE as u64, &tail);
+    // An offset inside a page, a range across the next page boundary.
+    let offset = TIB - 3 * PAGE as u64 + t.between(1, PAGE as u64 - 1);
+    let len = PAGE as u64 + t.between(1, PAGE as u64 - 1);
+    let run = peek(t, "huge.bin", offset, len);
+    let expected: Vec<u8> = (offset..offset + len)
+        .map(|at| {
+            at.checked_sub(TIB - PAGE as u64)
+                .map_or(0, |i| tail[i as usize])
+        })
+        .collect();
+    run.printed(&expected)?;
+    let trace = watched(&run)?;
+    let path = t.path("huge.bin");
+    let maps: Vec<_> = trace.on_file(&path).filter(|c| c.name == "mmap").collect();
+    if maps.is_empty() {
+        return fail!(
+            "`{}` never mapped 'huge.bin' (no mmap(2) of it)",
+            run.command
+        );
+    }
+    let page = PAGE as u64;
+    // The pages that cover [offset, offset + len): from the page that holds OFFSET, at most one
+    // page more than the range itself.
+    let covering = len + page;
+    for call in &maps {
+        ensure(call.mmap_offset() % page == 0, || {
+            format!(
+                "`{}` made `{call}`: mmap(2) needs an offset that is a multiple of the page size \
+                 ({page}); round OFFSET down to a page and skip the difference",
+                run.command
+            )
+        })?;
+        ensure(
+            call.mmap_offset() <= offset
+                && call.mmap_offset() + call.mmap_len() >= offset + len
+                && call.mmap_len() <= covering,
+            || {
+                format!(
+                    "`{}` made `{call}` to print {len} bytes at offset {offset}: map only the pages \
+                     that cover the range (offset {} and a length of at most {covering}), not the \
+                     whole file",
+                    run.command,
+                    offset - offset % page
+                )
+            },
+        )?;
+    }
+    Ok(())
+}
+
 pub fn peek_uses_mapping(t: &mut Ctx) -> Verdict {
     let size = 4 * MIB;
     let (_, data) = t.random_file("data.bin", size);
     let run = peek(t, "data.bin", 0, size as u64);
     run.printed(&data)?;
-    io_used(t, &run, size, size)
+    through_mappings(&run, &[&t.path("data.bin")])
 }
 
 pub fn bump_defaults(t: &mut Ctx) -> Verdict {
@@ -129,7 +184,47 @@ pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
     run.succeeded()?;
     file_holds(&path, &expected_bump(&data, 1000, 3))?;
     // 4195 bytes change: through read/write or pread/pwrite that is thousands of calls.
-    io_used(t, &run, size, 0)
+    through_mappings(&run, &[&t.path("data.bin")])
+}
+
+pub fn bump_maps_shared_and_msyncs(t: &mut Ctx) -> Verdict {
+    let size = 3 * PAGE + t.below(PAGE as u64) as usize;
+    let (path, data) = t.random_file("data.bin", size);
+    let run = t.run(["bump", "data.bin", "100", "1"]);
+    run.succeeded()?;
+    file_holds(&path, &expected_bump(&data, 100, 1))?;
+    let trace = watched(&run)?;
+    let maps: Vec<_> = trace.on_file(&path).filter(|c| c.name == "mmap").collect();
+    ensure(
+        maps.iter()
+            .any(|c| c.mmap_shared() && c.mmap_prot() & libc::PROT_WRITE != 0),
+        || match maps.first() {
+            Some(call) => format!(
+                "`{}` made `{call}`: to change the file through memory, map it MAP_SHARED with \
+                 PROT_READ | PROT_WRITE",
+                run.command
+            ),
+            None => format!(
+                "`{}` never mapped 'data.bin' (no mmap(2) of it)",
+                run.command
+            ),
+        },
+    )?;
+    let canonical = path.to_string_lossy();
+    ensure(
+        trace.named("msync").any(|c| {
+            c.region
+                .as_ref()
+                .is_some_and(|r| r.shared() && r.path == canonical)
+        }),
+        || {
+            format!(
+                "`{}` never called msync(2) on its mapping of 'data.bin': flush the mapping \
+                 (MS_SYNC) before exiting, so that the changes are on disk when it says it is done",
+                run.command
+            )
+        },
+    )
 }
 
 /// A missing file is the program's own error to report; bad command lines are the front end's.

@@ -3,10 +3,15 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::checks::{fifo, io_used, usage_errors};
+use std::sync::{Arc, Mutex};
+
+use crate::checks::{fifo, through_mappings, usage_errors, watched};
 use crate::expect::file_holds;
+use crate::fail;
 use crate::fixtures::{Ctx, MIB, PAGE, Verdict, ensure};
 use crate::outcome::Reword;
+use crate::runner::trace::regions;
+use crate::runner::{Call, Observer, read_memory, seccomp};
 use std::process::Output;
 
 use crate::runner::{Limits, Run};
@@ -98,7 +103,49 @@ pub fn patch_uses_mapping(t: &mut Ctx) -> Verdict {
     let text = t.text(64);
     let run = t.run(["patch", "data.bin", "4096", &text]);
     run.printed(&patched(&data, 4096, &text))?;
-    io_used(t, &run, size, size)
+    through_mappings(&run, &[&t.path("data.bin")])
+}
+
+pub fn patch_maps_private_read_only(t: &mut Ctx) -> Verdict {
+    let size = 2 * PAGE + t.below(PAGE as u64) as usize;
+    let (path, data) = t.random_file("data.bin", size);
+    let text = t.text(32);
+    let run = t.run(["patch", "data.bin", "100", &text]);
+    run.printed(&patched(&data, 100, &text))?;
+    let trace = watched(&run)?;
+    let maps: Vec<_> = trace.on_file(&path).filter(|c| c.name == "mmap").collect();
+    if maps.is_empty() {
+        return fail!(
+            "`{}` never mapped 'data.bin' (no mmap(2) of it)",
+            run.command
+        );
+    }
+    for call in &maps {
+        ensure(!call.mmap_shared(), || {
+            format!(
+                "`{}` made `{call}`: a shared mapping writes back to the file; copy-on-write \
+                 needs MAP_PRIVATE",
+                run.command
+            )
+        })?;
+        ensure(call.file.as_ref().is_some_and(|f| f.read_only()), || {
+            format!(
+                "`{}` made `{call}` on a descriptor opened for writing: open the file read-only \
+                 (O_RDONLY); a private mapping never needs write access to its file",
+                run.command
+            )
+        })?;
+    }
+    ensure(
+        maps.iter().any(|c| c.mmap_prot() & libc::PROT_WRITE != 0),
+        || {
+            format!(
+                "`{}` made `{}`: map the file privately *with* PROT_WRITE and write TEXT into the \
+                 mapping itself (that write is what copy-on-write copies)",
+                run.command, maps[0]
+            )
+        },
+    )
 }
 
 fn fork_lines(text: &str) -> Vec<u8> {
@@ -120,6 +167,79 @@ pub fn fork_three_lines(t: &mut Ctx) -> Verdict {
 
 pub fn fork_empty_text(t: &mut Ctx) -> Verdict {
     t.run(["fork", ""]).printed(&fork_lines(""))
+}
+
+/// What the grader saw of TEXT while `ex2 fork` ran.
+#[derive(Default)]
+struct Sightings {
+    /// The process that was started (the first to make a watched call).
+    parent: Option<u32>,
+    /// Where TEXT was at the fork, in private anonymous mappings of the parent.
+    places: Vec<u64>,
+    /// The child's copy held the upper-cased text when it printed.
+    child_changed_its_copy: bool,
+    /// The parent's copy still held TEXT when it printed after the fork.
+    parent_kept_its_copy: bool,
+}
+
+pub fn fork_text_in_private_anonymous_mapping(t: &mut Ctx) -> Verdict {
+    let text = format!("{}abc", t.text(t.between(20, 80) as usize));
+    let upper = text.to_ascii_uppercase();
+    let seen = Arc::new(Mutex::new(Sightings::default()));
+    let observer = {
+        let seen = seen.clone();
+        let (text, upper) = (text.clone().into_bytes(), upper.clone().into_bytes());
+        Box::new(move |call: &Call| {
+            let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            let parent = *seen.parent.get_or_insert(call.pid);
+            let holds = |pid: u32, at: u64, what: &[u8]| {
+                read_memory(pid, at, what.len()).is_ok_and(|bytes| bytes == what)
+            };
+            if call.pid == parent && seccomp::creates_process(call.nr) && !call.makes_thread() {
+                // The parent is about to fork: where is TEXT? Only private anonymous mappings
+                // count (not the heap, the stack, or a file).
+                seen.places = regions(parent)
+                    .into_iter()
+                    .filter(|r| r.perms == "rw-p" && r.path.is_empty())
+                    .filter(|r| holds(parent, r.start, &text))
+                    .map(|r| r.start)
+                    .collect();
+            } else if call.name == "write" && !seen.places.is_empty() {
+                let places = seen.places.clone();
+                if call.pid == parent {
+                    seen.parent_kept_its_copy |= places.iter().any(|&at| holds(parent, at, &text));
+                } else {
+                    seen.child_changed_its_copy |=
+                        places.iter().any(|&at| holds(call.pid, at, &upper));
+                }
+            }
+        }) as Observer
+    };
+    let run = t.start_observed(["fork", &text], Some(observer))?.finish();
+    run.printed(&fork_lines(&text))?;
+    watched(&run)?;
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    ensure(!seen.places.is_empty(), || {
+        format!(
+            "`{}`: when the parent forked, TEXT was in none of its private anonymous mappings (on \
+             the heap or the stack instead?); put it in a mapping made with mmap(NULL, len, \
+             PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)",
+            run.command
+        )
+    })?;
+    ensure(seen.child_changed_its_copy, || {
+        format!(
+            "`{}`: when the child printed, its copy of the mapping did not hold the upper-cased \
+             text: upper-case the mapping itself, in place, in the child",
+            run.command
+        )
+    })?;
+    ensure(seen.parent_kept_its_copy, || {
+        format!(
+            "`{}`: when the parent printed after the fork, its mapping no longer held TEXT",
+            run.command
+        )
+    })
 }
 
 pub fn fork_really_forks(t: &mut Ctx) -> Verdict {

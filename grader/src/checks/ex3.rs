@@ -5,8 +5,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::checks::{fifo, io_used, usage_errors};
+use crate::checks::{fifo, through_mappings, usage_errors, watched};
 use crate::expect::{file_holds, missing, same_files};
+use crate::fail;
 use crate::fixtures::{Ctx, KIB, MIB, PAGE, Problem, Verdict, ensure, grader_error};
 use crate::outcome::Reword;
 use crate::runner::{Cmd, Limits};
@@ -72,17 +73,40 @@ pub fn overwrites_shorter_destination_keeping_its_mode(t: &mut Ctx) -> Verdict {
     })
 }
 
+/// Modes for SRC whose result (less the umask) differs from every fixed mode a program might
+/// use, and from the mode files get by default (0666 less the umask).
+const SOURCE_MODES: [u32; 8] = [0o600, 0o640, 0o604, 0o700, 0o750, 0o711, 0o660, 0o755];
+
 pub fn creates_destination_with_source_mode(t: &mut Ctx) -> Verdict {
     let (src, data) = t.random_file("src.bin", 1000);
-    std::fs::set_permissions(&src, Permissions::from_mode(0o664)).map_err(|e| e.to_string())?;
-    copies(t, "src.bin", "new.bin", &data)?;
-    // The grader runs the program with umask 022.
-    let mode = mode_of(&t.path("new.bin"));
-    ensure(mode == 0o644, || {
-        format!(
-            "a new DST gets SRC's mode (0664) less the umask (022), 0644, but it has {mode:04o}"
-        )
-    })
+    // Two random modes under the usual umask, and one under a stricter umask.
+    let first = t.below(SOURCE_MODES.len() as u64) as usize;
+    let second = (first + 1 + t.below(SOURCE_MODES.len() as u64 - 1) as usize) % SOURCE_MODES.len();
+    for (mode, umask) in [
+        (SOURCE_MODES[first], 0o022),
+        (SOURCE_MODES[second], 0o022),
+        (0o666, 0o077),
+    ] {
+        std::fs::set_permissions(&src, Permissions::from_mode(mode)).map_err(grader_error)?;
+        let _ = std::fs::remove_file(t.path("new.bin"));
+        let limits = Limits {
+            umask,
+            ..Limits::default()
+        };
+        let run = t.run_limited(["src.bin", "new.bin"], limits);
+        run.printed(b"")?;
+        file_holds(&t.path("new.bin"), &data)?;
+        let got = mode_of(&t.path("new.bin"));
+        let want = mode & !umask;
+        ensure(got == want, || {
+            format!(
+                "a new DST gets SRC's mode ({mode:04o}) less the umask ({umask:03o}), {want:04o}, \
+                 but it has {got:04o}: pass SRC's mode to open(2) when creating DST (the kernel \
+                 applies the umask)"
+            )
+        })?;
+    }
+    Ok(())
 }
 
 pub fn refuses_same_file(t: &mut Ctx) -> Verdict {
@@ -152,29 +176,75 @@ pub fn file_size_limit(t: &mut Ctx) -> Verdict {
 }
 
 pub fn full_disk(t: &mut Ctx) -> Verdict {
-    // A 256 KiB tmpfs, mounted in a user and mount namespace of the run's own (no root needed,
-    // where the kernel allows unprivileged user namespaces).
-    let probe = Cmd::new(Path::new("unshare"), t.dir())
-        .args(["-Urm", "true"])
-        .run();
-    if probe.succeeded().is_err() {
-        t.note("not checked here: this machine does not allow user namespaces (unshare -Urm)");
-        return Ok(());
-    }
     t.random_file("src.bin", MIB);
-    std::fs::create_dir(t.path("small")).map_err(|e| e.to_string())?;
-    let program = t.program().to_owned();
-    let script = "mount -t tmpfs -o size=256k tmpfs small && exec \"$0\" src.bin small/dst.bin";
-    let run = Cmd::new(Path::new("unshare"), t.dir())
-        .args(["-Urm", "sh", "-c", script])
-        .args([program])
-        .run();
-    run.failed_naming("ex3", "small/dst.bin").reword(|why| {
-        format!(
-            "copying 1 MiB onto a 256 KiB file system must fail cleanly (ENOSPC, found by posix_fallocate), \
-             never with SIGBUS: {why}"
-        )
-    })
+    // Everywhere: reserving the space fails as it does on a full file system. A program that
+    // reserves nothing stores through the mapping and "succeeds" here, and would die by SIGBUS
+    // on a really full disk.
+    let no_space = Limits {
+        no_space: true,
+        ..Limits::default()
+    };
+    t.run_limited(["src.bin", "dst.bin"], no_space)
+        .failed_naming("ex3", "dst.bin")
+        .reword(|why| {
+            format!(
+                "with fallocate(2) failing as on a full file system (ENOSPC), copying 1 MiB must \
+                 fail cleanly: {why}; reserve DST's space with posix_fallocate before storing \
+                 through the mapping, and report its error"
+            )
+        })?;
+    // Where the grader may mount one (as root): a really full 256 KiB file system.
+    let Some(_small) = SmallFileSystem::mount(t, "small")? else {
+        t.note("a really full file system is tried only where the grader may mount one (root)");
+        return Ok(());
+    };
+    t.run(["src.bin", "small/dst.bin"])
+        .failed_naming("ex3", "small/dst.bin")
+        .reword(|why| {
+            format!(
+                "copying 1 MiB onto a 256 KiB file system must fail cleanly (ENOSPC, found by \
+                 posix_fallocate), never with SIGBUS: {why}"
+            )
+        })
+}
+
+/// A 256 KiB tmpfs mounted in the check's folder, unmounted when dropped.
+struct SmallFileSystem(std::path::PathBuf);
+
+impl SmallFileSystem {
+    /// `None` where the grader may not mount (not root, or no CAP_SYS_ADMIN in a container).
+    fn mount(t: &Ctx, name: &str) -> Result<Option<SmallFileSystem>, Problem> {
+        use std::ffi::CString;
+        let path = t.path(name);
+        std::fs::create_dir(&path).map_err(grader_error)?;
+        let target = CString::new(path.as_os_str().as_encoded_bytes()).map_err(grader_error)?;
+        // SAFETY: NUL-terminated strings that live for the call.
+        let mounted = unsafe {
+            libc::mount(
+                c"tmpfs".as_ptr(),
+                target.as_ptr(),
+                c"tmpfs".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV,
+                c"size=256k,mode=0755".as_ptr().cast(),
+            )
+        } == 0;
+        if !mounted {
+            return Ok(None);
+        }
+        let guard = SmallFileSystem(path);
+        let root = std::fs::File::open(&guard.0).map_err(grader_error)?;
+        t.hand_over(&root).map_err(grader_error)?;
+        Ok(Some(guard))
+    }
+}
+
+impl Drop for SmallFileSystem {
+    fn drop(&mut self) {
+        if let Ok(target) = std::ffi::CString::new(self.0.as_os_str().as_encoded_bytes()) {
+            // SAFETY: unmounts what `mount` mounted; a detached unmount never blocks.
+            unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
 }
 
 pub fn uses_mappings(t: &mut Ctx) -> Verdict {
@@ -183,7 +253,51 @@ pub fn uses_mappings(t: &mut Ctx) -> Verdict {
     let run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
     file_holds(&t.path("dst.bin"), &data)?;
-    io_used(t, &run, size, 0)
+    through_mappings(&run, &[&t.path("src.bin"), &t.path("dst.bin")])
+}
+
+/// The largest window the program may map at once: its memory must not grow with the file.
+const MAX_WINDOW: u64 = 64 * MIB as u64;
+
+pub fn maps_source_read_only_and_destination_shared(t: &mut Ctx) -> Verdict {
+    let size = 80 * MIB;
+    let src = t.large_random_file("src.bin", size);
+    let run = copy(t, "src.bin", "dst.bin");
+    run.printed(b"")?;
+    same_files(&t.path("dst.bin"), &src)?;
+    let trace = watched(&run)?;
+    let dst = t.path("dst.bin");
+    for (path, name) in [(&src, "SRC"), (&dst, "DST")] {
+        let maps: Vec<_> = trace.on_file(path).filter(|c| c.name == "mmap").collect();
+        if maps.is_empty() {
+            return fail!("`{}` never mapped {name} (no mmap(2) of it)", run.command);
+        }
+        for call in maps {
+            let writable = call.mmap_prot() & libc::PROT_WRITE != 0;
+            let ok = match name {
+                "SRC" => !writable && call.file.as_ref().is_some_and(|f| f.read_only()),
+                _ => writable && call.mmap_shared(),
+            };
+            ensure(ok, || {
+                format!(
+                    "`{}` made `{call}`: map SRC read-only (opened O_RDONLY, PROT_READ) and DST \
+                     MAP_SHARED with PROT_READ | PROT_WRITE",
+                    run.command
+                )
+            })?;
+            ensure(call.mmap_len() <= MAX_WINDOW, || {
+                format!(
+                    "`{}` made `{call}` for an {} MiB file: map and copy in windows of bounded \
+                     size (say 16 MiB; at most {} MiB here), so that memory does not grow with \
+                     the file",
+                    run.command,
+                    size >> 20,
+                    MAX_WINDOW >> 20
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 pub fn memory_stays_bounded(t: &mut Ctx) -> Verdict {
@@ -220,7 +334,8 @@ pub const SPEED_LIMIT: f64 = 8.0;
 /// cp(1) as the yardstick, made to really copy: on a file system with reflinks, plain cp would
 /// share the blocks instead, and no copy can match that.
 fn cp(t: &Ctx, src: &str, dst: &str) -> Cmd {
-    let probe = Cmd::new(Path::new("cp"), t.dir())
+    let probe = t
+        .tool(Path::new("cp"))
         .args(["--reflink=never", "/dev/null", "probe"])
         .run();
     let flags: &[&str] = if probe.succeeded().is_ok() {
@@ -228,9 +343,7 @@ fn cp(t: &Ctx, src: &str, dst: &str) -> Cmd {
     } else {
         &[]
     };
-    Cmd::new(Path::new("cp"), t.dir())
-        .args(flags)
-        .args([src, dst])
+    t.tool(Path::new("cp")).args(flags).args([src, dst])
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -256,7 +369,12 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
     let too_slow = std::cell::Cell::new(false);
     let time_ours = || -> Result<Duration, Problem> {
         let _ = std::fs::remove_file(t.path("dst.bin"));
-        let run = t.cmd(["src.bin", "dst.bin"]).timeout(deadline).run();
+        // Not watched: both copies are timed the same way.
+        let run = t
+            .cmd(["src.bin", "dst.bin"])
+            .traced(false)
+            .timeout(deadline)
+            .run();
         too_slow.set(run.timed_out);
         if !run.timed_out {
             run.printed(b"")?;

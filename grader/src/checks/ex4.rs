@@ -7,9 +7,12 @@ use std::time::Duration;
 use memmap2::{MmapMut, MmapOptions};
 
 use crate::checks::usage_errors;
+use crate::checks::watched;
+use crate::expect::waited_for;
 use crate::fixtures::{Ctx, Verdict, ensure};
 use crate::outcome::Reword;
-use crate::runner::{Running, maps_of};
+use crate::runner::trace::regions;
+use crate::runner::{Region, Run, Running, maps_of, read_memory};
 
 pub fn count_total(t: &mut Ctx) -> Verdict {
     for _ in 0..2 {
@@ -57,18 +60,56 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
 
 pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
     let (workers, iters) = (3, 10_000_000 + t.below(1000));
+    let total = workers * iters;
     let running = t.start(["count", &workers.to_string(), &iters.to_string()])?;
-    // While it runs, its memory map must hold a shared anonymous mapping: "/dev/zero (deleted)"
-    // with flags "rw-s" (a private one would show "p", and nothing would be shared).
+    let parent = running.pid();
+    // While the workers run, the counter in the parent's shared anonymous mapping ("/dev/zero
+    // (deleted)", flags "rw-s") must move: the grader reads it there. Workers that count in
+    // memory of their own, and a parent that fills in the total at the end, never show a
+    // count on its way (a value that is not a multiple of ITERS).
     let mut shared = false;
-    let run = running.watch(Duration::from_millis(1), |r| {
-        shared |= maps_of(r.pid()).lines().any(is_shared_anonymous);
+    let mut on_its_way = None;
+    let run = running.watch(Duration::from_millis(1), |_| {
+        for region in regions(parent).into_iter().filter(is_shared_anonymous) {
+            shared = true;
+            let len = (region.end - region.start).min(4096) as usize;
+            let Ok(bytes) = read_memory(parent, region.start, len) else {
+                continue;
+            };
+            on_its_way = on_its_way.or(bytes
+                .chunks_exact(8)
+                .map(|word| u64::from_ne_bytes(word.try_into().expect("8 bytes")))
+                .find(|&v| 0 < v && v < total && v % iters != 0));
+        }
     });
-    run.printed(format!("{}\n", workers * iters).as_bytes())?;
-    ensure(shared, || {
+    run.printed(format!("{total}\n").as_bytes())?;
+    let trace = watched(&run)?;
+    let mapped = trace
+        .named("mmap")
+        .find(|c| c.pid == parent && c.mmap_shared() && c.mmap_anonymous());
+    ensure(shared && mapped.is_some(), || {
         format!(
-            "`{}` printed the right total, but its memory map never showed a shared anonymous \
-             mapping (MAP_SHARED | MAP_ANONYMOUS) for the counter",
+            "`{}` printed the right total, but it never made a shared anonymous mapping \
+             (mmap with MAP_SHARED | MAP_ANONYMOUS) for the counter",
+            run.command
+        )
+    })?;
+    let forks = trace
+        .process_creations()
+        .filter(|c| c.pid == parent)
+        .count() as u64;
+    ensure(forks >= workers, || {
+        format!(
+            "`{}` printed the right total, but it forked {forks} process(es) for {workers} \
+             workers: each worker is a child made with fork(2)",
+            run.command
+        )
+    })?;
+    ensure(on_its_way.is_some(), || {
+        format!(
+            "`{}` printed the right total, but the counter in its shared mapping never showed \
+             a count on its way while the workers ran: the workers must add to the counter in \
+             the shared mapping itself (an atomic fetch_add on it), not count elsewhere",
             run.command
         )
     })?;
@@ -94,9 +135,8 @@ fn counted_by_children(run: &crate::runner::Run) -> Verdict {
     )
 }
 
-fn is_shared_anonymous(maps_line: &str) -> bool {
-    let fields: Vec<&str> = maps_line.split_whitespace().collect();
-    fields.len() >= 6 && fields[1].ends_with('s') && maps_line.contains("/dev/zero (deleted)")
+fn is_shared_anonymous(region: &Region) -> bool {
+    region.shared() && region.writable() && region.path.starts_with("/dev/zero")
 }
 
 fn count_usage(t: &Ctx) -> Verdict {
@@ -126,11 +166,15 @@ const CAPACITY: usize = 4088;
 impl Mailbox {
     /// Opens and maps the first page of the mailbox at `path`, which the program made.
     fn open(path: &Path) -> Result<Mailbox, String> {
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(path)
-            .map_err(|e| e.to_string())?;
+        // The program made the file: it may be a link to anywhere, or a FIFO.
+        let file = crate::safe_fs::open(path, libc::O_RDWR | libc::O_NONBLOCK, 0)
+            .map_err(|e| format!("cannot open the mailbox '{}': {e}", path.display()))?;
+        if !file.metadata().map_err(|e| e.to_string())?.is_file() {
+            return Err(format!(
+                "the mailbox '{}' is not a regular file",
+                path.display()
+            ));
+        }
         if file.metadata().map_err(|e| e.to_string())?.len() < 4096 {
             file.set_len(4096).map_err(|e| e.to_string())?;
         }
@@ -189,6 +233,20 @@ fn maps_shared(running: &Running, path: &Path) -> bool {
     })
 }
 
+/// The mailbox's data passed through the shared mapping: no read/write-style call on the file.
+fn only_through_the_mapping(run: &Run, path: &Path) -> Verdict {
+    let trace = watched(run)?;
+    match trace.data_calls_on(path).next() {
+        Some(call) => Err(format!(
+            "`{}` made `{call}`: the two sides talk only through the shared mapping, never with \
+             read/write-style calls on the file",
+            run.command
+        )
+        .into()),
+        None => Ok(()),
+    }
+}
+
 pub fn send_first(t: &mut Ctx) -> Verdict {
     let message = t.text(t.between(1, 300) as usize);
     let path = t.path("mailbox");
@@ -197,19 +255,22 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
     // must show the mailbox file mapped shared.
     let mut mailbox = None;
     let waiting_for = "the grader waited for `ex4 send` to mark the mailbox full (state 1)";
-    let sender = sender.wait_until(waiting_for, |_| {
-        mailbox = mailbox.take().or_else(|| {
-            Mailbox::open(&path)
-                .ok()
-                .filter(|m| m.state().load(Ordering::Acquire) == FULL)
-        });
-        mailbox.is_some()
-    })?;
+    let sender = sender
+        .wait_until(|_| {
+            mailbox = mailbox.take().or_else(|| {
+                Mailbox::open(&path)
+                    .ok()
+                    .filter(|m| m.state().load(Ordering::Acquire) == FULL)
+            });
+            mailbox.is_some()
+        })
+        .map_err(waited_for(waiting_for))?;
     let mailbox = mailbox.expect("found above");
     let shared = maps_shared(&sender, &path);
     let got = mailbox.take()?;
     let run = sender.finish();
     run.printed(b"")?;
+    only_through_the_mapping(&run, &path)?;
     ensure(shared, || {
         "while `ex4 send` waited, its memory map showed no shared mapping of the mailbox file"
             .into()
@@ -222,10 +283,11 @@ pub fn recv_first(t: &mut Ctx) -> Verdict {
     let path = t.path("mailbox");
     let receiver = t.start(["recv", "mailbox"])?;
     // Wait until the receiver has made and mapped the mailbox, then post.
-    let receiver = receiver.wait_until(
-        "the grader waited for `ex4 recv` to map the mailbox file shared",
-        |r| maps_shared(r, &path),
-    )?;
+    let receiver = receiver
+        .wait_until(|r| maps_shared(r, &path))
+        .map_err(waited_for(
+            "the grader waited for `ex4 recv` to map the mailbox file shared",
+        ))?;
     std::thread::sleep(Duration::from_millis(20));
     let mailbox = Mailbox::open(&path)?;
     ensure(mailbox.state().load(Ordering::Acquire) == EMPTY, || {
@@ -234,6 +296,7 @@ pub fn recv_first(t: &mut Ctx) -> Verdict {
     mailbox.post(message.as_bytes());
     let run = receiver.finish();
     run.printed(format!("{message}\n").as_bytes())?;
+    only_through_the_mapping(&run, &path)?;
     ensure(mailbox.state().load(Ordering::Acquire) == TAKEN, || {
         "after printing the message, `ex4 recv` should have marked the mailbox taken (state 2)"
             .into()

@@ -8,8 +8,10 @@ pub mod ex3;
 pub mod ex4;
 
 use crate::fail;
-use crate::fixtures::{Ctx, Verdict};
-use crate::runner::Run;
+use std::path::Path;
+
+use crate::fixtures::{Ctx, Problem, Verdict, ensure};
+use crate::runner::{Run, Trace};
 
 /// Fails unless every argument list is refused as a usage error (status 2, usage on stderr).
 pub fn usage_errors(t: &Ctx, cases: &[&[&str]]) -> Verdict {
@@ -28,42 +30,40 @@ pub fn fifo(t: &Ctx, name: &str) -> Result<String, String> {
     Ok(name.to_owned())
 }
 
-/// Evidence that the file's data moved through a mapping: the run's read/write-style I/O, less
-/// the program's own baseline, must be small next to the `file_bytes` it worked on. `printed` is
-/// how much it was asked to write to stdout, which is allowed.
-pub fn io_used(t: &Ctx, run: &Run, file_bytes: usize, printed: usize) -> Verdict {
-    let Some(io) = run.io else { return Ok(()) }; // No /proc: nothing to judge by.
-    let extra = io.above(&t.baseline());
-    let (file_bytes, printed) = (file_bytes as u64, printed as u64);
-    let slack = file_bytes / 8;
-    let mib = |n: u64| format!("{:.1} MiB", n as f64 / (1 << 20) as f64);
-    if extra.rchar > slack {
-        return fail!(
-            "`{}` read {} through read(2)-style system calls (read, pread, copy_file_range, sendfile...) \
-             while working on {} of file data; this exercise asks you to map the file and use the mapping",
-            run.command,
-            mib(extra.rchar),
-            mib(file_bytes)
-        );
-    }
-    if extra.wchar > printed + slack {
-        return fail!(
-            "`{}` wrote {} through write(2)-style system calls, {} more than it had to print; \
-             this exercise asks you to change the file through a mapping",
-            run.command,
-            mib(extra.wchar),
-            mib(extra.wchar - printed)
-        );
-    }
-    // Byte-at-a-time pread/pwrite moves few bytes but makes a system call for each one.
-    let calls = extra.syscr + extra.syscw;
-    let allowed = 200 + printed / 4096;
-    if calls > allowed {
-        return fail!(
-            "`{}` made {calls} read/write-style system calls (at most {allowed} expected); \
-             reach the file's bytes through the mapping, not with a system call each",
-            run.command
-        );
+/// Evidence that the data of the files at `paths` moved through mappings: the run's system
+/// calls, for its whole process tree, show each file mapped and none of them read or written with
+/// a read/write-style call. Where the grader cannot watch system calls, the check does not run
+/// (and gives no points).
+pub fn through_mappings(run: &Run, paths: &[&Path]) -> Verdict {
+    let trace = watched(run)?;
+    for path in paths {
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let mut moved = trace.data_calls_on(path);
+        if let Some(call) = moved.next() {
+            return fail!(
+                "`{}` moved the data of '{name}' with a system call: `{call}`{}; this exercise asks \
+                 you to map the file and reach its bytes through the mapping",
+                run.command,
+                match moved.count() {
+                    0 => String::new(),
+                    more => format!(" (and {more} more such calls)"),
+                }
+            );
+        }
+        ensure(trace.on_file(path).any(|c| c.name == "mmap"), || {
+            format!("`{}` never mapped '{name}' (no mmap(2) of it)", run.command)
+        })?;
     }
     Ok(())
+}
+
+/// The run's system calls, or why the check cannot run without them.
+pub fn watched(run: &Run) -> Result<&Trace, Problem> {
+    run.trace.as_ref().ok_or_else(|| {
+        Problem::NotRun(
+            "not checked here: this machine does not let the grader watch system calls \
+             (seccomp user notification, Linux 5.5 or later)"
+                .into(),
+        )
+    })
 }

@@ -1,26 +1,30 @@
 //! Confinement that every run gets, whatever its test: who the program runs as, how many
 //! processes it may have, and what happens to processes it leaves behind.
 //!
-//! - When the grader runs as root, programs under test run as `nobody` (uid and gid 65534): they
-//!   cannot change the grader, the kit, or anything else that belongs to root. Each check's
-//!   directory is handed over to that user before a run.
+//! - When the grader runs as root, each check's programs run as a user of their own (a uid that
+//!   no account has, leased for the check and returned after it), so that programs of different
+//!   checks, or of different students in a batch, cannot signal, trace or touch each other, and
+//!   cannot touch anything of root's. The grader gives that user the check's folder and the
+//!   files it makes there, by descriptor, as it makes them (see `fixtures`), and nothing else.
 //! - RLIMIT_NPROC bounds a fork storm: a few hundred processes more than the user has already.
 //! - The grader is a child subreaper (prctl(2)): a process that a program leaves behind, even one
-//!   that escaped its process group with setsid(2), is reparented to the grader when the program
-//!   ends, and is killed and reaped at the end of the run.
+//!   that escaped its process group with setsid(2), is reparented to the grader when its parent
+//!   ends, and is killed and reaped at the end of the run. A leftover is known by the seccomp
+//!   filter that every run installs: the kernel shows in /proc/PID/status how many filters a
+//!   process has, a program can add filters but never remove one, and the grader's own helpers
+//!   (cargo, tar) have none of the run's.
 
-use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
-/// The environment variable that marks every process started for a test (and its descendants).
-pub const MARK: &str = "MMAP_LAB_GRADER_RUN";
-
-/// The unprivileged user and group that programs run as when the grader is root.
-const NOBODY: u32 = 65534;
+/// The first of the uids leased to checks under root: far above any account's.
+const FIRST_UID: u32 = 0x7f00_0000;
+/// How many checks can run at once, each with its own uid.
+const UIDS: u32 = 256;
 
 /// How many processes a run may add to those its user already has.
 const EXTRA_PROCESSES: u64 = 512;
 
+/// Who a run is and how many processes it may have. Copied into the child before the fork.
 #[derive(Clone, Copy, Debug)]
 pub struct Confinement {
     /// The uid (and gid) to switch to, when the grader is root.
@@ -29,35 +33,97 @@ pub struct Confinement {
     pub max_processes: u64,
 }
 
-/// The confinement of this grader process, decided once.
-pub fn confinement() -> Confinement {
-    static ONCE: OnceLock<Confinement> = OnceLock::new();
-    *ONCE.get_or_init(|| {
-        // SAFETY: these calls only read or set attributes of the grader process itself.
-        let root = unsafe { libc::geteuid() } == 0;
-        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-        let uid = if root {
-            NOBODY
-        } else {
-            unsafe { libc::getuid() }
+/// Whether the grader runs as root (and so gives each check a user of its own).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid only reads the grader's own credentials.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Makes the grader a subreaper, once: orphans of runs come to it, to be cleaned up.
+pub(super) fn become_subreaper() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: sets an attribute of the grader process itself.
+    ONCE.call_once(|| unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    });
+}
+
+/// A uid leased to one check (under root): returned to the pool when dropped.
+#[derive(Debug)]
+pub struct User {
+    uid: Option<u32>,
+}
+
+static LEASED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+impl User {
+    /// A user of its own for a check: a free uid of the pool under root; the grader's own user
+    /// otherwise (then runs are kept apart by Landlock alone).
+    pub fn lease() -> User {
+        if !is_root() {
+            return User { uid: None };
+        }
+        let mut leased = LEASED.lock().unwrap_or_else(|e| e.into_inner());
+        let uid = (FIRST_UID..FIRST_UID + UIDS)
+            .find(|u| !leased.contains(u))
+            .unwrap_or(FIRST_UID + UIDS); // All taken (never in practice): share one more.
+        leased.push(uid);
+        User { uid: Some(uid) }
+    }
+
+    /// The user of runs that belong to no check (the grader's own tools): under root, one uid
+    /// shared by them all, never leased.
+    pub fn shared() -> &'static User {
+        static SHARED: OnceLock<User> = OnceLock::new();
+        SHARED.get_or_init(|| User {
+            uid: is_root().then_some(FIRST_UID + UIDS),
+        })
+    }
+
+    /// The uid programs run as, if it is not the grader's.
+    pub fn uid(&self) -> Option<u32> {
+        self.uid
+    }
+
+    /// The confinement of a run as this user.
+    pub fn confinement(&self) -> Confinement {
+        static OWN: OnceLock<u64> = OnceLock::new();
+        let max_processes = match self.uid {
+            // A fresh uid has no process yet.
+            Some(_) => EXTRA_PROCESSES,
+            // SAFETY: getuid only reads the grader's own credentials.
+            None => *OWN.get_or_init(|| processes_of(unsafe { libc::getuid() })) + EXTRA_PROCESSES,
         };
         Confinement {
-            run_as: root.then_some(NOBODY),
-            max_processes: processes_of(uid) + EXTRA_PROCESSES,
+            run_as: self.uid,
+            max_processes,
         }
-    })
+    }
+
+    /// Hands a file or folder that the grader has just made (and holds open) to this user.
+    pub fn hand_over(&self, file: &impl std::os::fd::AsRawFd) -> std::io::Result<()> {
+        let Some(uid) = self.uid else { return Ok(()) };
+        // SAFETY: fchown on a descriptor the caller holds: the file it made, not a path that a
+        // program could have swapped for a link.
+        super::sandbox::check(unsafe { libc::fchown(file.as_raw_fd(), uid, uid) })
+    }
+}
+
+impl Drop for User {
+    fn drop(&mut self) {
+        if let Some(uid) = self.uid {
+            let mut leased = LEASED.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = leased.iter().position(|u| *u == uid) {
+                leased.swap_remove(i);
+            }
+        }
+    }
 }
 
 impl Confinement {
     /// Applies the confinement in the child, between fork and exec (async-signal-safe calls only).
     pub(super) fn apply(&self) -> std::io::Result<()> {
-        let check = |r: libc::c_int| {
-            if r < 0 {
-                Err(std::io::Error::last_os_error())
-            } else {
-                Ok(())
-            }
-        };
+        use super::sandbox::check;
         // SAFETY: plain system calls on the calling process's own credentials and limits.
         unsafe {
             let limit = libc::rlimit {
@@ -69,21 +135,6 @@ impl Confinement {
                 check(libc::setgroups(0, std::ptr::null()))?;
                 check(libc::setgid(id))?;
                 check(libc::setuid(id))?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Gives the program's user the directory it runs in, and everything in it.
-    pub(super) fn hand_over(&self, dir: &Path) -> std::io::Result<()> {
-        let Some(id) = self.run_as else { return Ok(()) };
-        std::os::unix::fs::lchown(dir, Some(id), Some(id))?;
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            if entry.file_type()?.is_dir() {
-                self.hand_over(&entry.path())?;
-            } else {
-                std::os::unix::fs::lchown(entry.path(), Some(id), Some(id))?;
             }
         }
         Ok(())
@@ -146,17 +197,28 @@ fn children_of_grader() -> Vec<u32> {
         .collect()
 }
 
-/// Whether `pid` descends from a run: it carries the mark in its environment, or it runs as the
-/// unprivileged user (a program could clear its environment, not change its user).
+/// How many seccomp filters process `pid` has (`self` for the grader), from /proc (Linux 5.9);
+/// where the field is missing, whether it has no new privileges, which every run sets and the
+/// grader normally does not.
+fn filters_of(pid: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    field("Seccomp_filters:").or_else(|| field("NoNewPrivs:"))
+}
+
+/// Whether `pid` descends from a run: it has more seccomp filters than the grader (every run
+/// installs its own, and none can be removed), or it runs as a user leased to checks.
 fn started_for_a_test(pid: u32) -> bool {
     use std::os::unix::fs::MetadataExt;
-    let unprivileged = confinement().run_as;
-    let owner = std::fs::metadata(format!("/proc/{pid}"))
-        .map(|m| m.uid())
-        .ok();
-    let marked = std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|env| {
-        env.split(|&b| b == 0)
-            .any(|var| var.starts_with(MARK.as_bytes()))
-    });
-    marked || (unprivileged.is_some() && owner == unprivileged)
+    static OWN: OnceLock<u64> = OnceLock::new();
+    let own = *OWN.get_or_init(|| filters_of("self").unwrap_or(0));
+    let filtered = filters_of(&pid.to_string()).is_some_and(|n| n > own);
+    let leased_uid = std::fs::metadata(format!("/proc/{pid}"))
+        .is_ok_and(|m| (FIRST_UID..=FIRST_UID + UIDS).contains(&m.uid()));
+    filtered || leased_uid
 }

@@ -11,22 +11,27 @@
 
 mod confine;
 mod evidence;
+pub mod landlock;
+mod place;
 mod sandbox;
+pub mod seccomp;
 mod signals;
+pub mod trace;
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
-use std::sync::Mutex;
-use std::thread::JoinHandle;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-pub use confine::confinement;
-pub use evidence::{CpuTimes, IoCounters, maps_of};
-pub use sandbox::Limits;
+pub use confine::{Confinement, User, is_root};
+pub use evidence::{CpuTimes, IoCounters, maps_of, read_memory};
+pub use place::{clean_up, reachable, work_root};
+pub use sandbox::{Limits, tracing_works};
 pub use signals::describe_signal;
+pub use trace::{Call, Observer, Region, Trace};
 
 /// The programs under test that are running (or exited but not yet reaped): the runs in
 /// progress, which the clean-up of leftovers must not touch.
@@ -47,6 +52,8 @@ pub struct Cmd {
     dir: PathBuf,
     timeout: Duration,
     limits: Limits,
+    confinement: Confinement,
+    trace: bool,
 }
 
 /// A program that is running.
@@ -55,8 +62,9 @@ pub struct Running {
     pid: u32,
     started: Instant,
     rss_at_spawn: u64,
-    stdout: Option<JoinHandle<Captured>>,
-    stderr: Option<JoinHandle<Captured>>,
+    stdout: Capture,
+    stderr: Capture,
+    supervisor: Option<trace::Supervisor>,
     reaped: bool,
 }
 
@@ -81,11 +89,23 @@ pub struct Run {
     pub rss_at_spawn: u64,
     /// User plus system CPU time.
     pub cpu: Duration,
+    /// The system calls the grader watched (`None` where it could not watch: see `trace`).
+    pub trace: Option<Trace>,
+    /// Why the grader could not start the program at all: a fault of the grader's, not of the
+    /// program's.
+    pub start_error: Option<String>,
 }
 
+#[derive(Default)]
 struct Captured {
     bytes: Vec<u8>,
     truncated: bool,
+}
+
+/// Output being read by a thread of its own.
+struct Capture {
+    so_far: Arc<Mutex<Captured>>,
+    done: mpsc::Receiver<()>,
 }
 
 /// How long a run may take, unless a check says otherwise: `GRADER_TIMEOUT` seconds, or 10.
@@ -104,7 +124,21 @@ impl Cmd {
             dir: dir.to_owned(),
             timeout: default_timeout(),
             limits: Limits::default(),
+            confinement: User::shared().confinement(),
+            trace: false,
         }
+    }
+
+    /// Runs as `user` (the check's own, under root).
+    pub fn user(mut self, user: &User) -> Cmd {
+        self.confinement = user.confinement();
+        self
+    }
+
+    /// Watches the program's system calls (`Run::trace`).
+    pub fn traced(mut self, trace: bool) -> Cmd {
+        self.trace = trace;
+        self
     }
 
     pub fn args<I, S>(mut self, args: I) -> Cmd
@@ -150,41 +184,22 @@ impl Cmd {
             .join(" ")
     }
 
-    /// Starts the program. A program that cannot even be started is reported as a run that
-    /// failed, with the reason on stderr, so that checks need no special case for it.
+    /// Starts the program in its sandbox. A program that cannot even be started is reported as
+    /// a run with a `start_error` (the grader's fault), so that checks need no special case.
     pub fn spawn(&self) -> Result<Running, Box<Run>> {
-        let mut command = Command::new(&self.program);
-        command
-            .args(&self.args)
-            .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            // The same messages for everyone, and a panic's message without a backtrace.
-            .env("LC_ALL", "C")
-            .env("RUST_BACKTRACE", "0")
-            .env(confine::MARK, "1")
-            .process_group(0);
-        let limits = self.limits;
-        let confinement = confinement();
-        let handed_over = confinement.hand_over(&self.dir);
-        // SAFETY: the closure runs in the forked child before exec and only makes
-        // async-signal-safe system calls (setgroups, setgid, setuid, umask, setrlimit, signal,
-        // prctl); it allocates nothing.
-        unsafe { command.pre_exec(move || confinement.apply().and_then(|()| limits.apply())) };
-        // Spawning and registering happen under the lock, so that a clean-up of leftovers in
-        // another thread can never take the new process for one.
-        let mut live = live();
-        let rss_at_spawn = evidence::own_rss();
-        let started = Instant::now();
-        let mut child = command.spawn().map_err(|e| {
+        self.spawn_observed(None)
+    }
+
+    /// Starts the program, with `observer` shown each watched call while the caller waits.
+    pub fn spawn_observed(&self, observer: Option<Observer>) -> Result<Running, Box<Run>> {
+        confine::become_subreaper();
+        let not_started = |why: String| {
             Box::new(Run {
                 command: self.display(),
                 output: Output {
                     status: ExitStatus::from_raw(127 << 8),
                     stdout: Vec::new(),
-                    stderr: format!("the grader could not start {}: {e}", self.program.display())
-                        .into_bytes(),
+                    stderr: Vec::new(),
                 },
                 io: None,
                 cpu_times: None,
@@ -194,14 +209,56 @@ impl Cmd {
                 max_rss: 0,
                 rss_at_spawn: 0,
                 cpu: Duration::ZERO,
+                trace: None,
+                start_error: Some(format!(
+                    "the grader could not start {}: {why}",
+                    self.program.display()
+                )),
             })
-        })?;
-        if let Err(e) = handed_over {
-            eprintln!(
-                "grader: cannot hand {} over to the test user: {e}",
-                self.dir.display()
-            );
-        }
+        };
+        let (prepared, receiver) = sandbox::Prepared::new(
+            &self.program,
+            &self.dir,
+            self.limits,
+            self.confinement,
+            self.trace,
+        )
+        .map_err(|e| not_started(format!("cannot prepare its sandbox: {e}")))?;
+        let mut command = Command::new(&self.program);
+        command
+            .args(&self.args)
+            .current_dir(&self.dir)
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            // The same messages for everyone, and a panic's message without a backtrace.
+            .env("LC_ALL", "C")
+            .env("RUST_BACKTRACE", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        // The listening thread must be there before the child can make a watched call.
+        let supervisor = receiver.map(|r| trace::Supervisor::start(r, observer));
+        // SAFETY: the closure runs in the forked child before exec and only makes
+        // async-signal-safe system calls (see `sandbox::Prepared::apply`); it allocates nothing.
+        unsafe { command.pre_exec(move || prepared.apply()) };
+        // Spawning and registering happen under the lock, so that a clean-up of leftovers in
+        // another thread can never take the new process for one.
+        let mut live = live();
+        let rss_at_spawn = evidence::own_rss();
+        let started = Instant::now();
+        let spawned = command.spawn();
+        // The child's end of the descriptor socket goes with the command: the listening thread
+        // sees it closed if the child never sends.
+        drop(command);
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                drop(live);
+                drop(supervisor.map(trace::Supervisor::finish));
+                return Err(not_started(e.to_string()));
+            }
+        };
         live.push(child.id());
         drop(live);
         let stdout = capture(child.stdout.take().expect("stdout is piped"));
@@ -211,8 +268,9 @@ impl Cmd {
             pid: child.id(),
             started,
             rss_at_spawn,
-            stdout: Some(stdout),
-            stderr: Some(stderr),
+            stdout,
+            stderr,
+            supervisor,
             reaped: false,
         })
     }
@@ -242,22 +300,14 @@ impl Running {
     }
 
     /// Polls `ready` every millisecond while the program runs, until it returns true. If the
-    /// program exits first, or its time runs out, the run is finished and the failure explained:
-    /// `{waiting_for}: ... panicked: not yet implemented`.
-    pub fn wait_until(
-        self,
-        waiting_for: &str,
-        mut ready: impl FnMut(&Running) -> bool,
-    ) -> Result<Running, String> {
+    /// program exits first, or its time runs out, the finished run is returned instead.
+    pub fn wait_until(self, mut ready: impl FnMut(&Running) -> bool) -> Result<Running, Box<Run>> {
         loop {
             if ready(&self) {
                 return Ok(self);
             }
             if self.has_exited() || self.out_of_time() {
-                return Err(format!(
-                    "{waiting_for}, but {}",
-                    crate::expect::explain(&self.finish())
-                ));
+                return Err(Box::new(self.finish()));
             }
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -318,8 +368,16 @@ impl Running {
         // goes too. The group cannot have been reused: its leader is still an unreaped zombie.
         kill_group(pid);
         let (status, max_rss, cpu) = self.reap();
-        let stdout = collect(self.stdout.take());
-        let stderr = collect(self.stderr.take());
+        // Whatever still holds the pipes (nothing should: every process of the run is gone) gets
+        // a moment, not the rest of the grading.
+        let grace = Instant::now() + Duration::from_millis(500);
+        let stdout = self.stdout.collect(grace);
+        let stderr = self.stderr.collect(grace);
+        let trace = self
+            .supervisor
+            .take()
+            .map(trace::Supervisor::finish)
+            .filter(|t| t.active);
         Run {
             command: self.cmd.display(),
             output: Output {
@@ -335,6 +393,8 @@ impl Running {
             max_rss,
             rss_at_spawn: self.rss_at_spawn,
             cpu,
+            trace,
+            start_error: None,
         }
     }
 }
@@ -365,30 +425,38 @@ fn kill_group(pid: u32) {
     unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
 }
 
-fn collect(reader: Option<JoinHandle<Captured>>) -> Captured {
-    reader.and_then(|r| r.join().ok()).unwrap_or(Captured {
-        bytes: Vec::new(),
-        truncated: false,
-    })
+impl Capture {
+    /// What was read, once the pipe is closed or at `deadline`, whichever comes first.
+    fn collect(&self, deadline: Instant) -> Captured {
+        let _ = self
+            .done
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()));
+        std::mem::take(&mut *self.so_far.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
-fn capture(mut pipe: impl Read + Send + 'static) -> JoinHandle<Captured> {
+/// Reads a pipe on a thread of its own, keeping at most `OUTPUT_CAP` bytes and draining the
+/// rest, so that a flood can neither block the program nor fill the grader's memory.
+fn capture(mut pipe: impl Read + Send + 'static) -> Capture {
+    let so_far = Arc::new(Mutex::new(Captured::default()));
+    let (tx, done) = mpsc::channel();
+    let writer = so_far.clone();
     std::thread::spawn(move || {
-        let mut bytes = Vec::new();
-        let mut truncated = false;
         let mut buf = vec![0; 64 << 10];
         loop {
             match pipe.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
-                    let room = OUTPUT_CAP - bytes.len();
-                    bytes.extend_from_slice(&buf[..n.min(room)]);
-                    truncated |= n > room;
+                    let mut captured = writer.lock().unwrap_or_else(|e| e.into_inner());
+                    let room = OUTPUT_CAP - captured.bytes.len();
+                    captured.bytes.extend_from_slice(&buf[..n.min(room)]);
+                    captured.truncated |= n > room;
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => break,
             }
         }
-        Captured { bytes, truncated }
-    })
+        let _ = tx.send(());
+    });
+    Capture { so_far, done }
 }

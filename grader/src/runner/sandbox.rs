@@ -1,113 +1,298 @@
-//! Limits put on a program under test, applied in the child between fork and exec.
+//! The sandbox of one run, applied in the child between fork and exec, in this order:
+//!
+//! 1. limits of the check (umask, file-size limit, SIGXFSZ ignored) and the confinement of every
+//!    run (its own user under root, a process limit: see `confine`);
+//! 2. no new privileges (PR_SET_NO_NEW_PRIVS): a set-uid program gains nothing;
+//! 3. Landlock (see `landlock`): the system read-only, the program, its own folder read-write;
+//!    signals and abstract sockets only within the run; no TCP;
+//! 4. the check's own seccomp rules (fork made to fail, a full disk);
+//! 5. the run's seccomp filter (see `seccomp`): the calls no program of the kit needs fail with
+//!    EPERM, and the calls the grader watches are shown to it first (see `trace`). Its listening
+//!    descriptor is passed to the grader over a socket before exec.
+//!
+//! Everything is prepared in the grader (opening paths, building programs: allocation is not
+//! allowed after fork in a threaded program); the child only makes system calls.
 
-/// What a run may do. Every run gets umask 022; the default adds nothing else.
-#[derive(Clone, Copy, Debug, Default)]
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use super::landlock::{Access, Landlock, Rules};
+use super::seccomp::{Action, Filter, Program};
+
+/// What a check asks of a run, besides the sandbox every run gets.
+#[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// RLIMIT_FSIZE, in bytes: the largest file the program may write or extend.
     pub max_file_size: Option<u64>,
     /// Start with SIGXFSZ ignored, so that passing the file-size limit is an EFBIG error.
     pub ignore_sigxfsz: bool,
-    /// Make fork(2), vfork(2), clone(2) and clone3(2) fail with EAGAIN (a seccomp filter), to see
-    /// whether a program really forks.
+    /// Make fork(2), vfork(2), clone(2) and clone3(2) fail with EAGAIN, to see whether a program
+    /// really forks.
     pub forbid_fork: bool,
+    /// Make fallocate(2) (posix_fallocate) fail with ENOSPC, as on a full file system.
+    pub no_space: bool,
+    /// The umask the program starts with.
+    pub umask: u32,
 }
 
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_file_size: None,
+            ignore_sigxfsz: false,
+            forbid_fork: false,
+            no_space: false,
+            umask: 0o022,
+        }
+    }
+}
+
+/// The largest file a program may write when its check sets no limit: room for every test, and
+/// a bound on what one run can do to the grader's disk.
+const DEFAULT_MAX_FILE: u64 = 1 << 30;
+
 impl Limits {
-    /// Applies the limits to the calling process. Runs between fork and exec, so it may make
-    /// only async-signal-safe system calls and must not allocate.
-    pub(super) fn apply(&self) -> std::io::Result<()> {
-        // SAFETY: plain system calls on this process's own attributes; the filter program is a
-        // static that lives for the whole call.
+    /// The check's own seccomp rules, if it has any.
+    fn filter(&self) -> Option<Filter> {
+        let mut filter = Filter::new();
+        if self.forbid_fork {
+            for (nr, _) in super::seccomp::traced()
+                .into_iter()
+                .filter(|(nr, _)| super::seccomp::creates_process(*nr))
+            {
+                filter = filter.on(nr, Action::Errno(libc::EAGAIN));
+            }
+        }
+        if self.no_space {
+            filter = filter.on(libc::SYS_fallocate, Action::Errno(libc::ENOSPC));
+        }
+        (self.forbid_fork || self.no_space).then_some(filter)
+    }
+
+    /// Applies the limits to the calling process (async-signal-safe).
+    fn apply(&self) -> io::Result<()> {
+        let bytes = self.max_file_size.unwrap_or(DEFAULT_MAX_FILE);
+        let limit = libc::rlimit {
+            rlim_cur: bytes,
+            rlim_max: bytes,
+        };
+        // SAFETY: plain system calls on this process's own attributes.
         unsafe {
-            libc::umask(0o022);
-            if let Some(bytes) = self.max_file_size {
-                let limit = libc::rlimit {
-                    rlim_cur: bytes,
-                    rlim_max: bytes,
-                };
-                check(libc::setrlimit(libc::RLIMIT_FSIZE, &limit))?;
-            }
+            libc::umask(self.umask);
+            check(libc::setrlimit(libc::RLIMIT_FSIZE, &limit))?;
             if self.ignore_sigxfsz && libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR {
-                return Err(std::io::Error::last_os_error());
-            }
-            if self.forbid_fork {
-                // No new privileges is what lets an unprivileged process install a filter.
-                check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
-                let program = libc::sock_fprog {
-                    len: NO_FORK_FILTER.len() as u16,
-                    filter: NO_FORK_FILTER.as_ptr().cast_mut(),
-                };
-                check(libc::prctl(
-                    libc::PR_SET_SECCOMP,
-                    libc::SECCOMP_MODE_FILTER,
-                    &program,
-                ))?;
+                return Err(io::Error::last_os_error());
             }
         }
         Ok(())
     }
 }
 
-fn check(result: libc::c_int) -> std::io::Result<()> {
+pub(super) fn check(result: libc::c_int) -> io::Result<()> {
     if result < 0 {
-        Err(std::io::Error::last_os_error())
+        Err(io::Error::last_os_error())
     } else {
         Ok(())
     }
 }
 
-const fn stmt(code: u32, k: u32) -> libc::sock_filter {
-    libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
+/// A run's sandbox, prepared in the grader before the fork.
+pub(super) struct Prepared {
+    confinement: super::confine::Confinement,
+    limits: Limits,
+    landlock: Option<Landlock>,
+    extra: Option<Program>,
+    filter: Program,
+    /// The child's end of the socket that carries the filter's listening descriptor.
+    sender: Option<OwnedFd>,
+}
+
+/// The grader's end: where the listening descriptor arrives.
+pub(super) struct Receiver(OwnedFd);
+
+impl Prepared {
+    /// Prepares the sandbox for `program` working in `dir`. With `trace`, the grader is shown the
+    /// watched calls (where the kernel allows it).
+    pub(super) fn new(
+        program: &Path,
+        dir: &Path,
+        limits: Limits,
+        confinement: super::confine::Confinement,
+        trace: bool,
+    ) -> io::Result<(Prepared, Option<Receiver>)> {
+        let mut rules = Rules::system().allow(dir, Access::Own);
+        if program.is_absolute() {
+            rules = rules.allow(program, Access::ReadExec);
+        }
+        let landlock = rules.prepare()?;
+        let mut filter = Filter::sandbox();
+        let trace = trace && tracing_works();
+        if trace {
+            filter = filter.traced();
+        }
+        let (sender, receiver) = if trace {
+            let (a, b) = socket_pair()?;
+            (Some(a), Some(Receiver(b)))
+        } else {
+            (None, None)
+        };
+        Ok((
+            Prepared {
+                confinement,
+                limits,
+                landlock,
+                extra: limits.filter().map(|f| f.program()),
+                filter: filter.program(),
+                sender,
+            },
+            receiver,
+        ))
+    }
+
+    /// Applies the sandbox to the calling process: runs between fork and exec, so it makes only
+    /// async-signal-safe system calls and allocates nothing.
+    pub(super) fn apply(&self) -> io::Result<()> {
+        self.confinement.apply()?;
+        self.limits.apply()?;
+        // SAFETY: sets an attribute of this process only.
+        check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) })?;
+        if let Some(landlock) = &self.landlock {
+            landlock.restrict_self()?;
+        }
+        if let Some(extra) = &self.extra {
+            extra.install(false)?;
+        }
+        let listener = self.filter.install(self.sender.is_some())?;
+        if let (Some(listener), Some(sender)) = (listener, &self.sender) {
+            send_fd(sender.as_raw_fd(), listener)?;
+            // SAFETY: our own copy; the grader has its own now.
+            unsafe { libc::close(listener) };
+        }
+        Ok(())
     }
 }
 
-const fn jump_if(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
-    libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
-        jt,
-        jf,
-        k,
+impl Receiver {
+    /// The filter's listening descriptor, once the child has sent it (it does before exec, so
+    /// after a successful spawn it is already there).
+    pub(super) fn receive(self, wait: Duration) -> Option<OwnedFd> {
+        recv_fd(self.0.as_raw_fd(), wait)
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-const ARCH: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64
-#[cfg(target_arch = "aarch64")]
-const ARCH: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64
+/// Whether this kernel lets the grader watch calls (seccomp user notification, Linux 5.5+ for
+/// letting them go on), decided once by trying it on a short-lived child.
+pub fn tracing_works() -> bool {
+    static WORKS: OnceLock<bool> = OnceLock::new();
+    *WORKS.get_or_init(|| {
+        use std::os::unix::process::CommandExt;
+        let program = Filter::new()
+            .on(libc::SYS_getppid, Action::Notify)
+            .program();
+        let mut probe = std::process::Command::new("/bin/sh");
+        probe
+            .args(["-c", "exit 0"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        // SAFETY: only system calls, on the child itself (see `Program::install`).
+        unsafe {
+            probe.pre_exec(move || {
+                check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
+                program.install(true).map(drop)
+            })
+        };
+        probe.status().is_ok_and(|s| s.success())
+    })
+}
 
-#[cfg(target_arch = "x86_64")]
-const FORKS: [u32; 4] = [
-    libc::SYS_clone as u32,
-    libc::SYS_clone3 as u32,
-    libc::SYS_fork as u32,
-    libc::SYS_vfork as u32,
-];
-#[cfg(target_arch = "aarch64")]
-const FORKS: [u32; 4] = [
-    libc::SYS_clone as u32,
-    libc::SYS_clone3 as u32,
-    u32::MAX,
-    u32::MAX,
-];
+fn socket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: socketpair writes two descriptors into `fds`.
+    check(unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            0,
+            fds.as_mut_ptr(),
+        )
+    })?;
+    // SAFETY: two new descriptors that nothing else owns.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
 
-const LOAD_WORD: u32 = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-const RETURN: u32 = libc::BPF_RET | libc::BPF_K;
+/// Room for one descriptor in a control message, aligned as cmsghdr wants.
+#[repr(C, align(8))]
+struct ControlBuffer([u8; 64]);
 
-/// seccomp program: on this architecture, the four ways to create a process fail with EAGAIN
-/// (as when the process limit is reached); every other system call is allowed.
-static NO_FORK_FILTER: [libc::sock_filter; 10] = [
-    stmt(LOAD_WORD, 4), // seccomp_data.arch
-    jump_if(ARCH, 1, 0),
-    stmt(RETURN, libc::SECCOMP_RET_ALLOW),
-    stmt(LOAD_WORD, 0), // seccomp_data.nr
-    jump_if(FORKS[0], 4, 0),
-    jump_if(FORKS[1], 3, 0),
-    jump_if(FORKS[2], 2, 0),
-    jump_if(FORKS[3], 1, 0),
-    stmt(RETURN, libc::SECCOMP_RET_ALLOW),
-    stmt(RETURN, libc::SECCOMP_RET_ERRNO | libc::EAGAIN as u32),
-];
+/// Sends descriptor `fd` over the socket `socket` (async-signal-safe: no allocation).
+fn send_fd(socket: libc::c_int, fd: libc::c_int) -> io::Result<()> {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    let mut control = ControlBuffer([0; 64]);
+    // SAFETY: msghdr and its buffers live on this stack frame for the call; the CMSG macros
+    // compute offsets within `control`, which is large enough for one descriptor.
+    unsafe {
+        let space = libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) as usize;
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.0.as_mut_ptr().cast();
+        msg.msg_controllen = space as _;
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>(), fd);
+        if libc::sendmsg(socket, &msg, libc::MSG_NOSIGNAL) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Receives one descriptor from `socket`, waiting at most `wait`.
+fn recv_fd(socket: libc::c_int, wait: Duration) -> Option<OwnedFd> {
+    let mut poll = libc::pollfd {
+        fd: socket,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd that we own.
+    if unsafe { libc::poll(&mut poll, 1, wait.as_millis() as libc::c_int) } <= 0 {
+        return None;
+    }
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    let mut control = ControlBuffer([0; 64]);
+    // SAFETY: as in `send_fd`; the received descriptor is checked to be an SCM_RIGHTS message
+    // before it is taken.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.0.as_mut_ptr().cast();
+        msg.msg_controllen = control.0.len() as _;
+        if libc::recvmsg(socket, &mut msg, libc::MSG_CMSG_CLOEXEC) <= 0 {
+            return None;
+        }
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        if cmsg.is_null()
+            || (*cmsg).cmsg_level != libc::SOL_SOCKET
+            || (*cmsg).cmsg_type != libc::SCM_RIGHTS
+        {
+            return None;
+        }
+        let fd = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>());
+        Some(OwnedFd::from_raw_fd(fd))
+    }
+}

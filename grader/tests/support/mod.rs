@@ -60,6 +60,26 @@ pub const MUTANTS: &[Mutant] = &[
         caught_by: &["peek_uses_mapping"],
     },
     Mutant {
+        exercise: "ex1",
+        name: "peek-maps-from-the-start",
+        // Maps from offset 0 to the end of the range: right output, but a 1 TiB mapping for a
+        // peek near the end of a 1 TiB file.
+        edits: &[(
+            "let start = offset - offset % page_size();",
+            "let start = 0 * page_size();",
+        )],
+        caught_by: &["peek_maps_only_the_range"],
+    },
+    Mutant {
+        exercise: "ex1",
+        name: "bump-without-msync",
+        edits: &[(
+            "    mapping.flush().with_path(\"cannot msync\", path)",
+            "    let _ = Mapping::flush;\n    Ok(())",
+        )],
+        caught_by: &["bump_maps_shared_and_msyncs"],
+    },
+    Mutant {
         exercise: "ex2",
         name: "patch-map-shared",
         edits: &[
@@ -84,6 +104,24 @@ pub const MUTANTS: &[Mutant] = &[
     },
     Mutant {
         exercise: "ex2",
+        name: "patch-opens-read-write",
+        edits: &[(
+            "OpenOptions::new().read(true))?;",
+            "OpenOptions::new().read(true).write(true))?;",
+        )],
+        caught_by: &["patch_maps_private_read_only"],
+    },
+    Mutant {
+        exercise: "ex2",
+        name: "fork-text-on-the-heap",
+        edits: &[(
+            "let mut mapping = MmapOptions::new()\n        .len(text.len().max(1))\n        .map_anon()\n        .context(\"cannot map anonymous memory\")?;",
+            "let mut mapping = vec![0u8; text.len().max(1)];",
+        )],
+        caught_by: &["fork_text_in_private_anonymous_mapping"],
+    },
+    Mutant {
+        exercise: "ex2",
         name: "fork-faked",
         edits: &[(
             "pub fn fork_demo(text: &[u8]) -> Outcome {\n",
@@ -92,6 +130,29 @@ pub const MUTANTS: &[Mutant] = &[
              return say(b\"parent sees: \", text);\n    }\n",
         )],
         caught_by: &["fork_really_forks"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "creates-with-a-fixed-mode",
+        edits: &[(".mode(src_meta.mode() & 0o777)", ".mode(0o644)")],
+        caught_by: &["creates_destination_with_source_mode"],
+    },
+    Mutant {
+        exercise: "ex3",
+        name: "maps-source-writable",
+        // SRC opened read-write and mapped shared and writable: the copy is right, and one bug
+        // away from changing SRC.
+        edits: &[
+            (
+                "let src = open_regular(src_path, OpenOptions::new().read(true))?;",
+                "let src = open_regular(src_path, OpenOptions::new().read(true).write(true))?;",
+            ),
+            (
+                "            .populate()\n            .map(src)",
+                "            .populate()\n            .map_mut(src)",
+            ),
+        ],
+        caught_by: &["maps_source_read_only_and_destination_shared"],
     },
     Mutant {
         exercise: "ex3",
@@ -213,6 +274,31 @@ pub const MUTANTS: &[Mutant] = &[
              return Ok(counter.load(Ordering::Relaxed));\n    }\n    let mut children = Vec::new();\n",
         )],
         caught_by: &["count_forks_workers_sharing_memory"],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "count-in-private-memory",
+        // The workers count in memory of their own; the parent prints the total it expects.
+        edits: &[
+            (
+                "counter.fetch_add(1, Ordering::Relaxed);",
+                "std::hint::black_box(counter);",
+            ),
+            (
+                "let total = counter.load(Ordering::Relaxed);",
+                "let total = workers as u64 * iters;",
+            ),
+        ],
+        caught_by: &["count_forks_workers_sharing_memory"],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "recv-reads-the-file",
+        edits: &[(
+            "unsafe { std::ptr::copy_nonoverlapping(base.add(HEADER), message.as_mut_ptr(), len) };",
+            "std::os::unix::fs::FileExt::read_exact_at(&std::fs::File::open(path).with_path(\"cannot open\", path)?, &mut message, HEADER as u64).with_path(\"cannot read\", path)?;",
+        )],
+        caught_by: &["recv_first"],
     },
     Mutant {
         exercise: "ex4",

@@ -1,0 +1,294 @@
+//! The seccomp filter of a run: which system calls fail with an error, and which are shown to the
+//! grader before they run (`trace`). Built in the grader, installed in the child between fork and
+//! exec; it stays in force across exec and in every process the program starts.
+
+use std::io;
+
+/// `[(libc::SYS_name as i64, "name"), ...]`.
+macro_rules! calls {
+    ($($name:ident),* $(,)?) => {
+        vec![$((sys::$name, stringify!($name))),*]
+    };
+}
+
+/// The system call numbers by name (libc's `SYS_*` without the prefix).
+#[allow(non_upper_case_globals)]
+mod sys {
+    macro_rules! numbers {
+        ($($name:ident => $sys:ident),* $(,)?) => { $(pub const $name: i64 = libc::$sys as i64;)* };
+    }
+    numbers! {
+        io_uring_setup => SYS_io_uring_setup, io_uring_enter => SYS_io_uring_enter,
+        io_uring_register => SYS_io_uring_register, splice => SYS_splice, vmsplice => SYS_vmsplice,
+        tee => SYS_tee, copy_file_range => SYS_copy_file_range, sendfile => SYS_sendfile,
+        process_vm_readv => SYS_process_vm_readv, process_vm_writev => SYS_process_vm_writev,
+        ptrace => SYS_ptrace, mount => SYS_mount, umount2 => SYS_umount2, unshare => SYS_unshare,
+        setns => SYS_setns, keyctl => SYS_keyctl, add_key => SYS_add_key,
+        request_key => SYS_request_key, bpf => SYS_bpf, perf_event_open => SYS_perf_event_open,
+        userfaultfd => SYS_userfaultfd, pidfd_getfd => SYS_pidfd_getfd,
+        mmap => SYS_mmap, munmap => SYS_munmap, mremap => SYS_mremap, msync => SYS_msync, madvise => SYS_madvise,
+        clone => SYS_clone, clone3 => SYS_clone3, ftruncate => SYS_ftruncate,
+        fallocate => SYS_fallocate, read => SYS_read, pread64 => SYS_pread64, readv => SYS_readv,
+        preadv => SYS_preadv, preadv2 => SYS_preadv2, write => SYS_write,
+        pwrite64 => SYS_pwrite64, writev => SYS_writev, pwritev => SYS_pwritev,
+        pwritev2 => SYS_pwritev2, socket => SYS_socket, prctl => SYS_prctl,
+    }
+    #[cfg(target_arch = "x86_64")]
+    numbers! { fork => SYS_fork, vfork => SYS_vfork }
+}
+
+/// What the filter does with one system call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Fails with this errno; the program sees an ordinary error.
+    Errno(i32),
+    /// Stops the calling thread until the grader has looked at the call (see `trace`).
+    Notify,
+}
+
+/// A rule: the call, an optional condition on its first argument, and the action.
+#[derive(Clone, Copy, Debug)]
+struct Rule {
+    nr: i64,
+    /// `Some((value, equal))`: the rule applies when the low 32 bits of argument 0 are (or, with
+    /// `equal` false, are not) `value`.
+    arg0: Option<(u32, bool)>,
+    action: Action,
+}
+
+/// A seccomp program under construction.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    rules: Vec<Rule>,
+}
+
+/// The calls that move file data without a mapping, or reach outside the run, and that no
+/// program of this kit needs: each fails with EPERM. (Syscall numbers that an architecture does
+/// not have are left out by `calls!`.)
+pub fn denied() -> Vec<(i64, &'static str)> {
+    calls![
+        io_uring_setup,
+        io_uring_enter,
+        io_uring_register,
+        splice,
+        vmsplice,
+        tee,
+        copy_file_range,
+        sendfile,
+        process_vm_readv,
+        process_vm_writev,
+        ptrace,
+        mount,
+        umount2,
+        unshare,
+        setns,
+        keyctl,
+        add_key,
+        request_key,
+        bpf,
+        perf_event_open,
+        userfaultfd,
+        pidfd_getfd,
+    ]
+}
+
+/// The calls the grader watches (`trace`): how memory is mapped, processes made, files sized,
+/// and data read or written with a system call.
+pub fn traced() -> Vec<(i64, &'static str)> {
+    let mut calls = calls![
+        mmap, munmap, mremap, msync, madvise, clone, clone3, ftruncate, fallocate, read, pread64,
+        readv, preadv, preadv2, write, pwrite64, writev, pwritev, pwritev2,
+    ];
+    #[cfg(target_arch = "x86_64")]
+    calls.extend(calls![fork, vfork]);
+    calls
+}
+
+/// The name of a system call that the filter knows, for messages.
+pub fn name_of(nr: i64) -> &'static str {
+    denied()
+        .into_iter()
+        .chain(traced())
+        .find(|(n, _)| *n == nr)
+        .map_or("syscall", |(_, name)| name)
+}
+
+/// The calls that create a process or a thread.
+pub fn creates_process(nr: i64) -> bool {
+    let mut forks = vec![sys::clone, sys::clone3];
+    #[cfg(target_arch = "x86_64")]
+    forks.extend([sys::fork, sys::vfork]);
+    forks.contains(&nr)
+}
+
+impl Filter {
+    pub fn new() -> Filter {
+        Filter::default()
+    }
+
+    /// `action` for the call `nr`, whatever its arguments. The first rule that matches wins.
+    pub fn on(mut self, nr: i64, action: Action) -> Filter {
+        self.rules.push(Rule {
+            nr,
+            arg0: None,
+            action,
+        });
+        self
+    }
+
+    /// The filter every run gets: the calls of `denied()` fail with EPERM; sockets other than
+    /// Unix sockets fail with EACCES (no network); a program cannot make itself non-dumpable
+    /// (which would hide its memory and descriptors from the grader).
+    pub fn sandbox() -> Filter {
+        let mut filter = Filter::new();
+        for (nr, _) in denied() {
+            filter = filter.on(nr, Action::Errno(libc::EPERM));
+        }
+        filter.rules.push(Rule {
+            nr: sys::socket,
+            arg0: Some((libc::AF_UNIX as u32, false)),
+            action: Action::Errno(libc::EACCES),
+        });
+        filter.rules.push(Rule {
+            nr: sys::prctl,
+            arg0: Some((libc::PR_SET_DUMPABLE as u32, true)),
+            action: Action::Errno(libc::EPERM),
+        });
+        filter
+    }
+
+    /// The same, and every call of `traced()` is shown to the grader first.
+    pub fn traced(mut self) -> Filter {
+        for (nr, _) in traced() {
+            self = self.on(nr, Action::Notify);
+        }
+        self
+    }
+
+    /// The BPF program.
+    pub fn program(&self) -> Program {
+        let mut code = vec![
+            load(ARCH_OFFSET),
+            jump_eq(AUDIT_ARCH, 1, 0),
+            ret(libc::SECCOMP_RET_KILL_PROCESS),
+        ];
+        #[cfg(target_arch = "x86_64")]
+        {
+            // x32 system calls (the same numbers with bit 30 set) would slip past every rule.
+            code.push(load(NR_OFFSET));
+            code.push(jump_ge(0x4000_0000, 0, 1));
+            code.push(ret(libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32));
+        }
+        for rule in &self.rules {
+            let action = match rule.action {
+                Action::Errno(e) => libc::SECCOMP_RET_ERRNO | (e as u32 & 0xffff),
+                Action::Notify => libc::SECCOMP_RET_USER_NOTIF,
+            };
+            code.push(load(NR_OFFSET));
+            match rule.arg0 {
+                None => {
+                    code.push(jump_eq(rule.nr as u32, 0, 1));
+                }
+                Some((value, equal)) => {
+                    code.push(jump_eq(rule.nr as u32, 0, 3));
+                    code.push(load(ARG0_OFFSET));
+                    code.push(if equal {
+                        jump_eq(value, 0, 1)
+                    } else {
+                        jump_eq(value, 1, 0)
+                    });
+                }
+            }
+            code.push(ret(action));
+        }
+        code.push(ret(libc::SECCOMP_RET_ALLOW));
+        Program { code }
+    }
+
+    /// Whether any rule asks the grader to look at calls.
+    pub fn notifies(&self) -> bool {
+        self.rules.iter().any(|r| r.action == Action::Notify)
+    }
+}
+
+/// A finished BPF program, kept alive by the grader while a child installs it.
+#[derive(Debug)]
+pub struct Program {
+    code: Vec<libc::sock_filter>,
+}
+
+impl Program {
+    /// Installs the program in the calling process; with `listen`, returns the descriptor on
+    /// which the grader receives the notified calls. Async-signal-safe (between fork and exec).
+    pub fn install(&self, listen: bool) -> io::Result<Option<libc::c_int>> {
+        let program = libc::sock_fprog {
+            len: self.code.len() as u16,
+            filter: self.code.as_ptr().cast_mut(),
+        };
+        let flags = if listen {
+            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER
+        } else {
+            0
+        };
+        // SAFETY: `program` points into `self.code`, alive for the call.
+        let r = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                flags,
+                &program,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(listen.then_some(r as libc::c_int))
+    }
+}
+
+const NR_OFFSET: u32 = 0;
+const ARCH_OFFSET: u32 = 4;
+/// The low 32 bits of argument 0 (little-endian).
+const ARG0_OFFSET: u32 = 16;
+
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH: u32 = 0xC000_003E;
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH: u32 = 0xC000_00B7;
+
+fn load(offset: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16,
+        jt: 0,
+        jf: 0,
+        k: offset,
+    }
+}
+
+fn jump_eq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn jump_ge(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    libc::sock_filter {
+        code: (libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K) as u16,
+        jt,
+        jf,
+        k,
+    }
+}
+
+fn ret(k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code: (libc::BPF_RET | libc::BPF_K) as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}

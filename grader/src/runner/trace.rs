@@ -1,0 +1,485 @@
+//! System-call evidence: the calls that matter (`seccomp::traced`), seen by the grader from
+//! outside the program, for its whole process tree, before each one runs.
+//!
+//! The run's seccomp filter answers those calls with SECCOMP_RET_USER_NOTIF (Linux 5.0; letting
+//! the call go on needs 5.5): the kernel stops the calling thread and hands the call, with its
+//! arguments, to a thread of the grader that listens on the filter's descriptor. That thread
+//! notes the call (and, for a call on a descriptor, which file it is, from /proc), lets an
+//! observer look at the stopped process if the check wants to, and lets the call go on. The
+//! program cannot hide a call or forge one: the kernel makes the notification, and the filter is
+//! inherited by every process and thread it starts. No root and no ptrace are needed.
+
+use std::fmt;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::sandbox::Receiver;
+use super::seccomp;
+
+/// Most calls kept from one run; past that they are counted only (a program that makes millions
+/// of calls must not fill the grader's memory).
+const MAX_CALLS: usize = 100_000;
+
+/// One system call, as the program made it.
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The calling thread (its process id for a single-threaded process).
+    pub pid: u32,
+    pub nr: i64,
+    pub name: &'static str,
+    pub args: [u64; 6],
+    /// The file behind the call's descriptor argument, if it has one.
+    pub file: Option<FileRef>,
+    /// For calls on an address (msync, madvise, munmap, mremap): the mapping that held it.
+    pub region: Option<Region>,
+}
+
+/// A file that a descriptor referred to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    pub fd: i32,
+    pub dev: u64,
+    pub ino: u64,
+    pub path: String,
+    /// The descriptor's open flags (O_RDONLY, O_RDWR, ...), as /proc/PID/fdinfo shows them.
+    pub flags: i32,
+}
+
+impl FileRef {
+    /// Whether the descriptor was opened for reading only.
+    pub fn read_only(&self) -> bool {
+        self.flags & libc::O_ACCMODE == libc::O_RDONLY
+    }
+
+    /// Whether this is the file at `path` (the same device and inode, through any name).
+    pub fn is(&self, path: &std::path::Path) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).is_ok_and(|m| m.dev() == self.dev && m.ino() == self.ino)
+    }
+}
+
+/// A line of /proc/PID/maps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Region {
+    pub start: u64,
+    pub end: u64,
+    /// `rw-s`, `r--p`, ...
+    pub perms: String,
+    /// The file mapped, `[heap]`, `/dev/zero (deleted)` for shared anonymous memory, or empty.
+    pub path: String,
+}
+
+impl Region {
+    pub fn shared(&self) -> bool {
+        self.perms.ends_with('s')
+    }
+    pub fn writable(&self) -> bool {
+        self.perms.as_bytes().get(1) == Some(&b'w')
+    }
+}
+
+/// The mappings of process `pid` now.
+pub fn regions(pid: u32) -> Vec<Region> {
+    super::maps_of(pid)
+        .lines()
+        .filter_map(parse_region)
+        .collect()
+}
+
+fn parse_region(line: &str) -> Option<Region> {
+    let mut fields = line.splitn(6, ' ');
+    let (start, end) = fields.next()?.split_once('-')?;
+    let perms = fields.next()?.to_owned();
+    let path = fields.nth(3).unwrap_or("").trim_start().to_owned();
+    Some(Region {
+        start: u64::from_str_radix(start, 16).ok()?,
+        end: u64::from_str_radix(end, 16).ok()?,
+        perms,
+        path,
+    })
+}
+
+/// What a run's system calls showed.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    pub calls: Vec<Call>,
+    /// Calls seen but not kept (past `MAX_CALLS`).
+    pub dropped: u64,
+    /// Whether the grader really listened (the child set up its filter and sent it).
+    pub active: bool,
+}
+
+impl Trace {
+    /// The calls named `name`.
+    pub fn named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Call> + 'a {
+        self.calls.iter().filter(move |c| c.name == name)
+    }
+
+    /// The calls whose descriptor is the file at `path`.
+    pub fn on_file<'a>(&'a self, path: &'a std::path::Path) -> impl Iterator<Item = &'a Call> + 'a {
+        self.calls
+            .iter()
+            .filter(move |c| c.file.as_ref().is_some_and(|f| f.is(path)))
+    }
+
+    /// The read/write-style calls (read, pread64, readv, write, ...) on the file at `path`.
+    pub fn data_calls_on<'a>(
+        &'a self,
+        path: &'a std::path::Path,
+    ) -> impl Iterator<Item = &'a Call> + 'a {
+        self.on_file(path).filter(|c| c.moves_data())
+    }
+
+    /// The processes (and threads) the run created, as calls to clone, fork, ...
+    pub fn process_creations(&self) -> impl Iterator<Item = &Call> {
+        self.calls
+            .iter()
+            .filter(|c| seccomp::creates_process(c.nr) && !c.makes_thread())
+    }
+}
+
+impl Call {
+    /// read(2)/write(2)-style: the call itself carries file data.
+    pub fn moves_data(&self) -> bool {
+        self.name.starts_with("read")
+            || self.name.starts_with("pread")
+            || self.name.starts_with("write")
+            || self.name.starts_with("pwrite")
+    }
+
+    /// A clone that makes a thread, not a process (clone3's flags are behind a pointer and not
+    /// read: a clone3 counts as a process).
+    pub fn makes_thread(&self) -> bool {
+        self.name == "clone" && self.args[0] & libc::CLONE_THREAD as u64 != 0
+    }
+
+    pub fn mmap_len(&self) -> u64 {
+        self.args[1]
+    }
+    pub fn mmap_prot(&self) -> i32 {
+        self.args[2] as i32
+    }
+    pub fn mmap_flags(&self) -> i32 {
+        self.args[3] as i32
+    }
+    pub fn mmap_offset(&self) -> u64 {
+        self.args[5]
+    }
+    /// MAP_SHARED (or MAP_SHARED_VALIDATE), as opposed to MAP_PRIVATE.
+    pub fn mmap_shared(&self) -> bool {
+        matches!(
+            self.mmap_flags() & 0xf,
+            libc::MAP_SHARED | libc::MAP_SHARED_VALIDATE
+        )
+    }
+    pub fn mmap_anonymous(&self) -> bool {
+        self.mmap_flags() & libc::MAP_ANONYMOUS != 0
+    }
+}
+
+/// Flag names, for showing a call as strace would.
+fn flag_names(value: i64, names: &[(i64, &str)], zero: &str) -> String {
+    if value == 0 {
+        return zero.to_owned();
+    }
+    let mut left = value;
+    let mut parts = Vec::new();
+    for &(bit, name) in names {
+        if bit != 0 && left & bit == bit {
+            parts.push(name.to_owned());
+            left &= !bit;
+        }
+    }
+    if left != 0 {
+        parts.push(format!("{left:#x}"));
+    }
+    parts.join("|")
+}
+
+const PROTS: &[(i64, &str)] = &[
+    (libc::PROT_READ as i64, "PROT_READ"),
+    (libc::PROT_WRITE as i64, "PROT_WRITE"),
+    (libc::PROT_EXEC as i64, "PROT_EXEC"),
+];
+
+const MAP_FLAGS: &[(i64, &str)] = &[
+    (libc::MAP_SHARED_VALIDATE as i64, "MAP_SHARED_VALIDATE"),
+    (libc::MAP_SHARED as i64, "MAP_SHARED"),
+    (libc::MAP_PRIVATE as i64, "MAP_PRIVATE"),
+    (libc::MAP_FIXED as i64, "MAP_FIXED"),
+    (libc::MAP_ANONYMOUS as i64, "MAP_ANONYMOUS"),
+    (libc::MAP_NORESERVE as i64, "MAP_NORESERVE"),
+    (libc::MAP_POPULATE as i64, "MAP_POPULATE"),
+    (libc::MAP_STACK as i64, "MAP_STACK"),
+    (libc::MAP_FIXED_NOREPLACE as i64, "MAP_FIXED_NOREPLACE"),
+    (libc::MAP_GROWSDOWN as i64, "MAP_GROWSDOWN"),
+];
+
+const MS_FLAGS: &[(i64, &str)] = &[
+    (libc::MS_ASYNC as i64, "MS_ASYNC"),
+    (libc::MS_SYNC as i64, "MS_SYNC"),
+    (libc::MS_INVALIDATE as i64, "MS_INVALIDATE"),
+];
+
+impl fmt::Display for Call {
+    /// The call as strace shows it: `mmap(NULL, 4096, PROT_READ, MAP_SHARED, 3</tmp/f>, 0)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.args;
+        let fd = |n: u64| match &self.file {
+            Some(file) => format!("{}<{}>", file.fd, file.path),
+            None => (n as i32).to_string(),
+        };
+        let addr = |p: u64| {
+            if p == 0 {
+                "NULL".to_owned()
+            } else {
+                format!("{p:#x}")
+            }
+        };
+        match self.name {
+            "mmap" => write!(
+                f,
+                "mmap({}, {}, {}, {}, {}, {})",
+                addr(a[0]),
+                a[1],
+                flag_names(a[2] as i64, PROTS, "PROT_NONE"),
+                flag_names(a[3] as i64 & 0xffff_ffff, MAP_FLAGS, "0"),
+                if self.mmap_anonymous() {
+                    (a[4] as i32).to_string()
+                } else {
+                    fd(a[4])
+                },
+                a[5]
+            ),
+            "msync" => write!(
+                f,
+                "msync({}, {}, {})",
+                addr(a[0]),
+                a[1],
+                flag_names(a[2] as i64, MS_FLAGS, "0")
+            ),
+            "munmap" | "madvise" => write!(f, "{}({}, {}, {})", self.name, addr(a[0]), a[1], a[2]),
+            "ftruncate" | "fallocate" => write!(f, "{}({}, {}, ...)", self.name, fd(a[0]), a[1]),
+            name if self.moves_data() => {
+                write!(f, "{name}({}, {}, {})", fd(a[0]), addr(a[1]), a[2])
+            }
+            name => write!(f, "{name}({:#x}, {:#x}, ...)", a[0], a[1]),
+        }
+    }
+}
+
+/// Looks at a call while the calling thread is stopped (for example, reads its memory with
+/// `evidence::read_memory`). Runs on the grader's listening thread: it must be quick.
+pub type Observer = Box<dyn FnMut(&Call) + Send>;
+
+/// The grader's listening thread for one run.
+pub(super) struct Supervisor {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<Trace>,
+}
+
+impl Supervisor {
+    /// Starts listening, before the program is started: the filter's descriptor arrives from the
+    /// child just before it execs, and from then on every watched call waits for this thread
+    /// (even the write(2) with which a failed exec reports its error).
+    pub(super) fn start(receiver: Receiver, mut observer: Option<Observer>) -> Supervisor {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let mut trace = Trace::default();
+            // The child sends it before exec, or closes its end by failing.
+            let Some(listener) = receiver.receive(Duration::from_secs(30)) else {
+                return trace;
+            };
+            trace.active = true;
+            loop {
+                match next_call(&listener) {
+                    Next::Call(id, call) => {
+                        if let Some(look) = observer.as_mut() {
+                            look(&call);
+                        }
+                        if trace.calls.len() < MAX_CALLS {
+                            trace.calls.push(call);
+                        } else {
+                            trace.dropped += 1;
+                        }
+                        resume(&listener, id);
+                    }
+                    Next::Idle if stopping.load(Ordering::Acquire) => break,
+                    Next::Idle | Next::Gone => {}
+                    Next::Closed => break,
+                }
+            }
+            trace
+        });
+        Supervisor { stop, handle }
+    }
+
+    /// Stops listening (the run's processes are gone) and returns what was seen. Calls still
+    /// waiting then fail with ENOSYS, as the kernel does when the listener closes.
+    pub(super) fn finish(self) -> Trace {
+        self.stop.store(true, Ordering::Release);
+        self.handle.join().unwrap_or_default()
+    }
+}
+
+enum Next {
+    Call(u64, Call),
+    /// Nothing within the poll period.
+    Idle,
+    /// A notification whose caller died before it could be read.
+    Gone,
+    /// Every process under the filter has exited.
+    Closed,
+}
+
+fn next_call(listener: &OwnedFd) -> Next {
+    let fd = listener.as_raw_fd();
+    let mut poll = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one pollfd that we own, for the duration of the call.
+    let ready = unsafe { libc::poll(&mut poll, 1, 20) };
+    if ready <= 0 {
+        return Next::Idle;
+    }
+    if poll.revents & libc::POLLIN == 0 {
+        return if poll.revents & libc::POLLHUP != 0 {
+            Next::Closed
+        } else {
+            Next::Idle
+        };
+    }
+    // SAFETY: seccomp_notif is plain data; the kernel wants it zeroed before RECV.
+    let mut notif: libc::seccomp_notif = unsafe { std::mem::zeroed() };
+    // SAFETY: RECV writes one seccomp_notif into `notif`, which we own.
+    if unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_RECV, &mut notif) } < 0 {
+        return Next::Gone;
+    }
+    let nr = notif.data.nr as i64;
+    let name = seccomp::name_of(nr);
+    let mut call = Call {
+        pid: notif.pid,
+        nr,
+        name,
+        args: notif.data.args,
+        file: None,
+        region: None,
+    };
+    let fd_arg = match name {
+        "mmap" if !call.mmap_anonymous() => Some(call.args[4] as i32),
+        "mmap" => None,
+        _ if call.moves_data() || name == "ftruncate" || name == "fallocate" => {
+            Some(call.args[0] as i32)
+        }
+        _ => None,
+    };
+    call.file = fd_arg.and_then(|fd| file_of(notif.pid, fd));
+    if matches!(name, "msync" | "madvise" | "munmap" | "mremap") {
+        let addr = call.args[0];
+        call.region = regions(notif.pid)
+            .into_iter()
+            .find(|r| r.start <= addr && addr < r.end);
+    }
+    // What was read from /proc is the caller's only if the notification is still pending (the
+    // process id was not reused meanwhile).
+    // SAFETY: ID_VALID reads one u64 that we own.
+    if unsafe { libc::ioctl(fd, libc::SECCOMP_IOCTL_NOTIF_ID_VALID, &notif.id) } < 0 {
+        return Next::Gone;
+    }
+    Next::Call(notif.id, call)
+}
+
+/// Lets the stopped call go on, as the program made it.
+fn resume(listener: &OwnedFd, id: u64) {
+    let mut response = libc::seccomp_notif_resp {
+        id,
+        val: 0,
+        error: 0,
+        flags: libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+    };
+    // SAFETY: SEND reads one seccomp_notif_resp that we own; a caller that died meanwhile makes
+    // it fail with ENOENT, which changes nothing.
+    unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_SEND,
+            &mut response,
+        )
+    };
+}
+
+/// The file behind descriptor `fd` of thread `pid`.
+fn file_of(pid: u32, fd: i32) -> Option<FileRef> {
+    use std::os::unix::fs::MetadataExt;
+    if fd < 0 {
+        return None;
+    }
+    let link = format!("/proc/{pid}/fd/{fd}");
+    let meta = std::fs::metadata(&link).ok()?;
+    let path = std::fs::read_link(&link)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let flags = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("flags:"))
+                .and_then(|v| i32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0);
+    Some(FileRef {
+        fd,
+        dev: meta.dev(),
+        ino: meta.ino(),
+        path,
+        flags,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_read_as_strace_shows_them() {
+        let call = Call {
+            pid: 1,
+            nr: libc::SYS_mmap,
+            name: "mmap",
+            args: [
+                0,
+                1 << 40,
+                libc::PROT_READ as u64,
+                libc::MAP_SHARED as u64,
+                3,
+                0,
+            ],
+            file: None,
+            region: None,
+        };
+        assert_eq!(
+            call.to_string(),
+            "mmap(NULL, 1099511627776, PROT_READ, MAP_SHARED, 3, 0)"
+        );
+    }
+
+    #[test]
+    fn maps_lines_parse() {
+        let r = parse_region(
+            "7f00a000-7f00b000 rw-s 00000000 00:01 1234                       /dev/zero (deleted)",
+        )
+        .unwrap();
+        assert_eq!((r.start, r.end), (0x7f00a000, 0x7f00b000));
+        assert!(r.shared() && r.writable());
+        assert_eq!(r.path, "/dev/zero (deleted)");
+        let anon = parse_region("7f00a000-7f00b000 rw-p 00000000 00:00 0 ").unwrap();
+        assert_eq!(anon.path, "");
+        assert!(!anon.shared());
+    }
+}
