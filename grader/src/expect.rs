@@ -35,6 +35,13 @@ pub fn explain(run: &Run) -> String {
         )
     };
     let mut text = format!("`{}` {ending}", run.command);
+    if let Some(call) = run.trace.as_ref().and_then(|t| t.refused().next()) {
+        text.push_str(&format!(
+            "\nit called {}(2), which graded runs refuse (EPERM): in this kit, file data moves \
+             only through mappings, and a program reaches nothing outside its own run",
+            call.name
+        ));
+    }
     let excerpt = excerpt(&stderr);
     if !excerpt.is_empty() && panic_message(&stderr).is_none() {
         text.push_str(&format!("\nstderr: {excerpt}"));

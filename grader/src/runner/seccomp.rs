@@ -104,6 +104,11 @@ pub fn traced() -> Vec<(i64, &'static str)> {
     calls
 }
 
+/// Whether the call `nr` is one of `denied()`.
+pub fn is_denied(nr: i64) -> bool {
+    denied().iter().any(|(n, _)| *n == nr)
+}
+
 /// The name of a system call that the filter knows, for messages.
 pub fn name_of(nr: i64) -> &'static str {
     denied()
@@ -157,8 +162,16 @@ impl Filter {
         filter
     }
 
-    /// The same, and every call of `traced()` is shown to the grader first.
+    /// The same, and every call of `traced()` is shown to the grader first; so are the calls of
+    /// `denied()`, which the grader then refuses itself, so that it can tell the student which
+    /// call was refused (see `trace`).
     pub fn traced(mut self) -> Filter {
+        let denied: Vec<i64> = denied().into_iter().map(|(nr, _)| nr).collect();
+        for rule in &mut self.rules {
+            if rule.arg0.is_none() && denied.contains(&rule.nr) {
+                rule.action = Action::Notify;
+            }
+        }
         for (nr, _) in traced() {
             self = self.on(nr, Action::Notify);
         }

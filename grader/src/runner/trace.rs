@@ -35,6 +35,8 @@ pub struct Call {
     pub file: Option<FileRef>,
     /// For calls on an address (msync, madvise, munmap, mremap): the mapping that held it.
     pub region: Option<Region>,
+    /// The grader refused the call (EPERM): it is one no program of the kit may make.
+    pub refused: bool,
 }
 
 /// A file that a descriptor referred to.
@@ -131,6 +133,11 @@ impl Trace {
         path: &'a std::path::Path,
     ) -> impl Iterator<Item = &'a Call> + 'a {
         self.on_file(path).filter(|c| c.moves_data())
+    }
+
+    /// The calls the grader refused.
+    pub fn refused(&self) -> impl Iterator<Item = &Call> {
+        self.calls.iter().filter(|c| c.refused)
     }
 
     /// The processes (and threads) the run created, as calls to clone, fork, ...
@@ -301,12 +308,13 @@ impl Supervisor {
                         if let Some(look) = observer.as_mut() {
                             look(&call);
                         }
+                        let refused = call.refused;
                         if trace.calls.len() < MAX_CALLS {
                             trace.calls.push(call);
                         } else {
                             trace.dropped += 1;
                         }
-                        resume(&listener, id);
+                        answer(&listener, id, refused);
                     }
                     Next::Idle if stopping.load(Ordering::Acquire) => break,
                     Next::Idle | Next::Gone => {}
@@ -370,6 +378,7 @@ fn next_call(listener: &OwnedFd) -> Next {
         args: notif.data.args,
         file: None,
         region: None,
+        refused: seccomp::is_denied(nr),
     };
     let fd_arg = match name {
         "mmap" if !call.mmap_anonymous() => Some(call.args[4] as i32),
@@ -395,13 +404,17 @@ fn next_call(listener: &OwnedFd) -> Next {
     Next::Call(notif.id, call)
 }
 
-/// Lets the stopped call go on, as the program made it.
-fn resume(listener: &OwnedFd, id: u64) {
+/// Lets the stopped call go on, as the program made it, or refuses it with EPERM.
+fn answer(listener: &OwnedFd, id: u64, refuse: bool) {
     let mut response = libc::seccomp_notif_resp {
         id,
         val: 0,
-        error: 0,
-        flags: libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32,
+        error: if refuse { -libc::EPERM } else { 0 },
+        flags: if refuse {
+            0
+        } else {
+            libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32
+        },
     };
     // SAFETY: SEND reads one seccomp_notif_resp that we own; a caller that died meanwhile makes
     // it fail with ENOENT, which changes nothing.
@@ -462,6 +475,7 @@ mod tests {
             ],
             file: None,
             region: None,
+            refused: false,
         };
         assert_eq!(
             call.to_string(),
