@@ -9,6 +9,7 @@
 //!   I/O accounting in `/proc/PID/io` can still be read; then it is reaped with `wait4`, which also
 //!   returns its peak memory and CPU time.
 
+pub mod build;
 mod confine;
 mod evidence;
 pub mod landlock;
@@ -29,7 +30,7 @@ use std::time::{Duration, Instant};
 pub use confine::{Confinement, User, is_root};
 pub use evidence::{CpuTimes, IoCounters, maps_of, read_memory};
 pub use place::{clean_up, reachable, work_root};
-pub use sandbox::{Limits, tracing_works};
+pub use sandbox::{Limits, summary as sandbox_summary, tracing_works};
 pub use signals::describe_signal;
 pub use trace::{Call, Observer, Region, Trace};
 

@@ -296,3 +296,34 @@ fn recv_fd(socket: libc::c_int, wait: Duration) -> Option<OwnedFd> {
         Some(OwnedFd::from_raw_fd(fd))
     }
 }
+
+/// What the sandbox of a run holds on this machine, a line per mechanism, for the report.
+pub fn summary() -> Vec<String> {
+    let landlock = super::landlock::abi();
+    let refused: Vec<&str> = super::seccomp::denied()
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
+    vec![
+        super::landlock::summary(landlock),
+        format!(
+            "seccomp: no new privileges; refused: {}, sockets other than Unix ones",
+            refused.join(", ")
+        ),
+        if tracing_works() {
+            "system calls: watched for the whole process tree (seccomp user notification)".into()
+        } else {
+            "system calls: not watched on this kernel (seccomp user notification, Linux 5.5); \
+             the checks that need them are not run and give no points"
+                .into()
+        },
+        if super::confine::is_root() {
+            "users: each check's programs run as a uid of their own".into()
+        } else {
+            "users: programs run as the grader's user (not root); Landlock keeps runs apart".into()
+        },
+        "processes: a process limit per user; whatever a run leaves behind is killed when it \
+         ends (found by its seccomp filter); no cgroup, so memory is not limited per run"
+            .into(),
+    ]
+}
