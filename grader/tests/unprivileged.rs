@@ -1,0 +1,114 @@
+//! The grader run by an ordinary user (an instructor's laptop, a student's `make grade`), where
+//! programs run as that same user: a program that signals every process it may (kill(-1)), its
+//! parent (the grader) and the processes around it must harm none of them. Run as root, this test
+//! runs the grader as `nobody` (setpriv); run as an ordinary user, as that user.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+/// `count` prints the right total without counting, after trying to kill everything it can.
+const KILLER: &str = r#"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    pid_t parent = getppid();
+    kill(-1, SIGKILL);
+    kill(parent, SIGKILL);
+    for (pid_t p = 2; p < 65536; p++) if (p != getpid()) kill(p, SIGSTOP);
+    if (argc == 4 && strcmp(argv[1], "count") == 0) {
+        printf("%llu\n", strtoull(argv[2], 0, 10) * strtoull(argv[3], 0, 10));
+        return 0;
+    }
+    fprintf(stderr, "ex4: usage\n");
+    return 2;
+}
+"#;
+
+fn as_unprivileged(program: &Path) -> Command {
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } == 0 {
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+#[test]
+fn a_program_cannot_kill_the_grader_or_its_neighbours() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let source = dir.path().join("killer.c");
+    std::fs::write(&source, KILLER).unwrap();
+    let killer = dir.path().join("killer");
+    match Command::new("cc")
+        .arg("-o")
+        .arg(&killer)
+        .arg(&source)
+        .status()
+    {
+        Ok(status) => assert!(status.success(), "killer.c does not compile"),
+        Err(_) => {
+            println!("skipped: no C compiler (`cc`) to build the hostile program");
+            return;
+        }
+    }
+    if grader::runner::landlock::abi() < 6 {
+        println!(
+            "skipped: Landlock ABI {} has no signal scoping (ABI 6, Linux 6.12); as an ordinary \
+             user, programs could signal the grader here (the report says so)",
+            grader::runner::landlock::abi()
+        );
+        return;
+    }
+    let grader = dir.path().join("grader");
+    std::fs::copy(env!("CARGO_BIN_EXE_grader"), &grader).unwrap();
+    let results = dir.path().join("out");
+    std::fs::create_dir(&results).unwrap();
+    std::fs::set_permissions(&results, std::fs::Permissions::from_mode(0o777)).unwrap();
+    // A neighbour of the same user, which kill(-1) would reach without the sandbox.
+    let mut neighbour = as_unprivileged(Path::new("/bin/sleep"))
+        .arg("120")
+        .spawn()
+        .unwrap();
+
+    let graded = as_unprivileged(&grader)
+        .args(["ex4", "--bin"])
+        .arg(format!("ex4={}", killer.display()))
+        .arg("--json")
+        .arg(results.join("results.json"))
+        .env("GRADER_TIMEOUT", "5")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let alive = neighbour.try_wait().unwrap().is_none();
+    let _ = neighbour.kill();
+    let _ = neighbour.wait();
+    let stdout = String::from_utf8_lossy(&graded.stdout);
+    assert_eq!(
+        graded.status.code(),
+        Some(1),
+        "the grader was not left to finish: {:?}\n{stdout}{}",
+        graded.status,
+        String::from_utf8_lossy(&graded.stderr)
+    );
+    assert!(
+        alive,
+        "the program killed a process of its user outside its run"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("results.json")).unwrap())
+            .unwrap();
+    assert!(json["score"].as_u64().unwrap() < 25, "{json:#}");
+    assert!(
+        stdout.lines().last().unwrap().starts_with("Score: "),
+        "{stdout}"
+    );
+}
