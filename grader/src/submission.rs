@@ -13,7 +13,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-use crate::compile::{build_all, kit_root};
+use crate::compile::build_all;
 use crate::rubric::EXERCISES;
 
 /// The largest student file taken (a source file, not a data set).
@@ -55,8 +55,8 @@ pub struct Submission {
 
 impl Submission {
     /// Reads a submission: a tarball (`.tar.gz`, `.tgz`, `.tar`) or a directory laid out like the
-    /// kit, at its top or inside one top-level folder.
-    pub fn import(path: &Path) -> Result<Submission, String> {
+    /// kit, at its top or inside one top-level folder. It is graded in a copy of `kit`.
+    pub fn import(path: &Path, kit: &Path) -> Result<Submission, String> {
         let unpacked;
         let root = if path.is_dir() {
             path.to_owned()
@@ -79,7 +79,7 @@ impl Submission {
             unpacked.path().to_owned()
         };
         let root = kit_top(&root);
-        let kit = pristine_kit()?;
+        let kit = pristine_kit(kit)?;
         let mut taken = Vec::new();
         let mut ignored = Vec::new();
         walk(&root, Path::new(""), &mut |relative, kind| {
@@ -251,13 +251,13 @@ fn kit_top(root: &Path) -> PathBuf {
     }
 }
 
-/// A fresh copy of this kit's sources (no target/, no .git).
+/// A fresh copy of the sources of the kit at `root` (no target/, no .git).
 ///
 /// Nothing in it gives away an answer that submitted code could pull in at compile time (with
 /// `#[path]` or `include!`): the reference solutions' `exercise.rs` are replaced by the stubs (the
 /// solution crates stay, as the workspace lists them), and the grader's tests, with their C
 /// versions of the programs and their mutants, are left out.
-fn pristine_kit() -> Result<TempDir, String> {
+fn pristine_kit(root: &Path) -> Result<TempDir, String> {
     let kit = tempfile::Builder::new()
         .prefix("kit-")
         .tempdir()
@@ -266,10 +266,10 @@ fn pristine_kit() -> Result<TempDir, String> {
         copy_tree(from, to).map_err(|e| format!("cannot copy the kit's {}: {e}", from.display()))
     };
     for part in KIT_PARTS {
-        copy(&kit_root().join(part), &kit.path().join(part))?;
+        copy(&root.join(part), &kit.path().join(part))?;
     }
     for exercise in EXERCISES {
-        let stub = kit_root()
+        let stub = root
             .join("exercises")
             .join(exercise)
             .join("src/exercise.rs");

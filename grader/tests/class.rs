@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grader::compile::kit_root;
+use support::kit_root;
 
 /// The rows of the gradebook, by student: the columns as text.
 fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
@@ -36,7 +36,7 @@ fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
 }
 
 fn batch(class: &Path, out: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_grader"))
+    Command::new(support::grader_bin())
         .args(["batch"])
         .arg(class)
         .args(["--jobs", "2", "--out"])

@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use grader::compile::kit_root;
+use support::kit_root;
 
 /// Runs run_autograder with `root` as /autograder, the kit as its source.
 fn run_autograder(root: &Path) -> std::process::Output {

@@ -1,14 +1,34 @@
 //! The mutants: wrong programs that the grader must catch. Each is a reference solution with a
 //! small, realistic mistake, and names the rubric tests that must fail on it. A mutant whose edit
 //! no longer applies (the solution changed) fails loudly rather than testing nothing.
-//! Also: a perfect submission, for the tests of batch grading and Gradescope.
+//! Also: the kit and the grader found at run time, and a perfect submission, for the tests of
+//! batch grading and Gradescope.
 // Each test binary that includes this module uses only part of it.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grader::compile::kit_root;
+/// The kit these tests belong to, found at run time (a test runs in its package's folder).
+pub fn kit_root() -> PathBuf {
+    grader::kit::find(None).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// The grader's binary, found at run time, not from `env!("CARGO_BIN_EXE_grader")`, which is stale
+/// once the kit is moved. Cargo sets the variable when it runs a test too since 1.94; before, the
+/// binary is in the folder above this test's (`target/release/deps/`).
+pub fn grader_bin() -> PathBuf {
+    std::env::var_os("CARGO_BIN_EXE_grader").map_or_else(
+        || {
+            let me = std::env::current_exe().expect("a test knows where it is");
+            me.parent()
+                .and_then(Path::parent)
+                .expect("a test runs from target/PROFILE/deps/")
+                .join("grader")
+        },
+        PathBuf::from,
+    )
+}
 
 /// Builds the given mutants in a scratch copy of the kit under `dir`; returns their binaries.
 pub fn build(dir: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
