@@ -3,10 +3,14 @@
 //! that was moved, and cannot tell apart two checkouts that share a target directory: it knows
 //! the workspace's files by their paths relative to it and judges a build fresh by modification
 //! times. A path compiled in can name a kit that is gone, or another checkout.
+//!
+//! Also: the kit without its answers, which is what a submission is built in and what Gradescope
+//! gets.
 
 use std::path::{Path, PathBuf};
 
 use crate::rubric::EXERCISES;
+use crate::submission::copy_tree;
 
 /// The kit to grade: `explicit` (`--kit DIR`) when given, which must be a kit itself; otherwise
 /// the nearest kit at or above the current directory.
@@ -61,6 +65,47 @@ fn lacks(dir: &Path) -> Option<String> {
         .map(|manifest| format!("it has no {manifest}"))
 }
 
+/// What of a kit is copied to build submissions in, and shipped to Gradescope: enough for the
+/// workspace to build the student crates and the grader. Not `solutions/`, nor the grader's tests
+/// (C versions of the programs, mutants of the solutions), so that no submitted code can compile
+/// in an answer with `#[path]` or `include!`.
+const PARTS: [&str; 4] = ["Cargo.toml", "Cargo.lock", "exercises", "grader"];
+const NOT_COPIED: &str = "grader/tests";
+
+/// Copies the kit at `kit` into `to` without its answers (see `PARTS`), build outputs (`target/`)
+/// or git history.
+pub fn copy_without_answers(kit: &Path, to: &Path) -> Result<(), String> {
+    for part in PARTS {
+        copy_tree(&kit.join(part), &to.join(part))
+            .map_err(|e| format!("cannot copy the kit's {part}: {e}"))?;
+    }
+    match std::fs::remove_dir_all(to.join(NOT_COPIED)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("cannot leave out {NOT_COPIED}: {e}"));
+        }
+        _ => {}
+    }
+    let manifest = to.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+    std::fs::write(&manifest, without_solutions(&text)?).map_err(|e| e.to_string())
+}
+
+/// The workspace manifest without the `"solutions/*"` members. Cargo takes a member glob that
+/// matches nothing for a literal path, and then fails to find its Cargo.toml.
+fn without_solutions(manifest: &str) -> Result<String, String> {
+    let text = manifest
+        .replace(", \"solutions/*\"", "")
+        .replace("\"solutions/*\", ", "");
+    if text.contains("\"solutions/") {
+        return Err(
+            "the workspace's Cargo.toml names solutions/ in a way the grader cannot remove \
+             (expected `\"solutions/*\"` in a list)"
+                .into(),
+        );
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +130,22 @@ mod tests {
                 && why.contains("exercises/ex1/Cargo.toml"),
             "{why}"
         );
+    }
+
+    #[test]
+    fn the_manifest_loses_only_the_solutions() {
+        let kit = find(None).unwrap();
+        let manifest = std::fs::read_to_string(kit.join("Cargo.toml")).unwrap();
+        let trimmed = without_solutions(&manifest).unwrap();
+        assert!(!trimmed.contains("solutions/*"), "{trimmed}");
+        assert!(
+            trimmed.contains("members = [\"exercises/*\", \"grader\"]"),
+            "{trimmed}"
+        );
+        assert!(
+            trimmed.contains("default-members = [\"exercises/cli-support\", \"grader\"]"),
+            "{trimmed}"
+        );
+        assert!(without_solutions("members = [\"solutions/ex*\"]").is_err());
     }
 }

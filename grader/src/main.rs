@@ -5,6 +5,7 @@
 //! grader --submission PATH [--json PATH]                                     grade a hand-in
 //! grader batch DIR [--jobs N] [--csv PATH] [--out DIR]                       grade a class
 //! grader handin [--out PATH]                                                 make handin.tar.gz
+//! grader export DIR                                                          the kit, no answers
 //! ```
 //!
 //! Each takes `--kit DIR`, the kit to work on; by default it is the kit at or above the current
@@ -34,7 +35,9 @@ const USAGE: &str =
        grader [--kit DIR] --submission PATH [--json PATH]
        grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR]
        grader [--kit DIR] handin [--out PATH]
---kit DIR: the kit to grade or work on (default: the kit at or above the current directory)";
+       grader [--kit DIR] export DIR
+--kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
+export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR";
 
 /// Grading could not be done at all (not a grade).
 const CANNOT_GRADE: u8 = 3;
@@ -52,6 +55,7 @@ enum Job {
     Grade(Options),
     Batch(batch::Options),
     Handin(PathBuf),
+    Export(PathBuf),
 }
 
 fn exercise_named(name: &str) -> Result<&'static str, String> {
@@ -116,6 +120,13 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 _ => Err("handin takes only --out PATH".into()),
             };
         }
+        Some("export") => {
+            args.next();
+            return match (args.next(), args.next()) {
+                (Some(dir), None) => Ok(Job::Export(dir.into())),
+                _ => Err("export takes a DIR".into()),
+            };
+        }
         _ => {}
     }
     let mut options = Options::default();
@@ -172,6 +183,12 @@ fn main() -> ExitCode {
             println!("wrote {}", out.display());
             ExitCode::SUCCESS
         }),
+        Job::Export(to) => kit()
+            .and_then(|kit| kit::copy_without_answers(&kit, &to))
+            .map(|()| {
+                println!("copied the kit without its answers to {}", to.display());
+                ExitCode::SUCCESS
+            }),
     };
     result.unwrap_or_else(|why| {
         eprintln!("grader: {why}");

@@ -49,17 +49,7 @@ fn batch(class: &Path, out: &Path) -> std::process::Output {
 
 /// Every file of the grader and the workspace manifest, with its contents.
 fn grader_files() -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                walk(&entry.path(), files);
-            } else {
-                files.insert(entry.path(), std::fs::read(entry.path()).unwrap());
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(&kit_root().join("grader/src"), &mut files);
+    let mut files = support::files_under(&kit_root().join("grader/src"));
     files.insert(
         "Cargo.toml".into(),
         std::fs::read(kit_root().join("Cargo.toml")).unwrap(),
