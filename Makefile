@@ -1,6 +1,7 @@
 # The mmap lab kit. `make grade` grades your exercises; `make test` runs the kit's own test suite.
 CARGO ?= cargo
-GRADER := $(CARGO) run --release -q -p grader --
+# The grader works on the kit it is given: this folder, wherever it is now (never a path built in).
+GRADER := $(CARGO) run --release -q -p grader -- --kit "$(CURDIR)"
 
 .PHONY: grade grade-solutions test lint bench handin gradescope
 .DEFAULT_GOAL := grade

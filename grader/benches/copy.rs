@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use grader::compile::{build, kit_root};
+use grader::compile::build;
+use grader::kit;
 use grader::runner::{Cmd, Run};
 
 const MIB: u64 = 1 << 20;
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
         .position(|a| a == "--rounds")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(5);
-    let reference = match build(&kit_root(), "ex3-solution") {
+    let reference = match kit::find(None).and_then(|kit| build(&kit, "ex3-solution")) {
         Ok(path) => path,
         Err(why) => {
             eprintln!("bench: ex3-solution {why}");

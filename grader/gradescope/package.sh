@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# `make gradescope`: dist/gradescope.zip, the kit's sources with setup.sh and run_autograder at the
-# top, as Gradescope's autograder format asks. Only committed files are packed (git archive), so
-# no build output or local change goes in.
+# `make gradescope`: dist/gradescope.zip (or the path given): setup.sh and run_autograder at the
+# top, as Gradescope's autograder format asks, and the kit without its answers (`grader export`:
+# no reference solutions, no grader tests with their C programs and mutants), because submitted
+# code is compiled and run in the image and could read anything in it. Only committed files are
+# packed (git archive), so no build output or local change goes in.
+# GRADER_BIN names a built grader to copy the kit with, instead of `cargo run`.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-mkdir -p dist
-rm -f dist/gradescope.zip
+kit=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(realpath -m "${1:-$kit/dist/gradescope.zip}")
+if [ -n "${GRADER_BIN:-}" ]; then
+    grader=("$GRADER_BIN")
+else
+    grader=("${CARGO:-cargo}" run --release -q -p grader --)
+fi
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-git archive --format=tar HEAD | tar -x -C "$stage"
-cp grader/gradescope/setup.sh grader/gradescope/run_autograder "$stage/"
-chmod +x "$stage/setup.sh" "$stage/run_autograder"
-(cd "$stage" && python3 -m zipfile -c "$OLDPWD/dist/gradescope.zip" ./*  .ci .gitignore)
-echo "wrote dist/gradescope.zip"
+mkdir "$stage/committed"
+git -C "$kit" archive --format=tar HEAD | tar -x -C "$stage/committed"
+(cd "$kit" && "${grader[@]}" --kit "$stage/committed" export "$stage/bundle")
+cp "$stage/committed/grader/gradescope/setup.sh" "$stage/committed/grader/gradescope/run_autograder" "$stage/bundle/"
+chmod +x "$stage/bundle/setup.sh" "$stage/bundle/run_autograder"
+mkdir -p "$(dirname "$out")"
+rm -f "$out"
+(cd "$stage/bundle" && python3 -m zipfile -c "$out" ./*)
+echo "wrote $out"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, when it builds the autograder's image: it installs the Rust toolchain
-# and builds the kit, the grader and every dependency, so that grading a submission only compiles
-# the student's four crates.
+# and builds the grader and every dependency, so that grading a submission only compiles the
+# student's four crates. The kit here holds no reference solutions (see package.sh).
 set -euo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 KIT="$ROOT/source"
@@ -16,5 +16,6 @@ source "$HOME/.cargo/env"
 
 cd "$KIT"
 cargo build --release -p grader
-# The dependencies of the exercises, compiled where submissions will be built.
-CARGO_TARGET_DIR="$KIT/target/submissions" cargo build --release -p ex1-solution -p ex2-solution -p ex3-solution -p ex4-solution
+# The dependencies of the exercises, compiled where submissions will be built: the student crates,
+# stubs here, are built as a submission's are, with the same dependencies and features.
+CARGO_TARGET_DIR="$KIT/target/submissions" cargo build --release -p ex1 -p ex2 -p ex3 -p ex4

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::compile::kit_root;
 use crate::fixtures::run_seed;
 use crate::grade::{Outcome, grade_exercises, next};
 use crate::report::{json, terminal::Terminal};
@@ -35,8 +34,9 @@ impl Row {
     }
 }
 
-/// Grades every submission in `options.dir`; returns how many could not be graded at all.
-pub fn run(options: &Options) -> Result<usize, String> {
+/// Grades every submission in `options.dir`, each in a copy of the kit at `kit`; returns how many
+/// could not be graded at all.
+pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
     let mut submissions: Vec<(String, PathBuf)> = std::fs::read_dir(&options.dir)
         .map_err(|e| format!("cannot read {}: {e}", options.dir.display()))?
         .filter_map(Result::ok)
@@ -45,7 +45,7 @@ pub fn run(options: &Options) -> Result<usize, String> {
     submissions.sort();
     std::fs::create_dir_all(&options.out)
         .map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
-    let target = kit_root().join("target").join("submissions");
+    let target = kit.join("target").join("submissions");
     let seed = run_seed();
     let total = submissions.len();
     let started = Instant::now();
@@ -59,7 +59,7 @@ pub fn run(options: &Options) -> Result<usize, String> {
         for _ in 0..options.jobs.max(1) {
             s.spawn(|| {
                 while let Some((student, path)) = next(&queue) {
-                    let row = grade_one(&student, &path, &options.out, &target, seed);
+                    let row = grade_one(&student, &path, kit, &options.out, &target, seed);
                     let mut rows = rows.lock().unwrap_or_else(|e| e.into_inner());
                     rows.push(row);
                     progress(&rows, total, started);
@@ -97,14 +97,14 @@ fn student_id(name: &str) -> Option<String> {
     Some(id.to_owned())
 }
 
-fn grade_one(student: &str, path: &Path, out: &Path, target: &Path, seed: u64) -> Row {
+fn grade_one(student: &str, path: &Path, kit: &Path, out: &Path, target: &Path, seed: u64) -> Row {
     let dir = out.join(student);
     let mut row = Row {
         student: student.to_owned(),
         scores: BTreeMap::new(),
         status: String::new(),
     };
-    let submission = match Submission::import(path) {
+    let submission = match Submission::import(path, kit) {
         Ok(submission) => submission,
         Err(why) => {
             row.status = format!("error: {why}");

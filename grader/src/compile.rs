@@ -6,13 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The kit's root: the workspace that holds the grader.
-pub fn kit_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the grader lives inside the kit")
-        .to_owned()
-}
+use crate::rubric::EXERCISES;
 
 /// The Cargo package of an exercise: the student's crate, or the reference solution.
 pub fn package(exercise: &str, solutions: bool) -> String {
@@ -24,15 +18,33 @@ pub fn package(exercise: &str, solutions: bool) -> String {
 }
 
 /// Builds `package` in the kit at `root`; returns the path of its binary, or why it failed.
+///
+/// An exercise's package (`ex3`, or `ex3-solution`) is built as `make grade` builds it: with the
+/// other three of its kind, in one Cargo run. Cargo compiles a dependency once for each set of
+/// features that the packages built together ask for; built alone, each exercise would have its
+/// own build of nix.
 pub fn build(root: &Path, package: &str) -> Result<PathBuf, String> {
-    let mut built = build_all(root, &[package.to_owned()], None);
+    let solutions = package.ends_with("-solution");
+    let mut packages: Vec<String> = EXERCISES
+        .iter()
+        .map(|e| self::package(e, solutions))
+        .collect();
+    if !packages.iter().any(|p| p == package) {
+        packages = vec![package.to_owned()];
+    }
+    let mut built = build_all(root, &packages, None);
     built
         .remove(package)
         .unwrap_or_else(|| Err("was not built".into()))
 }
 
-/// Builds every package of `packages` in the kit at `root`, into `target` (default: Cargo's own
-/// choice). Returns each package's binary, or the first compiler error that stopped it.
+/// Builds every package of `packages` in the kit at `root`, into `target` (default: the kit's own
+/// `target/`). Returns each package's binary, or the first compiler error that stopped it.
+///
+/// Not into the target directory that CARGO_TARGET_DIR or `build.target-dir` may name: shared by
+/// two checkouts of the kit, it would hand one checkout the other's binaries. Cargo knows a
+/// workspace's crates by their paths relative to it, and rebuilds one only when its files are
+/// newer than its last build, wherever that build was made from.
 pub fn build_all(
     root: &Path,
     packages: &[String],
@@ -48,15 +60,20 @@ pub fn build_all(
     for package in packages {
         cargo.args(["-p", package]);
     }
-    if let Some(target) = target {
-        cargo.env("CARGO_TARGET_DIR", target);
-    }
+    let own_target = root.join("target");
+    cargo.env("CARGO_TARGET_DIR", target.unwrap_or(&own_target));
     let output = match cargo.output() {
         Ok(output) => output,
         Err(e) => {
+            // Cargo runs in the kit: a kit folder that is gone fails the same way as no cargo.
+            let why = if root.is_dir() {
+                format!("cannot run cargo: {e}")
+            } else {
+                format!("cannot build in {}: the folder is gone", root.display())
+            };
             return packages
                 .iter()
-                .map(|p| (p.clone(), Err(format!("cannot run cargo: {e}"))))
+                .map(|p| (p.clone(), Err(why.clone())))
                 .collect();
         }
     };

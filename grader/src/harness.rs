@@ -2,10 +2,10 @@
 //! printed the way Rust's own test harness prints, so that it reads and filters as students
 //! expect (`cargo test -p ex3 -- same_file`, `--exact`, `--list`, `--test-threads N`).
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use crate::compile::build;
 use crate::fixtures::run_seed;
 use crate::grade::run_tests;
 use crate::report::totals;
@@ -52,9 +52,14 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-/// The entry point of an exercise crate's test target. `package` is `ex3` or `ex3-solution`;
-/// `program` is the binary that Cargo built for it.
-pub fn main(package: &str, program: &Path) -> ExitCode {
+/// The entry point of an exercise crate's test target. `package` is `ex3` or `ex3-solution`.
+///
+/// The program graded is the one `make grade` grades: built in release mode in the kit found at
+/// run time (Cargo runs a test in its package's folder), into the kit's own target directory (see
+/// `compile::build`). Not the binary Cargo built beside this test (`CARGO_BIN_EXE_ex3`): its path
+/// is compiled in, stale once the kit is moved; and in a target directory shared with another
+/// checkout, the test and the binary may both be that checkout's builds.
+pub fn main(package: &str) -> ExitCode {
     let exercise = package.split('-').next().unwrap_or(package);
     let options = options();
     let all: Vec<&'static Test> = tests_of(exercise).collect();
@@ -78,13 +83,21 @@ pub fn main(package: &str, program: &Path) -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
+    let program = match crate::kit::find(None).and_then(|kit| build(&kit, package)) {
+        Ok(program) => program,
+        Err(why) => {
+            // A grader fault, as `grader` reports it; not a test failure.
+            eprintln!("error: {package} cannot be graded: {why}");
+            return ExitCode::from(3);
+        }
+    };
     let seed = run_seed();
     println!(
         "\nrunning {} tests (the {exercise} rubric, seed {seed})",
         selected.len()
     );
     let started = Instant::now();
-    let outcomes = run_tests(&selected, program, seed, options.jobs, |o| {
+    let outcomes = run_tests(&selected, &program, seed, options.jobs, |o| {
         println!(
             "test {} ... {}",
             o.test.name,

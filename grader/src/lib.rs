@@ -7,6 +7,7 @@
 //! - `fixtures` and `expect`: a check's inputs and its assertions;
 //! - `grade`: running tests in parallel; `report`: terminal and JSON output;
 //! - `harness`: `cargo test -p exN`; `compile` and `main.rs`: `make grade`;
+//! - `kit`: where the kit is (found at run time), and its copy without answers;
 //! - `submission` and `batch`: hand-ins, graded in a pristine copy of the kit, one or a class.
 
 pub mod batch;
@@ -16,6 +17,7 @@ pub mod expect;
 pub mod fixtures;
 pub mod grade;
 pub mod harness;
+pub mod kit;
 pub mod outcome;
 pub mod report;
 pub mod rubric;

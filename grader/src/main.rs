@@ -5,9 +5,14 @@
 //! grader --submission PATH [--json PATH]                                     grade a hand-in
 //! grader batch DIR [--jobs N] [--csv PATH] [--out DIR]                       grade a class
 //! grader handin [--out PATH]                                                 make handin.tar.gz
+//! grader export DIR                                                          the kit, no answers
 //! ```
 //!
-//! Exit status: 0 at full marks, 1 below them, 2 for a usage error, 3 when grading itself failed.
+//! Each takes `--kit DIR`, the kit to work on; by default it is the kit at or above the current
+//! directory, found when the grader runs (see `grader::kit`).
+//!
+//! Exit status: 0 at full marks, 1 below them, 2 for a usage error, 3 when grading itself failed
+//! (and when there is no kit where one was looked for).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,19 +21,23 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use grader::batch;
-use grader::compile::{build_all, kit_root, package};
+use grader::compile::{build_all, package};
 use grader::fixtures::run_seed;
 use grader::grade::grade_exercises;
 use grader::harness::default_jobs;
+use grader::kit;
 use grader::report::{json, terminal::Terminal, totals};
 use grader::rubric::{EXERCISES, tests_of};
 use grader::submission::{Submission, handin, stage};
 
 const USAGE: &str =
-    "usage: grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [--json PATH]
-       grader --submission PATH [--json PATH]
-       grader batch DIR [--jobs N] [--csv PATH] [--out DIR]
-       grader handin [--out PATH]";
+    "usage: grader [--kit DIR] [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [--json PATH]
+       grader [--kit DIR] --submission PATH [--json PATH]
+       grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR]
+       grader [--kit DIR] handin [--out PATH]
+       grader [--kit DIR] export DIR
+--kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
+export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR";
 
 /// Grading could not be done at all (not a grade).
 const CANNOT_GRADE: u8 = 3;
@@ -46,6 +55,7 @@ enum Job {
     Grade(Options),
     Batch(batch::Options),
     Handin(PathBuf),
+    Export(PathBuf),
 }
 
 fn exercise_named(name: &str) -> Result<&'static str, String> {
@@ -55,6 +65,19 @@ fn exercise_named(name: &str) -> Result<&'static str, String> {
             EXERCISES.join(", ")
         )
     })
+}
+
+/// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
+fn take_kit(args: &mut Vec<String>) -> Result<Option<PathBuf>, String> {
+    let mut kit = None;
+    while let Some(i) = args.iter().position(|a| a == "--kit") {
+        if i + 1 == args.len() {
+            return Err("--kit needs a value".into());
+        }
+        kit = Some(args.remove(i + 1).into());
+        args.remove(i);
+    }
+    Ok(kit)
 }
 
 fn parse(args: Vec<String>) -> Result<Job, String> {
@@ -97,6 +120,13 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 _ => Err("handin takes only --out PATH".into()),
             };
         }
+        Some("export") => {
+            args.next();
+            return match (args.next(), args.next()) {
+                (Some(dir), None) => Ok(Job::Export(dir.into())),
+                _ => Err("export takes a DIR".into()),
+            };
+        }
         _ => {}
     }
     let mut options = Options::default();
@@ -123,8 +153,10 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
 }
 
 fn main() -> ExitCode {
-    let job = match parse(std::env::args().skip(1).collect()) {
-        Ok(job) => job,
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let parsed = take_kit(&mut args).and_then(|kit| Ok((kit, parse(args)?)));
+    let (kit, job) = match parsed {
+        Ok(parsed) => parsed,
         Err(message) => {
             if !message.is_empty() {
                 eprintln!("grader: {message}");
@@ -133,20 +165,30 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Found only when a job needs it: grading given binaries (`--bin`) needs no kit.
+    let kit = || kit::find(kit.as_deref());
     let result = match job {
-        Job::Grade(options) => grade(&options),
-        Job::Batch(options) => batch::run(&options).map(|failed| {
-            if failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }),
-        Job::Handin(out) => handin(&kit_root(), &out).map(|warnings| {
+        Job::Grade(options) => grade(&options, kit),
+        Job::Batch(options) => kit()
+            .and_then(|kit| batch::run(&kit, &options))
+            .map(|failed| {
+                if failed == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }),
+        Job::Handin(out) => kit().and_then(|kit| handin(&kit, &out)).map(|warnings| {
             warnings.iter().for_each(|w| eprintln!("{w}"));
             println!("wrote {}", out.display());
             ExitCode::SUCCESS
         }),
+        Job::Export(to) => kit()
+            .and_then(|kit| kit::copy_without_answers(&kit, &to))
+            .map(|()| {
+                println!("copied the kit without its answers to {}", to.display());
+                ExitCode::SUCCESS
+            }),
     };
     result.unwrap_or_else(|why| {
         eprintln!("grader: {why}");
@@ -154,7 +196,7 @@ fn main() -> ExitCode {
     })
 }
 
-fn grade(options: &Options) -> Result<ExitCode, String> {
+fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result<ExitCode, String> {
     let started = Instant::now();
     let report = Terminal::new();
     let mut print = |text: String| {
@@ -162,14 +204,16 @@ fn grade(options: &Options) -> Result<ExitCode, String> {
         let _ = std::io::stdout().flush();
     };
     // What to grade: a submission in a pristine copy of the kit, or this kit's own crates.
-    let submission = options
-        .submission
-        .as_deref()
-        .map(Submission::import)
-        .transpose()?;
+    let submission = match &options.submission {
+        Some(path) => {
+            let kit = kit()?;
+            Some((Submission::import(path, &kit)?, kit))
+        }
+        None => None,
+    };
     let staging = tempfile::tempdir().map_err(|e| e.to_string())?;
     let mut programs: BTreeMap<&'static str, Result<PathBuf, String>> = BTreeMap::new();
-    if let Some(submission) = &submission {
+    if let Some((submission, kit)) = &submission {
         print(format!(
             "student files graded: {}\n",
             submission.taken.len()
@@ -177,10 +221,7 @@ fn grade(options: &Options) -> Result<ExitCode, String> {
         for (path, why) in &submission.ignored {
             print(format!("ignored: {} ({why})\n", path.display()));
         }
-        programs = submission.build(
-            &kit_root().join("target").join("submissions"),
-            staging.path(),
-        );
+        programs = submission.build(&kit.join("target").join("submissions"), staging.path());
     } else {
         let to_build: Vec<String> = options
             .exercises
@@ -191,7 +232,14 @@ fn grade(options: &Options) -> Result<ExitCode, String> {
         let mut built = if to_build.is_empty() {
             BTreeMap::new()
         } else {
-            build_all(&kit_root(), &to_build, None)
+            let kit = kit()?;
+            if options.solutions && !kit.join("solutions").is_dir() {
+                return Err(format!(
+                    "{} holds no reference solutions (no solutions/ folder)",
+                    kit.display()
+                ));
+            }
+            build_all(&kit, &to_build, None)
         };
         for &exercise in &options.exercises {
             let program = match options.binaries.get(exercise) {

@@ -2,6 +2,8 @@
 //! outside the kit copy (a reference solution, another student's binary, /etc/shadow) does not
 //! compile, and the same source including a file of its own does.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -51,8 +53,8 @@ fn a_build_reads_nothing_outside_its_kit() {
         "include_str!(\"/etc/shadow\")".to_owned(),
         format!(
             "include_str!({:?})",
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../solutions/ex1/src/exercise.rs")
+            support::kit_root()
+                .join("solutions/ex1/src/exercise.rs")
                 .display()
                 .to_string()
         ),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grader::compile::kit_root;
+use support::kit_root;
 
 /// The rows of the gradebook, by student: the columns as text.
 fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
@@ -68,7 +68,7 @@ impl Drop for Decoy {
 }
 
 fn batch(class: &Path, out: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_grader"))
+    Command::new(support::grader_bin())
         .env("GRADER_TEST_SECRET", SECRET_VALUE)
         .args(["batch"])
         .arg(class)
@@ -82,17 +82,7 @@ fn batch(class: &Path, out: &Path) -> std::process::Output {
 
 /// Every file of the grader and the workspace manifest, with its contents.
 fn grader_files() -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in std::fs::read_dir(dir).unwrap().flatten() {
-            if entry.file_type().unwrap().is_dir() {
-                walk(&entry.path(), files);
-            } else {
-                files.insert(entry.path(), std::fs::read(entry.path()).unwrap());
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(&kit_root().join("grader/src"), &mut files);
+    let mut files = support::files_under(&kit_root().join("grader/src"));
     files.insert(
         "Cargo.toml".into(),
         std::fs::read(kit_root().join("Cargo.toml")).unwrap(),

@@ -1,7 +1,8 @@
 //! The grader judges behaviour, not the language: C implementations of the four exercises
 //! (`tests/foreign/exN.c`), built with the system's C compiler, score full marks.
 
-use std::path::Path;
+mod support;
+
 use std::process::Command;
 use std::sync::Mutex;
 
@@ -13,7 +14,7 @@ static GRADING: Mutex<()> = Mutex::new(());
 fn grade_c(exercise: &str) -> Option<serde_json::Value> {
     let _one_at_a_time = GRADING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/foreign/{exercise}.c"));
+    let source = support::kit_root().join(format!("grader/tests/foreign/{exercise}.c"));
     let binary = dir.path().join(exercise);
     let compiled = match Command::new("cc")
         .args(["-O2", "-Wall", "-Wextra", "-o"])
@@ -35,7 +36,7 @@ fn grade_c(exercise: &str) -> Option<serde_json::Value> {
     );
 
     let json = dir.path().join("results.json");
-    let graded = Command::new(env!("CARGO_BIN_EXE_grader"))
+    let graded = Command::new(support::grader_bin())
         .arg(exercise)
         .arg("--bin")
         .arg(format!("{exercise}={}", binary.display()))

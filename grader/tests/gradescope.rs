@@ -1,19 +1,55 @@
-//! Gradescope's run_autograder, end to end on a simulated /autograder: a submission is graded into
-//! results/results.json; and when the grader itself fails, no score is written (Gradescope then
-//! reports an autograder error instead of a 0).
+//! Gradescope, end to end on a simulated /autograder holding the bundle that `make gradescope`
+//! packs: a submission is graded into results/results.json; when the grader itself fails, no score
+//! is written (Gradescope then reports an autograder error instead of a 0). And no answer is within
+//! reach of submitted code: neither the bundle nor the kit copy a submission is built in holds the
+//! reference solutions or the grader's tests, under any name.
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grader::compile::kit_root;
+use support::kit_root;
 
-/// Runs run_autograder with `root` as /autograder, the kit as its source.
+/// The bundle as `make gradescope` packs it (from the committed files), unpacked where Gradescope
+/// puts it: `root/source`.
+fn unpack_bundle(root: &Path) -> PathBuf {
+    let zip = root.join("gradescope.zip");
+    let packed = Command::new("bash")
+        .arg(kit_root().join("grader/gradescope/package.sh"))
+        .arg(&zip)
+        .env("GRADER_BIN", support::grader_bin())
+        .output()
+        .expect("cannot run package.sh");
+    assert!(
+        packed.status.success(),
+        "package.sh failed: {}",
+        String::from_utf8_lossy(&packed.stderr)
+    );
+    let source = root.join("source");
+    let unzipped = Command::new("python3")
+        .args(["-m", "zipfile", "-e"])
+        .arg(&zip)
+        .arg(&source)
+        .output()
+        .expect("cannot run python3");
+    assert!(unzipped.status.success(), "{unzipped:?}");
+    source
+}
+
+/// Runs run_autograder with `root` as /autograder, on the bundle. What setup.sh would build in the
+/// image is lent by this kit instead: the grader (built from the same sources), and the target
+/// directory where submissions are built, with its compiled dependencies.
 fn run_autograder(root: &Path) -> std::process::Output {
-    std::os::unix::fs::symlink(kit_root(), root.join("source")).unwrap();
+    let source = unpack_bundle(root);
+    let release = source.join("target/release");
+    std::fs::create_dir_all(&release).unwrap();
+    std::os::unix::fs::symlink(support::grader_bin(), release.join("grader")).unwrap();
+    let submissions = kit_root().join("target/submissions");
+    std::fs::create_dir_all(&submissions).unwrap();
+    std::os::unix::fs::symlink(&submissions, source.join("target/submissions")).unwrap();
     Command::new("bash")
-        .arg(kit_root().join("grader/gradescope/run_autograder"))
+        .arg(source.join("run_autograder"))
         .env("AUTOGRADER_ROOT", root)
         .output()
         .expect("cannot run run_autograder")
@@ -31,7 +67,7 @@ fn a_submission_is_graded_into_results_json() {
     );
     let results = std::fs::read_to_string(root.path().join("results/results.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&results).unwrap();
-    assert_eq!(json["score"], 100);
+    assert_eq!(json["score"], 100, "{json:#}");
     assert!(json["execution_time"].is_u64());
     let tests = json["tests"].as_array().unwrap();
     assert_eq!(tests.len(), grader::rubric::RUBRIC.len());
@@ -61,4 +97,76 @@ fn a_failing_grader_gives_no_score() {
         !root.path().join("results/results.json").exists(),
         "a results.json was written"
     );
+}
+
+/// The answers, checked to be found where they are: in the kit itself.
+fn answers() -> std::collections::BTreeMap<Vec<u8>, PathBuf> {
+    let answers = support::answers();
+    let in_kit = support::answers_in(&kit_root(), &answers);
+    let solutions = in_kit.iter().filter(|a| a.contains("/solutions/")).count();
+    let c = in_kit.iter().filter(|a| a.ends_with(".c")).count();
+    assert!(
+        solutions >= 2 * grader::rubric::EXERCISES.len() && c >= 4,
+        "the answers are not all found in the kit: {in_kit:#?}"
+    );
+    answers
+}
+
+#[test]
+fn the_bundle_holds_no_answer_and_its_workspace_builds_without_them() {
+    let root = tempfile::tempdir().unwrap();
+    let source = unpack_bundle(root.path());
+    let files = support::files_under(&source);
+    assert!(
+        files.contains_key(&source.join("exercises/ex1/src/exercise.rs"))
+            && files.contains_key(&source.join("run_autograder")),
+        "{:#?}",
+        files.keys()
+    );
+    let found = support::answers_in(&source, &answers());
+    assert!(found.is_empty(), "answers in the bundle: {found:#?}");
+    // setup.sh builds the student crates in the bundle itself: its workspace must not name the
+    // solutions that are not there.
+    let metadata = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(&source)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .output()
+        .expect("cannot run cargo");
+    assert!(
+        metadata.status.success(),
+        "{}",
+        String::from_utf8_lossy(&metadata.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&metadata.stdout).unwrap();
+    let mut packages: Vec<&str> = json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    packages.sort();
+    assert_eq!(
+        packages,
+        ["cli-support", "ex1", "ex2", "ex3", "ex4", "grader"]
+    );
+}
+
+#[test]
+fn the_kit_copy_a_submission_is_built_in_holds_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    // An untouched submission: every file of its kit copy comes from the kit.
+    let submission = grader::submission::Submission::import(dir.path(), &kit_root()).unwrap();
+    let copy = submission.kit.path();
+    assert!(copy.join("exercises/ex1/src/exercise.rs").is_file());
+    for gone in ["solutions", "grader/tests"] {
+        assert!(!copy.join(gone).exists(), "the kit copy holds {gone}/");
+    }
+    let found = support::answers_in(copy, &answers());
+    assert!(found.is_empty(), "answers in the kit copy: {found:#?}");
 }

@@ -11,7 +11,7 @@ use support::{MUTANTS, Mutant};
 /// Grades one mutant on its exercise; returns the problems found (none when it is caught).
 fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
     let results = dir.join(format!("{}.json", m.name));
-    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+    let output = Command::new(support::grader_bin())
         .args([
             m.exercise,
             "--bin",

@@ -1,10 +1,12 @@
 //! The grader graded: the reference solutions get full marks, the untouched stubs get nothing,
 //! and `make grade`'s interface (the Score line, the exit status, results.json) holds.
 
+mod support;
+
 use std::process::{Command, Output};
 
 fn grade(args: &[&str], json: &std::path::Path) -> (Output, serde_json::Value) {
-    let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+    let output = Command::new(support::grader_bin())
         .args(args)
         .arg("--json")
         .arg(json)
@@ -78,7 +80,7 @@ fn the_stubs_fail_every_test_with_their_not_implemented_message() {
 #[test]
 fn one_exercise_can_be_graded_alone_from_any_binary() {
     let dir = tempfile::tempdir().unwrap();
-    let solution = grader::compile::build(&grader::compile::kit_root(), "ex1-solution").unwrap();
+    let solution = grader::compile::build(&support::kit_root(), "ex1-solution").unwrap();
     let spec = format!("ex1={}", solution.display());
     let (output, json) = grade(&["ex1", "--bin", &spec], &dir.path().join("results.json"));
     assert_eq!(last_line(&output), "Score: 25/25");
@@ -92,7 +94,7 @@ fn one_exercise_can_be_graded_alone_from_any_binary() {
 #[test]
 fn bad_grader_arguments_are_usage_errors() {
     for args in [&["ex9"][..], &["--bin", "ex1"], &["--frobnicate"]] {
-        let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+        let output = Command::new(support::grader_bin())
             .args(args)
             .output()
             .unwrap();

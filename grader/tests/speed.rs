@@ -4,7 +4,7 @@
 
 mod support;
 
-use grader::compile::{build, kit_root};
+use grader::compile::build;
 use grader::grade::run_one;
 use support::MUTANTS;
 
@@ -13,7 +13,7 @@ fn the_speed_test_passes_the_reference_and_fails_a_pathological_copy_every_time(
     let test = grader::rubric::tests_of("ex3")
         .find(|t| t.name == "as_fast_as_cp")
         .unwrap();
-    let reference = build(&kit_root(), "ex3-solution").unwrap();
+    let reference = build(&support::kit_root(), "ex3-solution").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let pathological = MUTANTS
         .iter()

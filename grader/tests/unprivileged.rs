@@ -3,6 +3,8 @@
 //! parent (the grader) and the processes around it must harm none of them. Run as root, this test
 //! runs the grader as `nobody` (setpriv); run as an ordinary user, as that user.
 
+mod support;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
@@ -69,7 +71,7 @@ fn a_program_cannot_kill_the_grader_or_its_neighbours() {
         return;
     }
     let grader = dir.path().join("grader");
-    std::fs::copy(env!("CARGO_BIN_EXE_grader"), &grader).unwrap();
+    std::fs::copy(support::grader_bin(), &grader).unwrap();
     let results = dir.path().join("out");
     std::fs::create_dir(&results).unwrap();
     std::fs::set_permissions(&results, std::fs::Permissions::from_mode(0o777)).unwrap();

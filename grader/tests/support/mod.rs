@@ -1,14 +1,35 @@
 //! The mutants: wrong programs that the grader must catch. Each is a reference solution with a
 //! small, realistic mistake, and names the rubric tests that must fail on it. A mutant whose edit
 //! no longer applies (the solution changed) fails loudly rather than testing nothing.
-//! Also: a perfect submission, for the tests of batch grading and Gradescope.
+//! Also: the kit and the grader found at run time, a perfect submission, and the answers that no
+//! copy of the kit given to submitted code may hold.
 // Each test binary that includes this module uses only part of it.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grader::compile::kit_root;
+/// The kit these tests belong to, found at run time (a test runs in its package's folder).
+pub fn kit_root() -> PathBuf {
+    grader::kit::find(None).unwrap_or_else(|why| panic!("{why}"))
+}
+
+/// The grader's binary, found at run time, not from `env!("CARGO_BIN_EXE_grader")`, which is stale
+/// once the kit is moved. Cargo sets the variable when it runs a test too since 1.94; before, the
+/// binary is in the folder above this test's (`target/release/deps/`).
+pub fn grader_bin() -> PathBuf {
+    std::env::var_os("CARGO_BIN_EXE_grader").map_or_else(
+        || {
+            let me = std::env::current_exe().expect("a test knows where it is");
+            me.parent()
+                .and_then(Path::parent)
+                .expect("a test runs from target/PROFILE/deps/")
+                .join("grader")
+        },
+        PathBuf::from,
+    )
+}
 
 /// Builds the given mutants in a scratch copy of the kit under `dir`; returns their binaries.
 pub fn build(dir: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
@@ -382,6 +403,58 @@ fn build_mutants(scratch: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
     mutants
         .iter()
         .map(|m| target.join("release").join(format!("mutant-{}", m.name)))
+        .collect()
+}
+
+/// Every file under `dir` (but `target/` and `.git/`) with its contents, by path.
+pub fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            if entry.file_name() == "target" || entry.file_name() == ".git" {
+                continue;
+            }
+            if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), files);
+            } else {
+                files.insert(entry.path(), std::fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    let mut files = BTreeMap::new();
+    walk(dir, &mut files);
+    files
+}
+
+/// The kit's answers, by contents: the reference solutions' sources, and every file of the
+/// grader's tests (C versions of the programs, the mutants, hostile submissions).
+pub fn answers() -> BTreeMap<Vec<u8>, PathBuf> {
+    let kit = kit_root();
+    let mut answers = BTreeMap::new();
+    for exercise in grader::rubric::EXERCISES {
+        let src = kit.join("solutions").join(exercise).join("src");
+        answers.extend(
+            files_under(&src)
+                .into_iter()
+                .map(|(path, text)| (text, path)),
+        );
+    }
+    answers.extend(
+        files_under(&kit.join("grader/tests"))
+            .into_iter()
+            .map(|(path, text)| (text, path)),
+    );
+    answers
+}
+
+/// The files under `dir` that hold one of the kit's `answers` (same contents, whatever the name),
+/// each with the answer it repeats.
+pub fn answers_in(dir: &Path, answers: &BTreeMap<Vec<u8>, PathBuf>) -> Vec<String> {
+    files_under(dir)
+        .into_iter()
+        .filter_map(|(path, text)| {
+            let answer = answers.get(&text)?;
+            Some(format!("{} is {}", path.display(), answer.display()))
+        })
         .collect()
 }
 
