@@ -31,10 +31,22 @@ mod sys {
         fallocate => SYS_fallocate, read => SYS_read, pread64 => SYS_pread64, readv => SYS_readv,
         preadv => SYS_preadv, preadv2 => SYS_preadv2, write => SYS_write,
         pwrite64 => SYS_pwrite64, writev => SYS_writev, pwritev => SYS_pwritev,
-        pwritev2 => SYS_pwritev2, socket => SYS_socket, prctl => SYS_prctl,
+        pwritev2 => SYS_pwritev2, socket => SYS_socket, prctl => SYS_prctl, ioctl => SYS_ioctl,
+        io_setup => SYS_io_setup, io_destroy => SYS_io_destroy, io_submit => SYS_io_submit,
+        io_cancel => SYS_io_cancel, io_getevents => SYS_io_getevents,
+        process_madvise => SYS_process_madvise,
+        name_to_handle_at => SYS_name_to_handle_at, open_by_handle_at => SYS_open_by_handle_at,
+        execve => SYS_execve, execveat => SYS_execveat, fchmod => SYS_fchmod,
+        fchmodat => SYS_fchmodat, fchmodat2 => SYS_fchmodat2, fchown => SYS_fchown,
+        fchownat => SYS_fchownat, utimensat => SYS_utimensat, setxattr => SYS_setxattr,
+        lsetxattr => SYS_lsetxattr, fsetxattr => SYS_fsetxattr, removexattr => SYS_removexattr,
+        lremovexattr => SYS_lremovexattr, fremovexattr => SYS_fremovexattr,
     }
     #[cfg(target_arch = "x86_64")]
-    numbers! { fork => SYS_fork, vfork => SYS_vfork }
+    numbers! {
+        fork => SYS_fork, vfork => SYS_vfork, chmod => SYS_chmod, chown => SYS_chown,
+        lchown => SYS_lchown, utime => SYS_utime, utimes => SYS_utimes, futimesat => SYS_futimesat,
+    }
 }
 
 /// What the filter does with one system call.
@@ -50,9 +62,9 @@ pub enum Action {
 #[derive(Clone, Copy, Debug)]
 struct Rule {
     nr: i64,
-    /// `Some((value, equal))`: the rule applies when the low 32 bits of argument 0 are (or, with
-    /// `equal` false, are not) `value`.
-    arg0: Option<(u32, bool)>,
+    /// `Some((index, value, equal))`: the rule applies when the low 32 bits of argument `index`
+    /// are (or, with `equal` false, are not) `value`.
+    arg: Option<(u32, u32, bool)>,
     action: Action,
 }
 
@@ -66,7 +78,8 @@ pub struct Filter {
 /// program of this kit needs: each fails with EPERM. (Syscall numbers that an architecture does
 /// not have are left out by `calls!`.)
 pub fn denied() -> Vec<(i64, &'static str)> {
-    calls![
+    #[allow(unused_mut)]
+    let mut calls = calls![
         io_uring_setup,
         io_uring_enter,
         io_uring_register,
@@ -89,7 +102,33 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         perf_event_open,
         userfaultfd,
         pidfd_getfd,
-    ]
+        io_setup,
+        io_destroy,
+        io_submit,
+        io_cancel,
+        io_getevents,
+        process_madvise,
+        name_to_handle_at,
+        open_by_handle_at,
+        execveat,
+        fchmod,
+        fchmodat,
+        fchmodat2,
+        fchown,
+        fchownat,
+        utimensat,
+        setxattr,
+        lsetxattr,
+        fsetxattr,
+        removexattr,
+        lremovexattr,
+        fremovexattr,
+    ];
+    // Landlock has no right for a file's mode, owner, times or attributes: the program may
+    // change none, anywhere. (The older calls exist only on x86-64.)
+    #[cfg(target_arch = "x86_64")]
+    calls.extend(calls![chmod, chown, lchown, utime, utimes, futimesat]);
+    calls
 }
 
 /// The calls the grader watches (`trace`): how memory is mapped, processes made, files sized,
@@ -97,7 +136,7 @@ pub fn denied() -> Vec<(i64, &'static str)> {
 pub fn traced() -> Vec<(i64, &'static str)> {
     let mut calls = calls![
         mmap, munmap, mremap, msync, madvise, clone, clone3, ftruncate, fallocate, read, pread64,
-        readv, preadv, preadv2, write, pwrite64, writev, pwritev, pwritev2,
+        readv, preadv, preadv2, write, pwrite64, writev, pwritev, pwritev2, execve,
     ];
     #[cfg(target_arch = "x86_64")]
     calls.extend(calls![fork, vfork]);
@@ -135,7 +174,7 @@ impl Filter {
     pub fn on(mut self, nr: i64, action: Action) -> Filter {
         self.rules.push(Rule {
             nr,
-            arg0: None,
+            arg: None,
             action,
         });
         self
@@ -151,14 +190,22 @@ impl Filter {
         }
         filter.rules.push(Rule {
             nr: sys::socket,
-            arg0: Some((libc::AF_UNIX as u32, false)),
+            arg: Some((0, libc::AF_UNIX as u32, false)),
             action: Action::Errno(libc::EACCES),
         });
         filter.rules.push(Rule {
             nr: sys::prctl,
-            arg0: Some((libc::PR_SET_DUMPABLE as u32, true)),
+            arg: Some((0, libc::PR_SET_DUMPABLE as u32, true)),
             action: Action::Errno(libc::EPERM),
         });
+        // Reflinks and deduplication copy a file's data in the file system, with no mapping.
+        for request in [FICLONE, FICLONERANGE, FIDEDUPERANGE] {
+            filter.rules.push(Rule {
+                nr: sys::ioctl,
+                arg: Some((1, request, true)),
+                action: Action::Errno(libc::EPERM),
+            });
+        }
         filter
     }
 
@@ -168,7 +215,7 @@ impl Filter {
     pub fn traced(mut self) -> Filter {
         let denied: Vec<i64> = denied().into_iter().map(|(nr, _)| nr).collect();
         for rule in &mut self.rules {
-            if rule.arg0.is_none() && denied.contains(&rule.nr) {
+            if rule.arg.is_none() && denied.contains(&rule.nr) {
                 rule.action = Action::Notify;
             }
         }
@@ -198,13 +245,13 @@ impl Filter {
                 Action::Notify => libc::SECCOMP_RET_USER_NOTIF,
             };
             code.push(load(NR_OFFSET));
-            match rule.arg0 {
+            match rule.arg {
                 None => {
                     code.push(jump_eq(rule.nr as u32, 0, 1));
                 }
-                Some((value, equal)) => {
+                Some((index, value, equal)) => {
                     code.push(jump_eq(rule.nr as u32, 0, 3));
-                    code.push(load(ARG0_OFFSET));
+                    code.push(load(ARG0_OFFSET + 8 * index));
                     code.push(if equal {
                         jump_eq(value, 0, 1)
                     } else {
@@ -261,8 +308,13 @@ impl Program {
 
 const NR_OFFSET: u32 = 0;
 const ARCH_OFFSET: u32 = 4;
-/// The low 32 bits of argument 0 (little-endian).
+/// The low 32 bits of argument 0 (little-endian); argument `i` is 8 × `i` bytes further.
 const ARG0_OFFSET: u32 = 16;
+
+// ioctl requests of linux/fs.h (the same numbers on x86-64 and arm64).
+const FICLONE: u32 = 0x4004_9409;
+const FICLONERANGE: u32 = 0x4020_940d;
+const FIDEDUPERANGE: u32 = 0xc018_9436;
 
 #[cfg(target_arch = "x86_64")]
 const AUDIT_ARCH: u32 = 0xC000_003E;
