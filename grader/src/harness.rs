@@ -4,11 +4,10 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use crate::fixtures::run_seed;
-use crate::grade::run_tests;
-use crate::report::totals;
+use crate::grade::{Plan, Programs, grade};
+use crate::report::libtest::LibTest;
 use crate::rubric::{Test, tests_of};
 
 struct Options {
@@ -78,45 +77,21 @@ pub fn main(package: &str, program: &Path) -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    let seed = run_seed();
-    println!(
-        "\nrunning {} tests (the {exercise} rubric, seed {seed})",
-        selected.len()
-    );
-    let started = Instant::now();
-    let outcomes = run_tests(&selected, program, seed, options.jobs, |o| {
-        println!(
-            "test {} ... {}",
-            o.test.name,
-            if o.passed() { "ok" } else { "FAILED" }
-        );
-        // What a passing test measured (the speed test's ratio, say) is worth seeing too.
-        o.notes.iter().for_each(|note| println!("    {note}"));
-    });
-    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
-    if !failed.is_empty() {
-        println!("\nfailures:\n");
-        for o in &failed {
-            println!(
-                "---- {} ({}, {} points) ----",
-                o.test.name, o.test.title, o.test.points
-            );
-            println!("{}\n", o.failure.as_deref().unwrap_or_default());
-        }
-        println!("failures:");
-        failed.iter().for_each(|o| println!("    {}", o.test.name));
-    }
-    let (got, max) = totals(&outcomes);
-    println!("\n{exercise} score: {got}/{max} points");
-    println!(
-        "\ntest result: {}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        outcomes.len() - failed.len(),
-        failed.len(),
-        all.len() - selected.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if failed.is_empty() {
+    let plan = Plan {
+        tests: &selected,
+        seed: run_seed(),
+        jobs: options.jobs,
+        submission: None,
+    };
+    let mut lines = LibTest::new(std::io::stdout(), exercise, all.len() - selected.len());
+    let programs = || -> Programs {
+        selected
+            .iter()
+            .map(|t| (t.exercise, Ok(program.to_owned())))
+            .collect()
+    };
+    let graded = grade(&plan, programs, &mut [&mut lines]);
+    if graded.score.full_marks() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(101)

@@ -1,34 +1,38 @@
 //! The grader's command line.
 //!
 //! ```text
-//! grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [--json PATH]   grade this kit
-//! grader --submission PATH [--json PATH]                                     grade a hand-in
+//! grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]     grade this kit
+//! grader --submission PATH [REPORT...]                                       grade a hand-in
 //! grader batch DIR [--jobs N] [--csv PATH] [--out DIR]                       grade a class
 //! grader handin [--out PATH]                                                 make handin.tar.gz
+//!
+//! REPORT: --json PATH (Gradescope's results.json), or --format FORMAT --out PATH (FORMAT:
+//! gradescope, junit)
 //! ```
 //!
-//! Exit status: 0 at full marks, 1 below them, 2 for a usage error, 3 when grading itself failed.
+//! Exit status: 0 at full marks, 1 below them, 2 for a usage error, 3 when grading itself failed
+//! (then no results.json is written: a grading error is not a grade).
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use grader::batch;
 use grader::compile::{build_all, kit_root, package};
+use grader::events::Reporter;
 use grader::fixtures::run_seed;
-use grader::grade::grade_exercises;
+use grader::grade::{Plan, Programs, built, grade as grade_plan};
 use grader::harness::default_jobs;
-use grader::report::{json, terminal::Terminal, totals};
-use grader::rubric::{EXERCISES, tests_of};
+use grader::outcome::Problem;
+use grader::report::{FORMATS, file_reporter, terminal::Terminal};
+use grader::rubric::{EXERCISES, Test, tests_of};
 use grader::submission::{Submission, handin, stage};
 
-const USAGE: &str =
-    "usage: grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [--json PATH]
-       grader --submission PATH [--json PATH]
+const USAGE: &str = "usage: grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]
+       grader --submission PATH [REPORT...]
        grader batch DIR [--jobs N] [--csv PATH] [--out DIR]
-       grader handin [--out PATH]";
+       grader handin [--out PATH]
+REPORT: --json PATH | --format FORMAT --out PATH";
 
 /// Grading could not be done at all (not a grade).
 const CANNOT_GRADE: u8 = 3;
@@ -38,7 +42,8 @@ struct Options {
     solutions: bool,
     exercises: Vec<&'static str>,
     binaries: BTreeMap<&'static str, PathBuf>,
-    json: Option<PathBuf>,
+    /// The report files to write: (format, path).
+    reports: Vec<(String, PathBuf)>,
     submission: Option<PathBuf>,
 }
 
@@ -103,7 +108,24 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--solutions" => options.solutions = true,
-            "--json" => options.json = Some(value(&mut args, "--json")?.into()),
+            "--json" => options
+                .reports
+                .push(("gradescope".into(), value(&mut args, "--json")?.into())),
+            "--format" => {
+                let format = value(&mut args, "--format")?;
+                if !FORMATS.iter().any(|(name, _)| *name == format) {
+                    let names: Vec<&str> = FORMATS.iter().map(|(name, _)| *name).collect();
+                    return Err(format!(
+                        "unknown format '{format}' (expected one of {})",
+                        names.join(", ")
+                    ));
+                }
+                if args.next().as_deref() != Some("--out") {
+                    return Err("--format FORMAT needs --out PATH right after it".into());
+                }
+                let path = value(&mut args, "--out")?;
+                options.reports.push((format, path.into()));
+            }
             "--submission" => options.submission = Some(value(&mut args, "--submission")?.into()),
             "--bin" => {
                 let spec = value(&mut args, "--bin")?;
@@ -155,12 +177,6 @@ fn main() -> ExitCode {
 }
 
 fn grade(options: &Options) -> Result<ExitCode, String> {
-    let started = Instant::now();
-    let report = Terminal::new();
-    let mut print = |text: String| {
-        print!("{text}");
-        let _ = std::io::stdout().flush();
-    };
     // What to grade: a submission in a pristine copy of the kit, or this kit's own crates.
     let submission = options
         .submission
@@ -168,64 +184,68 @@ fn grade(options: &Options) -> Result<ExitCode, String> {
         .map(Submission::import)
         .transpose()?;
     let staging = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut programs: BTreeMap<&'static str, Result<PathBuf, String>> = BTreeMap::new();
-    if let Some(submission) = &submission {
-        print(format!(
-            "student files graded: {}\n",
-            submission.taken.len()
-        ));
-        for (path, why) in &submission.ignored {
-            print(format!("ignored: {} ({why})\n", path.display()));
+    let build = || -> Programs {
+        if let Some(submission) = &submission {
+            let target = kit_root().join("target").join("submissions");
+            let programs = submission.build(&target, staging.path());
+            return programs.into_iter().map(|(e, p)| (e, built(p))).collect();
         }
-        programs = submission.build(
-            &kit_root().join("target").join("submissions"),
-            staging.path(),
-        );
-    } else {
         let to_build: Vec<String> = options
             .exercises
             .iter()
             .filter(|e| !options.binaries.contains_key(*e))
             .map(|e| package(e, options.solutions))
             .collect();
-        let mut built = if to_build.is_empty() {
+        let mut compiled = if to_build.is_empty() {
             BTreeMap::new()
         } else {
             build_all(&kit_root(), &to_build, None)
         };
+        let mut programs = Programs::new();
         for &exercise in &options.exercises {
             let program = match options.binaries.get(exercise) {
-                // Copied where the unprivileged test user can run it, wherever it was.
-                Some(path) => stage(path, staging.path()),
-                None => built
-                    .remove(&package(exercise, options.solutions))
-                    .unwrap_or_else(|| Err("was not built".into())),
+                // Copied where the unprivileged test user can run it, wherever it was; a binary
+                // that cannot be copied is no fault of the program's.
+                Some(path) => stage(path, staging.path()).map_err(Problem::GraderError),
+                None => built(
+                    compiled
+                        .remove(&package(exercise, options.solutions))
+                        .unwrap_or_else(|| Err("was not built".into())),
+                ),
             };
             programs.insert(exercise, program);
         }
-    }
-    let outcomes = grade_exercises(
-        &options.exercises,
-        &programs,
-        run_seed(),
-        default_jobs(),
-        &report,
-        &mut print,
-    );
-    let max: u32 = options
-        .exercises
+        programs
+    };
+    let tests: Vec<&'static Test> = options.exercises.iter().flat_map(|e| tests_of(e)).collect();
+    let plan = Plan {
+        tests: &tests,
+        seed: run_seed(),
+        jobs: default_jobs(),
+        submission: submission.as_ref(),
+    };
+    let mut terminal = Terminal::stdout();
+    let mut files: Vec<Box<dyn Reporter>> = options
+        .reports
         .iter()
-        .flat_map(|e| tests_of(e))
-        .map(|t| t.points)
-        .sum();
-    print(report.score(&outcomes, max));
-    if let Some(path) = &options.json {
-        json::write(path, &outcomes, started.elapsed())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map(|(format, path)| file_reporter(format, path).expect("checked when parsed"))
+        .collect();
+    let mut reporters: Vec<&mut dyn Reporter> = vec![&mut terminal];
+    reporters.extend(files.iter_mut().map(|r| r.as_mut() as &mut dyn Reporter));
+    let graded = grade_plan(&plan, build, &mut reporters);
+    if let Some(why) = graded.report_errors.first() {
+        return Err(why.clone());
     }
-    // Full marks for what was graded: 100/100, or 25/25 for one exercise.
-    let (got, _) = totals(&outcomes);
-    Ok(if got == max {
+    let score = graded.score;
+    Ok(if !score.is_grade() {
+        eprintln!(
+            "grader: the grader failed in {} test(s) (\"grading error\" above): this is not a grade, \
+             and no results.json was written",
+            score.grader_errors
+        );
+        ExitCode::from(CANNOT_GRADE)
+    } else if score.full_marks() {
+        // Full marks for what was graded: 100/100, or 25/25 for one exercise.
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
