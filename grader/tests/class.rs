@@ -7,45 +7,8 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use grader::compile::kit_root;
-
-/// The rows of the gradebook, by student: the columns as text.
-fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(csv).expect("the batch writes its gradebook");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(
-        header,
-        ["student", "ex1", "ex2", "ex3", "ex4", "total", "status"]
-    );
-    lines
-        .map(|line| {
-            let (numbers, status) = line.split_once(",\"").unwrap();
-            let mut fields: Vec<String> = numbers.split(',').map(String::from).collect();
-            fields.push(status.trim_end_matches('"').to_owned());
-            let row = header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(fields)
-                .collect::<BTreeMap<_, _>>();
-            (row["student"].clone(), row)
-        })
-        .collect()
-}
-
-fn batch(class: &Path, out: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_grader"))
-        .args(["batch"])
-        .arg(class)
-        .args(["--jobs", "2", "--out"])
-        .arg(out)
-        // Hostile programs run into the time limit again and again: a short one keeps the test quick.
-        .env("GRADER_TIMEOUT", "3")
-        .output()
-        .expect("cannot run the grader")
-}
 
 /// Every file of the grader and the workspace manifest, with its contents.
 fn grader_files() -> BTreeMap<PathBuf, Vec<u8>> {
@@ -121,14 +84,14 @@ fn a_class_is_graded_fairly_and_safely() {
     let before = grader_files();
 
     let out = dir.path().join("out");
-    let run = batch(&class, &out);
+    let run = support::batch(&class, &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(
         stderr.contains("[12/12]") && stderr.contains("left)"),
         "progress is shown: {stderr}"
     );
-    let book = gradebook(&out.join("grades.csv"));
+    let book = support::gradebook(&out.join("grades.csv"));
     let score = |student: &str, column: &str| -> u32 { book[student][column].parse().unwrap() };
     assert_eq!(book.len(), 12, "{book:#?}");
     assert_eq!(score("perfect", "total"), 100, "{book:#?}");
@@ -186,9 +149,9 @@ fn a_class_is_graded_fairly_and_safely() {
     assert!(before == grader_files(), "the grader's files changed");
 
     // Graded again with nothing changed: nothing is regraded, and the grades stay.
-    let again = batch(&class, &out);
+    let again = support::batch(&class, &out);
     assert!(again.status.success());
-    let second = gradebook(&out.join("grades.csv"));
+    let second = support::gradebook(&out.join("grades.csv"));
     for (student, row) in &second {
         assert_eq!(row["status"], "unchanged since last graded", "{student}");
         assert_eq!(row["total"], book[student]["total"], "{student}");
