@@ -319,3 +319,44 @@ fn csv_field(text: &str) -> String {
         text.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Problem;
+    use crate::report::samples;
+
+    fn row_of(outcomes: &[crate::events::TestOutcome]) -> Row {
+        let mut row = Row::new("alice");
+        samples::replay(outcomes, &mut row);
+        row
+    }
+
+    #[test]
+    fn a_grading_error_is_the_rows_status_and_no_grade() {
+        let row = row_of(&samples::with_grading_error());
+        assert_eq!(
+            row.status,
+            "error: ex1 peek_clamps_at_end: the check itself failed at grader/src/checks/ex1.rs:10: oops"
+        );
+        let row = row_of(&samples::one_of_each());
+        assert_eq!(row.status, "graded");
+        assert_eq!(
+            (row.scores["ex1"], row.scores["ex2"], row.total()),
+            (3, 4, 7)
+        );
+    }
+
+    #[test]
+    fn an_exercise_that_does_not_compile_is_named() {
+        let mut row = Row::new("bob");
+        let status = Status::from(Err(Problem::Fail("does not compile".into())));
+        row.report(&Event::ExerciseNotBuilt {
+            exercise: "ex2",
+            status: &status,
+        })
+        .unwrap();
+        samples::replay(&samples::one_of_each()[..1], &mut row);
+        assert_eq!(row.status, "graded; ex2 did not build");
+    }
+}
