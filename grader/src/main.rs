@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use grader::batch;
+use grader::clean::Clean;
 use grader::compile::{build_all, kit_root, package};
 use grader::events::Reporter;
 use grader::fixtures::run_seed;
@@ -171,7 +172,8 @@ fn main() -> ExitCode {
         }),
     };
     result.unwrap_or_else(|why| {
-        eprintln!("grader: {why}");
+        // It can quote a submission's file names (tar's errors, say): through the text filter.
+        eprintln!("grader: {}", Clean::new(&why));
         ExitCode::from(CANNOT_GRADE)
     })
 }
