@@ -145,3 +145,42 @@ fn a_real_panics_message_is_read_from_its_stderr() {
         "{explained}\nfrom stderr:\n{stderr}"
     );
 }
+
+#[test]
+fn junit_xml_is_written_beside_results_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let solution = grader::compile::build(&grader::compile::kit_root(), "ex2-solution").unwrap();
+    let spec = format!("ex2={}", solution.display());
+    let xml = dir.path().join("junit.xml");
+    let (output, json) = grade(
+        &[
+            "ex2",
+            "--bin",
+            &spec,
+            "--format",
+            "junit",
+            "--out",
+            xml.to_str().unwrap(),
+        ],
+        &dir.path().join("results.json"),
+    );
+    assert!(output.status.success());
+    assert_eq!(json["score"], 25);
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let cases = doc.descendants().filter(|n| n.has_tag_name("testcase"));
+    assert_eq!(cases.count(), grader::rubric::tests_of("ex2").count());
+    assert_eq!(doc.root_element().attribute("failures"), Some("0"));
+
+    for args in [
+        &["--format", "tap", "--out", "x"][..],
+        &["--format", "junit"],
+        &["--format", "junit", "x"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_grader"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}
