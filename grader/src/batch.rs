@@ -1,18 +1,21 @@
 //! `grader batch DIR`: grades a whole class, one submission (tarball or directory) per student,
 //! several at a time. Writes a CSV gradebook and, per student, a text report and results.json.
-//! A submission graded before with the same files (same hash) is not graded again.
+//! A submission graded before, with the same files, by the same grader and rubric, and without
+//! a grading error, is not graded again.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
 
+use crate::clean::Clean;
+use crate::events::{Event, Reporter, Status};
 use crate::fixtures::run_seed;
-use crate::grade::{Outcome, grade_exercises, next};
-use crate::report::{json, terminal::Terminal};
-use crate::rubric::EXERCISES;
-use crate::submission::Submission;
+use crate::grade::{Plan, built, grade, next};
+use crate::report::{json::Gradescope, terminal::Terminal};
+use crate::rubric::{EXERCISES, RUBRIC, fingerprint};
+use crate::submission::{Submission, sha256_lines};
 
 pub struct Options {
     pub dir: PathBuf,
@@ -21,16 +24,61 @@ pub struct Options {
     pub out: PathBuf,
 }
 
-/// One line of the gradebook.
+/// One line of the gradebook, filled in from the events of the student's grading.
 struct Row {
     student: String,
     scores: BTreeMap<&'static str, u32>,
     status: String,
+    /// The exercises that did not compile.
+    not_built: Vec<&'static str>,
+    /// The first grading error: `ex3 as_fast_as_cp: the grader's cp failed ...`.
+    error: Option<String>,
 }
 
 impl Row {
+    fn new(student: &str) -> Row {
+        Row {
+            student: student.to_owned(),
+            scores: BTreeMap::new(),
+            status: String::new(),
+            not_built: Vec::new(),
+            error: None,
+        }
+    }
+
     fn total(&self) -> u32 {
         self.scores.values().sum()
+    }
+}
+
+impl Reporter for Row {
+    fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
+        match event {
+            Event::ExerciseNotBuilt {
+                exercise,
+                status: Status::Fail { .. },
+            } => self.not_built.push(exercise),
+            Event::TestFinished(o) => {
+                if let (Status::GraderError { reason }, None) = (&o.status, &self.error) {
+                    let first = reason.lines().next().unwrap_or_default();
+                    self.error = Some(format!("{} {}: {first}", o.test.exercise, o.test.name));
+                }
+            }
+            Event::ExerciseFinished {
+                exercise, score, ..
+            } => {
+                self.scores.insert(exercise, score.got);
+            }
+            Event::RunFinished { .. } => {
+                self.status = match (&self.error, self.not_built.is_empty()) {
+                    (Some(error), _) => format!("error: {error}"),
+                    (None, true) => "graded".into(),
+                    (None, false) => format!("graded; {} did not build", self.not_built.join(", ")),
+                };
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -94,89 +142,126 @@ fn student_id(name: &str) -> Option<String> {
         .iter()
         .find_map(|ext| name.strip_suffix(ext))
         .unwrap_or(name);
-    Some(id.to_owned())
+    // It names the student in the gradebook and in progress lines on a terminal.
+    Some(Clean::new(id).to_string())
 }
 
 fn grade_one(student: &str, path: &Path, kit: &Path, out: &Path, target: &Path, seed: u64) -> Row {
     let dir = out.join(student);
-    let mut row = Row {
-        student: student.to_owned(),
-        scores: BTreeMap::new(),
-        status: String::new(),
-    };
+    let mut row = Row::new(student);
     let submission = match Submission::import(path, kit) {
         Ok(submission) => submission,
         Err(why) => {
+            let why = Clean::new(&why);
             row.status = format!("error: {why}");
             let _ = std::fs::create_dir_all(&dir)
                 .and_then(|()| std::fs::write(dir.join("report.txt"), format!("{why}\n")));
             return row;
         }
     };
-    // Already graded with the same files: keep that grade.
-    let hash_file = dir.join("hash");
-    if std::fs::read_to_string(&hash_file).is_ok_and(|h| h.trim() == submission.hash)
-        && let Some(scores) = previous_scores(&dir.join("results.json"))
-    {
+    let key = Key::of(&submission);
+    let record = dir.join(RECORD);
+    if let Some(scores) = key.as_ref().and_then(|key| keep(&record, key, &dir)) {
         row.scores = scores;
         row.status = "unchanged since last graded".into();
         return row;
     }
-    let started = Instant::now();
-    let bin_dir = dir.join("bin");
-    let programs = submission.build(target, &bin_dir);
-    let mut text = ignored_section(&submission);
-    let outcomes = grade_exercises(
-        &EXERCISES,
-        &programs,
-        seed,
-        1,
-        &Terminal::plain(),
-        &mut |line| text.push_str(&line),
-    );
-    text.push_str(&Terminal::plain().score(&outcomes, 100));
-    for o in &outcomes {
-        *row.scores.entry(o.test.exercise).or_default() += o.score();
+    // Graded anew: until this grading is recorded, no earlier one counts.
+    let _ = std::fs::remove_file(&record);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        row.status = format!("error: cannot create {}: {e}", dir.display());
+        return row;
     }
-    let broken: Vec<&str> = programs
-        .iter()
-        .filter(|(_, p)| p.is_err())
-        .map(|(e, _)| *e)
-        .collect();
-    row.status = if broken.is_empty() {
-        "graded".into()
-    } else {
-        format!("graded; {} did not build", broken.join(", "))
+    let bin_dir = dir.join("bin");
+    let plan = Plan {
+        tests: &RUBRIC.iter().collect::<Vec<_>>(),
+        seed,
+        jobs: 1,
+        submission: Some(&submission),
     };
-    if let Err(e) = save(&dir, &text, &outcomes, started.elapsed(), &submission.hash) {
+    let build = || {
+        let programs = submission.build(target, &bin_dir);
+        programs.into_iter().map(|(e, p)| (e, built(p))).collect()
+    };
+    let mut text = Terminal::plain(Vec::new());
+    let mut results = Gradescope::new(&dir.join("results.json"));
+    let graded = grade(&plan, build, &mut [&mut text, &mut results, &mut row]);
+    let _ = std::fs::remove_dir_all(&bin_dir);
+    let saved = std::fs::write(dir.join("report.txt"), text.into_inner())
+        .map_err(|e| e.to_string())
+        .and(
+            graded
+                .report_errors
+                .first()
+                .map_or(Ok(()), |e| Err(e.clone())),
+        );
+    if let Err(e) = saved {
         row.status = format!("error: cannot save the report: {e}");
     }
-    let _ = std::fs::remove_dir_all(&bin_dir);
+    if let Some(key) = key
+        && let Err(e) = std::fs::write(&record, key.record(&row.status))
+    {
+        row.status = format!("error: cannot save {}: {e}", record.display());
+    }
     row
 }
 
-fn ignored_section(submission: &Submission) -> String {
-    let mut text = format!("student files graded: {}\n", submission.taken.len());
-    if !submission.ignored.is_empty() {
-        text.push_str("ignored (only exercises/ex1..ex4/src/ is graded):\n");
-        for (path, why) in &submission.ignored {
-            text.push_str(&format!("    {}: {why}\n", path.display()));
-        }
-    }
-    text
+/// The file, beside each student's results, that says what their last grading was made from.
+const RECORD: &str = "graded-with.txt";
+
+/// What a grade depends on: the student's files, the grader, and the rubric. A grade is kept only
+/// while all three are the same.
+struct Key {
+    submission: String,
+    grader: String,
+    rubric: String,
 }
 
-fn save(
-    dir: &Path,
-    text: &str,
-    outcomes: &[Outcome],
-    elapsed: Duration,
-    hash: &str,
-) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(dir.join("report.txt"), text)?;
-    json::write(&dir.join("results.json"), outcomes, elapsed)?;
-    std::fs::write(dir.join("hash"), format!("{hash}\n"))
+impl Key {
+    /// `None` when the grader cannot tell which grader it is: then nothing is kept.
+    fn of(submission: &Submission) -> Option<Key> {
+        Some(Key {
+            submission: submission.hash.clone(),
+            grader: grader_version()?.to_owned(),
+            rubric: fingerprint(),
+        })
+    }
+
+    fn lines(&self) -> String {
+        format!(
+            "submission: {}\ngrader: {}\nrubric: {}\n",
+            self.submission, self.grader, self.rubric
+        )
+    }
+
+    /// The record of a grading with this key: the key's lines, then the row's status.
+    fn record(&self, status: &str) -> String {
+        format!("{}status: {}\n", self.lines(), status.replace('\n', " "))
+    }
+}
+
+/// The grader's version and the sha256 of its own executable: any change to the grader, its
+/// checks included, makes another version.
+fn grader_version() -> Option<&'static str> {
+    static VERSION: OnceLock<Option<String>> = OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            let exe = std::env::current_exe().ok()?;
+            let sums = sha256_lines(exe.parent()?, &[exe.file_name()?.into()]).ok()?;
+            let sum = sums.split_whitespace().next()?;
+            Some(format!("{} {sum}", env!("CARGO_PKG_VERSION")))
+        })
+        .as_deref()
+}
+
+/// The scores of the last grading in `dir`, if it was made with `key` and had no error.
+fn keep(record: &Path, key: &Key, dir: &Path) -> Option<BTreeMap<&'static str, u32>> {
+    let text = std::fs::read_to_string(record).ok()?;
+    let status = text.strip_prefix(&key.lines())?.strip_prefix("status: ")?;
+    if status.starts_with("error") {
+        return None;
+    }
+    previous_scores(&dir.join("results.json"))
 }
 
 /// The per-exercise scores of an earlier results.json.
@@ -213,7 +298,7 @@ fn write_csv(path: &Path, rows: &[Row]) -> std::io::Result<()> {
             .iter()
             .map(|e| row.scores.get(e).copied().unwrap_or(0).to_string())
             .collect();
-        let status = row.status.replace('"', "'").replace('\n', " ");
+        let status = Clean::new(&row.status).replace('"', "'").replace('\n', " ");
         writeln!(
             file,
             "{},{},{},\"{}\"",
@@ -232,5 +317,46 @@ fn csv_field(text: &str) -> String {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::Problem;
+    use crate::report::samples;
+
+    fn row_of(outcomes: &[crate::events::TestOutcome]) -> Row {
+        let mut row = Row::new("alice");
+        samples::replay(outcomes, &mut row);
+        row
+    }
+
+    #[test]
+    fn a_grading_error_is_the_rows_status_and_no_grade() {
+        let row = row_of(&samples::with_grading_error());
+        assert_eq!(
+            row.status,
+            "error: ex1 peek_clamps_at_end: the check itself failed at grader/src/checks/ex1.rs:10: oops"
+        );
+        let row = row_of(&samples::one_of_each());
+        assert_eq!(row.status, "graded");
+        assert_eq!(
+            (row.scores["ex1"], row.scores["ex2"], row.total()),
+            (3, 3, 6)
+        );
+    }
+
+    #[test]
+    fn an_exercise_that_does_not_compile_is_named() {
+        let mut row = Row::new("bob");
+        let status = Status::from(Err(Problem::Fail("does not compile".into())));
+        row.report(&Event::ExerciseNotBuilt {
+            exercise: "ex2",
+            status: &status,
+        })
+        .unwrap();
+        samples::replay(&samples::one_of_each()[..1], &mut row);
+        assert_eq!(row.status, "graded; ex2 did not build");
     }
 }

@@ -8,8 +8,7 @@ use assert_cmd::assert::Assert;
 use predicates::prelude::*;
 
 use crate::fail;
-use crate::fixtures::{Problem, Verdict, ensure};
-use crate::outcome::Reword;
+use crate::outcome::{Problem, Reword, Verdict, ensure};
 use crate::runner::{OUTPUT_CAP, Run, describe_signal};
 use crate::safe_fs;
 

@@ -11,21 +11,12 @@ use tempfile::TempDir;
 use crate::runner::{Cmd, Limits, Observer, Run, Running, User};
 use crate::safe_fs;
 
-pub use crate::outcome::{Problem, Verdict, grader_error};
+pub use crate::outcome::{Problem, Verdict, ensure, grader_error};
 
 /// Fails a check with a formatted reason: `return fail!("...")`.
 #[macro_export]
 macro_rules! fail {
     ($($arg:tt)*) => { Err($crate::outcome::Problem::Fail(format!($($arg)*))) };
-}
-
-/// Fails a check unless `cond` holds.
-pub fn ensure(cond: bool, reason: impl FnOnce() -> String) -> Verdict {
-    if cond {
-        Ok(())
-    } else {
-        Err(Problem::Fail(reason()))
-    }
 }
 
 /// The page size that the tests' sizes are built around (Linux on x86-64 and most arm64).

@@ -1,6 +1,8 @@
-//! Runs rubric tests against a program, in parallel where that is safe, and hands each result to
-//! a reporter as soon as it is known.
+//! Runs rubric tests against programs, in parallel where that is safe, and sends every step of
+//! the run to the reporters as an event (`events.rs`) as soon as it is known. It knows no report:
+//! `report/`, the batch's gradebook and `cargo test`'s lines are all consumers of its events.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
@@ -8,51 +10,180 @@ use std::sync::mpsc;
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::events::{Event, Ignored, Reporter, Score, Status, TestOutcome};
 use crate::fixtures::{Ctx, test_seed};
-use crate::report::terminal::Terminal;
-use crate::rubric::{Test, tests_of};
+use crate::outcome::{Problem, Verdict, grader_error};
+use crate::rubric::Test;
+use crate::submission::Submission;
 
-/// The result of one test.
-#[derive(Debug)]
-pub struct Outcome {
-    pub test: &'static Test,
-    /// `None` when it passed; otherwise why it failed.
-    pub failure: Option<String>,
-    /// Remarks made while it ran, shown even on success.
-    pub notes: Vec<String>,
-    pub elapsed: Duration,
+/// Each exercise's program, or why there is none: a `Fail` is the student's (it does not
+/// compile), a `GraderError` the grader's.
+pub type Programs = BTreeMap<&'static str, Result<PathBuf, Problem>>;
+
+/// A build result as `compile.rs` and `submission.rs` give it today: a plain reason, which does
+/// not say whose fault a failure was, so it is taken for the student's (a compiler error). A
+/// failure of the grader's own (cargo could not be run, a copy failed) would be a `GraderError`.
+pub fn built(result: Result<PathBuf, String>) -> Result<PathBuf, Problem> {
+    result.map_err(Problem::Fail)
 }
 
-impl Outcome {
-    pub fn passed(&self) -> bool {
-        self.failure.is_none()
-    }
+/// What to grade.
+pub struct Plan<'a> {
+    /// The tests to run, in rubric order: whole exercises, or the few that `cargo test` selected.
+    pub tests: &'a [&'static Test],
+    pub seed: u64,
+    /// Tests run side by side (the solo ones run alone in any case).
+    pub jobs: usize,
+    /// The submission being graded, if it is one: its files taken and ignored are reported.
+    pub submission: Option<&'a Submission>,
+}
 
-    pub fn score(&self) -> u32 {
-        if self.passed() { self.test.points } else { 0 }
-    }
+/// What a run produced.
+pub struct Graded {
+    /// In rubric order.
+    pub outcomes: Vec<TestOutcome>,
+    pub score: Score,
+    /// What the reporters could not do (write a file, say).
+    pub report_errors: Vec<String>,
+}
 
-    /// Every test of an exercise that could not be run at all fails with the same reason.
-    pub fn not_run(test: &'static Test, reason: &str) -> Outcome {
-        Outcome {
-            test,
-            failure: Some(reason.to_owned()),
-            notes: Vec::new(),
-            elapsed: Duration::ZERO,
+/// The reporters of one run, and what went wrong in them.
+struct Stream<'r, 'a> {
+    reporters: &'r mut [&'a mut dyn Reporter],
+    errors: Vec<String>,
+}
+
+impl Stream<'_, '_> {
+    fn send(&mut self, event: Event<'_>) {
+        for reporter in self.reporters.iter_mut() {
+            if let Err(e) = reporter.report(&event) {
+                self.errors.push(e);
+            }
         }
     }
 }
 
+/// Grades `plan`: builds the programs with `build` (once the run has started, so that the
+/// submission's files are reported while it builds), runs each exercise's tests, and sends the
+/// events of the run to `reporters`.
+pub fn grade(
+    plan: &Plan,
+    build: impl FnOnce() -> Programs,
+    reporters: &mut [&mut dyn Reporter],
+) -> Graded {
+    let started = Instant::now();
+    let mut stream = Stream {
+        reporters,
+        errors: Vec::new(),
+    };
+    stream.send(Event::RunStarted {
+        tests: plan.tests,
+        seed: plan.seed,
+    });
+    if let Some(submission) = plan.submission {
+        let ignored: Vec<Ignored> = submission
+            .ignored
+            .iter()
+            .map(|(path, why)| Ignored::new(path, why))
+            .collect();
+        stream.send(Event::FilesIgnored {
+            taken: submission.taken.len(),
+            ignored: &ignored,
+        });
+    }
+    let mut programs = build();
+    let mut exercises: Vec<&'static str> = Vec::new();
+    for test in plan.tests {
+        if !exercises.contains(&test.exercise) {
+            exercises.push(test.exercise);
+        }
+    }
+    let mut all = Vec::new();
+    for exercise in exercises {
+        let tests: Vec<&'static Test> = plan
+            .tests
+            .iter()
+            .copied()
+            .filter(|t| t.exercise == exercise)
+            .collect();
+        let program = programs
+            .remove(exercise)
+            .unwrap_or_else(|| Err(Problem::Fail("was not built".into())));
+        let outcomes = match program {
+            Ok(program) => {
+                stream.send(Event::ExerciseBuilt { exercise });
+                run_tests(&tests, &program, plan.seed, plan.jobs, |o| {
+                    stream.send(Event::TestFinished(o))
+                })
+            }
+            Err(problem) => {
+                let status = Status::from(Err(problem.clone()));
+                stream.send(Event::ExerciseNotBuilt {
+                    exercise,
+                    status: &status,
+                });
+                let outcomes = not_built(exercise, &tests, problem);
+                outcomes
+                    .iter()
+                    .for_each(|o| stream.send(Event::TestFinished(o)));
+                outcomes
+            }
+        };
+        stream.send(Event::ExerciseFinished {
+            exercise,
+            outcomes: &outcomes,
+            score: Score::of(&outcomes),
+        });
+        all.extend(outcomes);
+    }
+    let score = Score::of(&all);
+    stream.send(Event::RunFinished {
+        outcomes: &all,
+        score,
+        elapsed: started.elapsed(),
+    });
+    Graded {
+        outcomes: all,
+        score,
+        report_errors: stream.errors,
+    }
+}
+
+/// The outcomes of an exercise whose program could not be built: each test ends as the build did
+/// (the student's failure or the grader's), with the whole reason (a compiler error, say) once,
+/// under the first test, and a pointer to it under the others.
+fn not_built(exercise: &str, tests: &[&'static Test], problem: Problem) -> Vec<TestOutcome> {
+    let first_line = problem
+        .reason()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    tests
+        .iter()
+        .enumerate()
+        .map(|(i, &test)| {
+            let problem = problem.clone().map_reason(|why| {
+                if i == 0 {
+                    format!("{exercise} {why}")
+                } else {
+                    format!("{exercise} {first_line} (see the first {exercise} test)")
+                }
+            });
+            TestOutcome::new(test, Err(problem), &[], None, Duration::ZERO)
+        })
+        .collect()
+}
+
 /// Runs `tests` against `program` with `jobs` in parallel (the `solo` ones alone, at the end),
-/// calling `done` with each outcome as it finishes. Returns the outcomes in rubric order.
-pub fn run_tests(
+/// calling `done` with each outcome as it finishes. Returns the outcomes in the order of `tests`.
+fn run_tests(
     tests: &[&'static Test],
     program: &Path,
     seed: u64,
     jobs: usize,
-    mut done: impl FnMut(&Outcome),
-) -> Vec<Outcome> {
-    quiet_panics();
+    mut done: impl FnMut(&TestOutcome),
+) -> Vec<TestOutcome> {
     let (shared, solo): (Vec<_>, Vec<_>) = tests.iter().copied().partition(|t| !t.solo);
     let mut outcomes = Vec::new();
     for (batch, width) in [(shared, jobs.max(1)), (solo, 1)] {
@@ -84,9 +215,9 @@ pub fn next<I: Iterator>(queue: &Mutex<I>) -> Option<I::Item> {
     queue.lock().unwrap_or_else(|e| e.into_inner()).next()
 }
 
-/// Runs one test in its own directory. A panic inside a check (a bug of the grader's, or a
-/// fixture the machine cannot make) fails that test with the panic's message, nothing more.
-pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> Outcome {
+/// Runs one test in its own directory. A panic inside the check is a grading error with the
+/// panic's message and place: a bug of the grader's is never the student's lost points.
+pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> TestOutcome {
     // A solo test runs while no other test does, in any thread of this process (in a batch, other
     // submissions' tests too); the others run side by side.
     static ALONE: RwLock<()> = RwLock::new(());
@@ -97,79 +228,154 @@ pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> Outcome {
     };
     let started = Instant::now();
     let mut notes = Vec::new();
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut ctx = Ctx::new(test.exercise, program, test_seed(seed, test.name))
-            .map_err(|e| format!("the grader cannot make a temporary directory: {e}"))?;
+    let verdict = catching_panics(|| {
+        let mut ctx =
+            Ctx::new(test.exercise, program, test_seed(seed, test.name)).map_err(|e| {
+                grader_error(format!("the grader cannot make a temporary directory: {e}"))
+            })?;
         let verdict = (test.check)(&mut ctx);
         notes = ctx.into_notes();
         verdict
-    }));
-    let failure = match result {
-        Ok(Ok(())) => None,
-        Ok(Err(reason)) => Some(format!(
-            "{reason}\n(seed {seed}: GRADER_SEED={seed} repeats these inputs)"
-        )),
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Some(format!("the check itself failed: {message}"))
-        }
-    };
-    Outcome {
-        test,
-        failure,
-        notes,
-        elapsed: started.elapsed(),
-    }
+    });
+    TestOutcome::new(test, verdict, &notes, Some(seed), started.elapsed())
 }
 
-/// Panics in checks are caught and reported as failures; the default hook would also print them.
-fn quiet_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| std::panic::set_hook(Box::new(|_| {})));
+thread_local! {
+    /// Whether this thread is running a check, whose panics are caught and reported as outcomes.
+    static IN_CHECK: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic in a check happened, as the panic hook saw it.
+    static PANICKED_AT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// Grades each exercise of `exercises` with its program (or, where there is none, fails all its
-/// tests with the reason), sending the report's text to `out` as results come in: a line per
-/// test, then a subtotal per exercise.
-pub fn grade_exercises(
-    exercises: &[&'static str],
-    programs: &BTreeMap<&'static str, Result<PathBuf, String>>,
-    seed: u64,
-    jobs: usize,
-    report: &Terminal,
-    out: &mut dyn FnMut(String),
-) -> Vec<Outcome> {
-    let mut all = Vec::new();
-    for &exercise in exercises {
-        let tests: Vec<&'static Test> = tests_of(exercise).collect();
-        let outcomes = match programs.get(exercise) {
-            Some(Ok(program)) => run_tests(&tests, program, seed, jobs, |o| out(report.test(o))),
-            other => {
-                let why = match other {
-                    Some(Err(why)) => why.clone(),
-                    _ => "was not built".to_owned(),
-                };
-                // The whole reason (a compiler error, say) once, under the first test; a pointer to
-                // it under the others.
-                let full = format!("{exercise} {why}");
-                let short = format!(
-                    "{exercise} {} (see the first {exercise} test)",
-                    why.lines().next().unwrap_or_default()
-                );
-                tests
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| Outcome::not_run(t, if i == 0 { &full } else { &short }))
-                    .inspect(|o| out(report.test(o)))
-                    .collect()
+/// Runs `check`, turning a panic into a grading error. The panic hook stays quiet for such panics
+/// (they are reported as outcomes) and only for them: any other panic of the process is printed
+/// as usual.
+fn catching_panics(check: impl FnOnce() -> Verdict) -> Verdict {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_CHECK.get() {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}", l.file(), l.line()));
+                PANICKED_AT.set(at);
+            } else {
+                default(info);
             }
-        };
-        out(report.subtotal(exercise, &outcomes));
-        all.extend(outcomes);
+        }));
+    });
+    IN_CHECK.set(true);
+    let result = std::panic::catch_unwind(AssertUnwindSafe(check));
+    IN_CHECK.set(false);
+    result.unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("(no message)");
+        let at = PANICKED_AT
+            .take()
+            .map(|at| format!(" at {at}"))
+            .unwrap_or_default();
+        Err(grader_error(format!(
+            "the check itself failed{at}: {message}"
+        )))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn panics(_: &mut Ctx) -> Verdict {
+        panic!("a grader bug: {}", "x".repeat(16 << 20))
     }
-    all
+
+    fn cannot_make_a_fixture(_: &mut Ctx) -> Verdict {
+        Err(grader_error("cannot make a FIFO"))
+    }
+
+    fn passes_with_a_note(t: &mut Ctx) -> Verdict {
+        t.note("\x1b[1Ameasured: 1.0");
+        Ok(())
+    }
+
+    const fn test(name: &'static str, check: fn(&mut Ctx) -> Verdict) -> Test {
+        Test {
+            exercise: "ex1",
+            name,
+            points: 2,
+            title: "a test of the grader",
+            check,
+            solo: false,
+        }
+    }
+
+    static PANICS: Test = test("panics", panics);
+    static GRADER_FAULT: Test = test("grader_fault", cannot_make_a_fixture);
+    static NOTED: Test = test("noted", passes_with_a_note);
+
+    #[test]
+    fn a_panic_in_a_check_is_a_bounded_grading_error_never_a_failure() {
+        let outcome = run_one(&PANICS, Path::new("/bin/true"), 7);
+        let Status::GraderError { reason } = &outcome.status else {
+            panic!("{:?}", outcome.status)
+        };
+        assert!(
+            reason.starts_with("the check itself failed at grader/src/grade.rs:")
+                && reason.contains(": a grader bug: xxx")
+                && reason.ends_with("bytes cut)"),
+            "{}",
+            &reason[..200]
+        );
+        assert!(reason.len() < 5 << 10);
+        assert_eq!(
+            outcome.score(),
+            Score {
+                max: 2,
+                grader_errors: 1,
+                ..Score::default()
+            }
+        );
+        // The hook is quiet only inside checks: a panic elsewhere still reaches the default hook,
+        // which libtest needs to show why a test failed (not checked here: it prints).
+        assert!(!IN_CHECK.get());
+    }
+
+    #[test]
+    fn a_grader_error_from_a_check_and_a_clean_pass_with_notes() {
+        let fault = run_one(&GRADER_FAULT, Path::new("/bin/true"), 7);
+        assert!(
+            matches!(&fault.status, Status::GraderError { reason } if &**reason == "cannot make a FIFO")
+        );
+        let noted = run_one(&NOTED, Path::new("/bin/true"), 7);
+        assert!(noted.passed());
+        assert_eq!(noted.notes[0].as_str(), "measured: 1.0");
+    }
+
+    #[test]
+    fn an_exercise_not_built_by_the_grader_is_a_grading_error_in_every_test() {
+        let tests = [&PANICS, &NOTED];
+        let outcomes = not_built("ex1", &tests, grader_error("cannot run cargo\nmore"));
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o.status, Status::GraderError { .. }))
+        );
+        assert_eq!(
+            outcomes[0].reason().unwrap().as_str(),
+            "ex1 cannot run cargo\nmore"
+        );
+        assert_eq!(
+            outcomes[1].reason().unwrap().as_str(),
+            "ex1 cannot run cargo (see the first ex1 test)"
+        );
+        let student = not_built("ex1", &tests, Problem::Fail("does not compile".into()));
+        assert!(
+            student
+                .iter()
+                .all(|o| matches!(o.status, Status::Fail { .. }))
+        );
+    }
 }

@@ -3,12 +3,12 @@
 //! expect (`cargo test -p ex3 -- same_file`, `--exact`, `--list`, `--test-threads N`).
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use crate::compile::build;
 use crate::fixtures::run_seed;
-use crate::grade::run_tests;
-use crate::report::totals;
+use crate::grade::{Plan, Programs, grade};
+use crate::outcome::Problem;
+use crate::report::libtest::LibTest;
 use crate::rubric::{Test, tests_of};
 
 struct Options {
@@ -83,53 +83,30 @@ pub fn main(package: &str) -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    let program = match crate::kit::find(None).and_then(|kit| build(&kit, package)) {
-        Ok(program) => program,
-        Err(why) => {
-            // A grader fault, as `grader` reports it; not a test failure.
-            eprintln!("error: {package} cannot be graded: {why}");
-            return ExitCode::from(3);
-        }
+    // Where the kit or the program cannot be found or built for the grader's reasons, every
+    // selected test is a grading error (cargo test fails, and says so), never a student's failure.
+    let program = crate::kit::find(None).and_then(|kit| build(&kit, package));
+    let plan = Plan {
+        tests: &selected,
+        seed: run_seed(),
+        jobs: options.jobs,
+        submission: None,
     };
-    let seed = run_seed();
-    println!(
-        "\nrunning {} tests (the {exercise} rubric, seed {seed})",
-        selected.len()
-    );
-    let started = Instant::now();
-    let outcomes = run_tests(&selected, &program, seed, options.jobs, |o| {
-        println!(
-            "test {} ... {}",
-            o.test.name,
-            if o.passed() { "ok" } else { "FAILED" }
-        );
-        // What a passing test measured (the speed test's ratio, say) is worth seeing too.
-        o.notes.iter().for_each(|note| println!("    {note}"));
-    });
-    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
-    if !failed.is_empty() {
-        println!("\nfailures:\n");
-        for o in &failed {
-            println!(
-                "---- {} ({}, {} points) ----",
-                o.test.name, o.test.title, o.test.points
-            );
-            println!("{}\n", o.failure.as_deref().unwrap_or_default());
-        }
-        println!("failures:");
-        failed.iter().for_each(|o| println!("    {}", o.test.name));
-    }
-    let (got, max) = totals(&outcomes);
-    println!("\n{exercise} score: {got}/{max} points");
-    println!(
-        "\ntest result: {}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        outcomes.len() - failed.len(),
-        failed.len(),
-        all.len() - selected.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if failed.is_empty() {
+    let mut lines = LibTest::new(std::io::stdout(), exercise, all.len() - selected.len());
+    let programs = || -> Programs {
+        selected
+            .iter()
+            .map(|t| {
+                let program = program.clone().map_err(|why| {
+                    Problem::GraderError(format!("{package} cannot be graded: {why}"))
+                });
+                (t.exercise, program)
+            })
+            .collect()
+    };
+    let graded = grade(&plan, programs, &mut [&mut lines]);
+    crate::runner::clean_up();
+    if graded.score.full_marks() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(101)

@@ -10,7 +10,6 @@
 use std::path::{Path, PathBuf};
 
 use crate::rubric::EXERCISES;
-use crate::submission::copy_tree;
 
 /// The kit to grade: `explicit` (`--kit DIR`) when given, which must be a kit itself; otherwise
 /// the nearest kit at or above the current directory.
@@ -104,6 +103,25 @@ fn without_solutions(manifest: &str) -> Result<String, String> {
         );
     }
     Ok(text)
+}
+
+/// Copies a file, or a folder and everything in it but `target/` folders.
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            if entry.file_name() != "target" {
+                copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+            }
+        }
+        Ok(())
+    } else {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::copy(from, to).map(drop)
+    }
 }
 
 #[cfg(test)]

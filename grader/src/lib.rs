@@ -1,18 +1,26 @@
-//! The grader of the mmap lab kit. It grades any program that follows the kit's contract
-//! (exercises.md, summarised in each exercise's README) through its command line alone.
+//! The grader of the mmap lab kit. It grades any program that follows the kit's contract (each
+//! exercise's README, `exercises/ex1/README.md` to `exercises/ex4/README.md`) through its command
+//! line alone. From the bottom up (each module builds only on those above it):
 //!
-//! - `rubric`: the table of graded tests and their points;
-//! - `checks`: the checks, one module per exercise;
-//! - `runner`: starting, watching and stopping a program under test, and the evidence it leaves;
-//! - `fixtures` and `expect`: a check's inputs and its assertions;
-//! - `grade`: running tests in parallel; `report`: terminal and JSON output;
-//! - `harness`: `cargo test -p exN`; `compile` and `main.rs`: `make grade`;
-//! - `kit`: where the kit is (found at run time), and its copy without answers;
-//! - `submission` and `batch`: hand-ins, graded in a pristine copy of the kit, one or a class.
+//! - `outcome.rs`: how a check ends when it does not pass (`Problem`, `Verdict`);
+//! - `runner/`: starting, watching and stopping a program under test, and the evidence it leaves;
+//! - `expect.rs` and `fixtures.rs`: a check's assertions, and its inputs;
+//! - `checks/`: the checks, one module per exercise; `rubric.rs`: their names and points;
+//! - `clean.rs`: the gate for text from outside the grader (no escape sequences, bounded);
+//! - `events.rs`: typed outcomes and the events that carry them from grading to reporting;
+//! - `grade.rs`: running tests in parallel and sending their events;
+//! - `report/`: the consumers of those events (terminal, results.json, JUnit, `cargo test`);
+//! - `harness.rs`: `cargo test -p exN`; `compile.rs` and `main.rs`: `make grade`;
+//! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
+//! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
+//! - `submission.rs` and `batch.rs`: hand-ins, graded in a pristine copy of the kit, one or a
+//!   class.
 
 pub mod batch;
 pub mod checks;
+pub mod clean;
 pub mod compile;
+pub mod events;
 pub mod expect;
 pub mod fixtures;
 pub mod grade;

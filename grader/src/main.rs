@@ -1,41 +1,47 @@
 //! The grader's command line.
 //!
 //! ```text
-//! grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [--json PATH]   grade this kit
-//! grader --submission PATH [--json PATH]                                     grade a hand-in
+//! grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]     grade this kit
+//! grader --submission PATH [REPORT...]                                       grade a hand-in
 //! grader batch DIR [--jobs N] [--csv PATH] [--out DIR]                       grade a class
 //! grader handin [--out PATH]                                                 make handin.tar.gz
 //! grader export DIR                                                          the kit, no answers
+//!
+//! REPORT: --json PATH (Gradescope's results.json), or --format FORMAT --out PATH (FORMAT:
+//! gradescope, junit)
 //! ```
 //!
 //! Each takes `--kit DIR`, the kit to work on; by default it is the kit at or above the current
 //! directory, found when the grader runs (see `grader::kit`).
 //!
 //! Exit status: 0 at full marks, 1 below them, 2 for a usage error, 3 when grading itself failed
-//! (and when there is no kit where one was looked for).
+//! (then no results.json is written: a grading error is not a grade), and when there is no kit
+//! where one was looked for.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use grader::batch;
+use grader::clean::Clean;
 use grader::compile::{build_all, package};
+use grader::events::Reporter;
 use grader::fixtures::run_seed;
-use grader::grade::grade_exercises;
+use grader::grade::{Plan, Programs, built, grade as grade_plan};
 use grader::harness::default_jobs;
 use grader::kit;
-use grader::report::{json, terminal::Terminal, totals};
-use grader::rubric::{EXERCISES, tests_of};
+use grader::outcome::Problem;
+use grader::report::{FORMATS, file_reporter, terminal::Terminal};
+use grader::rubric::{EXERCISES, Test, tests_of};
 use grader::submission::{Submission, handin, stage};
 
 const USAGE: &str =
-    "usage: grader [--kit DIR] [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [--json PATH]
-       grader [--kit DIR] --submission PATH [--json PATH]
+    "usage: grader [--kit DIR] [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]
+       grader [--kit DIR] --submission PATH [REPORT...]
        grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR]
        grader [--kit DIR] handin [--out PATH]
        grader [--kit DIR] export DIR
+REPORT: --json PATH | --format FORMAT --out PATH
 --kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
 export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR";
 
@@ -47,7 +53,8 @@ struct Options {
     solutions: bool,
     exercises: Vec<&'static str>,
     binaries: BTreeMap<&'static str, PathBuf>,
-    json: Option<PathBuf>,
+    /// The report files to write: (format, path).
+    reports: Vec<(String, PathBuf)>,
     submission: Option<PathBuf>,
 }
 
@@ -56,15 +63,6 @@ enum Job {
     Batch(batch::Options),
     Handin(PathBuf),
     Export(PathBuf),
-}
-
-fn exercise_named(name: &str) -> Result<&'static str, String> {
-    EXERCISES.into_iter().find(|e| *e == name).ok_or_else(|| {
-        format!(
-            "unknown exercise '{name}' (expected one of {})",
-            EXERCISES.join(", ")
-        )
-    })
 }
 
 /// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
@@ -78,6 +76,15 @@ fn take_kit(args: &mut Vec<String>) -> Result<Option<PathBuf>, String> {
         args.remove(i);
     }
     Ok(kit)
+}
+
+fn exercise_named(name: &str) -> Result<&'static str, String> {
+    EXERCISES.into_iter().find(|e| *e == name).ok_or_else(|| {
+        format!(
+            "unknown exercise '{name}' (expected one of {})",
+            EXERCISES.join(", ")
+        )
+    })
 }
 
 fn parse(args: Vec<String>) -> Result<Job, String> {
@@ -133,7 +140,24 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--solutions" => options.solutions = true,
-            "--json" => options.json = Some(value(&mut args, "--json")?.into()),
+            "--json" => options
+                .reports
+                .push(("gradescope".into(), value(&mut args, "--json")?.into())),
+            "--format" => {
+                let format = value(&mut args, "--format")?;
+                if !FORMATS.iter().any(|(name, _)| *name == format) {
+                    let names: Vec<&str> = FORMATS.iter().map(|(name, _)| *name).collect();
+                    return Err(format!(
+                        "unknown format '{format}' (expected one of {})",
+                        names.join(", ")
+                    ));
+                }
+                if args.next().as_deref() != Some("--out") {
+                    return Err("--format FORMAT needs --out PATH right after it".into());
+                }
+                let path = value(&mut args, "--out")?;
+                options.reports.push((format, path.into()));
+            }
             "--submission" => options.submission = Some(value(&mut args, "--submission")?.into()),
             "--bin" => {
                 let spec = value(&mut args, "--bin")?;
@@ -190,19 +214,15 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }),
     };
+    grader::runner::clean_up();
     result.unwrap_or_else(|why| {
-        eprintln!("grader: {why}");
+        // It can quote a submission's file names (tar's errors, say): through the text filter.
+        eprintln!("grader: {}", Clean::new(&why));
         ExitCode::from(CANNOT_GRADE)
     })
 }
 
 fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result<ExitCode, String> {
-    let started = Instant::now();
-    let report = Terminal::new();
-    let mut print = |text: String| {
-        print!("{text}");
-        let _ = std::io::stdout().flush();
-    };
     // What to grade: a submission in a pristine copy of the kit, or this kit's own crates.
     let submission = match &options.submission {
         Some(path) => {
@@ -211,69 +231,81 @@ fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result
         }
         None => None,
     };
-    let staging = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let mut programs: BTreeMap<&'static str, Result<PathBuf, String>> = BTreeMap::new();
-    if let Some((submission, kit)) = &submission {
-        print(format!(
-            "student files graded: {}\n",
-            submission.taken.len()
-        ));
-        for (path, why) in &submission.ignored {
-            print(format!("ignored: {} ({why})\n", path.display()));
+    let to_build: Vec<String> = options
+        .exercises
+        .iter()
+        .filter(|e| !options.binaries.contains_key(*e))
+        .map(|e| package(e, options.solutions))
+        .collect();
+    // The kit is needed only to build something (`--bin` alone needs none).
+    let own_kit = if submission.is_none() && !to_build.is_empty() {
+        let kit = kit()?;
+        if options.solutions && !kit.join("solutions").is_dir() {
+            return Err(format!(
+                "{} holds no reference solutions (no solutions/ folder)",
+                kit.display()
+            ));
         }
-        programs = submission.build(&kit.join("target").join("submissions"), staging.path());
+        Some(kit)
     } else {
-        let to_build: Vec<String> = options
-            .exercises
-            .iter()
-            .filter(|e| !options.binaries.contains_key(*e))
-            .map(|e| package(e, options.solutions))
-            .collect();
-        let mut built = if to_build.is_empty() {
-            BTreeMap::new()
-        } else {
-            let kit = kit()?;
-            if options.solutions && !kit.join("solutions").is_dir() {
-                return Err(format!(
-                    "{} holds no reference solutions (no solutions/ folder)",
-                    kit.display()
-                ));
-            }
-            build_all(&kit, &to_build, None)
+        None
+    };
+    let staging = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let build = || -> Programs {
+        if let Some((submission, kit)) = &submission {
+            let target = kit.join("target").join("submissions");
+            let programs = submission.build(&target, staging.path());
+            return programs.into_iter().map(|(e, p)| (e, built(p))).collect();
+        }
+        let mut compiled = match &own_kit {
+            Some(kit) => build_all(kit, &to_build, None),
+            None => BTreeMap::new(),
         };
+        let mut programs = Programs::new();
         for &exercise in &options.exercises {
             let program = match options.binaries.get(exercise) {
-                // Copied where the unprivileged test user can run it, wherever it was.
-                Some(path) => stage(path, staging.path()),
-                None => built
-                    .remove(&package(exercise, options.solutions))
-                    .unwrap_or_else(|| Err("was not built".into())),
+                // Copied where the unprivileged test user can run it, wherever it was; a binary
+                // that cannot be copied is no fault of the program's.
+                Some(path) => stage(path, staging.path()).map_err(Problem::GraderError),
+                None => built(
+                    compiled
+                        .remove(&package(exercise, options.solutions))
+                        .unwrap_or_else(|| Err("was not built".into())),
+                ),
             };
             programs.insert(exercise, program);
         }
-    }
-    let outcomes = grade_exercises(
-        &options.exercises,
-        &programs,
-        run_seed(),
-        default_jobs(),
-        &report,
-        &mut print,
-    );
-    let max: u32 = options
-        .exercises
+        programs
+    };
+    let tests: Vec<&'static Test> = options.exercises.iter().flat_map(|e| tests_of(e)).collect();
+    let plan = Plan {
+        tests: &tests,
+        seed: run_seed(),
+        jobs: default_jobs(),
+        submission: submission.as_ref().map(|(submission, _)| submission),
+    };
+    let mut terminal = Terminal::stdout();
+    let mut files: Vec<Box<dyn Reporter>> = options
+        .reports
         .iter()
-        .flat_map(|e| tests_of(e))
-        .map(|t| t.points)
-        .sum();
-    print(report.score(&outcomes, max));
-    if let Some(path) = &options.json {
-        json::write(path, &outcomes, started.elapsed())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        .map(|(format, path)| file_reporter(format, path).expect("checked when parsed"))
+        .collect();
+    let mut reporters: Vec<&mut dyn Reporter> = vec![&mut terminal];
+    reporters.extend(files.iter_mut().map(|r| r.as_mut() as &mut dyn Reporter));
+    let graded = grade_plan(&plan, build, &mut reporters);
+    if let Some(why) = graded.report_errors.first() {
+        return Err(why.clone());
     }
-    // Full marks for what was graded: 100/100, or 25/25 for one exercise.
-    let (got, _) = totals(&outcomes);
-    Ok(if got == max {
+    let score = graded.score;
+    Ok(if !score.is_grade() {
+        eprintln!(
+            "grader: the grader failed in {} test(s) (\"grading error\" above): this is not a grade, \
+             and no results.json was written",
+            score.grader_errors
+        );
+        ExitCode::from(CANNOT_GRADE)
+    } else if score.full_marks() {
+        // Full marks for what was graded: 100/100, or 25/25 for one exercise.
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

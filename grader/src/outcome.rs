@@ -25,6 +25,15 @@ impl Problem {
             Problem::Fail(r) | Problem::NotRun(r) | Problem::GraderError(r) => r,
         }
     }
+
+    /// The same kind of problem, its reason rewritten: whoever's fault it was stays so.
+    pub fn map_reason(self, f: impl FnOnce(String) -> String) -> Problem {
+        match self {
+            Problem::Fail(r) => Problem::Fail(f(r)),
+            Problem::NotRun(r) => Problem::NotRun(f(r)),
+            Problem::GraderError(r) => Problem::GraderError(f(r)),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -44,6 +53,15 @@ impl From<String> for Problem {
 impl From<&str> for Problem {
     fn from(reason: &str) -> Problem {
         Problem::Fail(reason.to_owned())
+    }
+}
+
+/// Fails a check unless `cond` holds.
+pub fn ensure(cond: bool, reason: impl FnOnce() -> String) -> Verdict {
+    if cond {
+        Ok(())
+    } else {
+        Err(Problem::Fail(reason()))
     }
 }
 

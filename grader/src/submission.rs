@@ -254,25 +254,6 @@ fn pristine_kit(kit: &Path) -> Result<TempDir, String> {
     Ok(copy)
 }
 
-/// Copies a file, or a folder and everything in it but `target/` folders.
-pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
-    if from.is_dir() {
-        std::fs::create_dir_all(to)?;
-        for entry in std::fs::read_dir(from)? {
-            let entry = entry?;
-            if entry.file_name() != "target" {
-                copy_tree(&entry.path(), &to.join(entry.file_name()))?;
-            }
-        }
-        Ok(())
-    } else {
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::copy(from, to).map(drop)
-    }
-}
-
 enum Kind {
     File(u64),
     Symlink,

@@ -7,37 +7,11 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use support::kit_root;
 
-/// The rows of the gradebook, by student: the columns as text.
-fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(csv).expect("the batch writes its gradebook");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(
-        header,
-        ["student", "ex1", "ex2", "ex3", "ex4", "total", "status"]
-    );
-    lines
-        .map(|line| {
-            let (numbers, status) = line.split_once(",\"").unwrap();
-            let mut fields: Vec<String> = numbers.split(',').map(String::from).collect();
-            fields.push(status.trim_end_matches('"').to_owned());
-            let row = header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(fields)
-                .collect::<BTreeMap<_, _>>();
-            (row["student"].clone(), row)
-        })
-        .collect()
-}
-
-/// What the decoy file holds, and a secret in the grader's environment: no report may show them.
+/// What the decoy file holds: no report may show it.
 const DECOY_TEXT: &str = "decoy: the grader's own file";
-const SECRET_VALUE: &str = "s3cret-token-of-the-instructor";
 
 /// `/tmp/mmap-lab-decoy`, made by this test (mode 0600) and checked after the batch.
 struct Decoy(std::path::PathBuf);
@@ -65,19 +39,6 @@ impl Drop for Decoy {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
-}
-
-fn batch(class: &Path, out: &Path) -> std::process::Output {
-    Command::new(support::grader_bin())
-        .env("GRADER_TEST_SECRET", SECRET_VALUE)
-        .args(["batch"])
-        .arg(class)
-        .args(["--jobs", "2", "--out"])
-        .arg(out)
-        // Hostile programs run into the time limit again and again: a short one keeps the test quick.
-        .env("GRADER_TIMEOUT", "3")
-        .output()
-        .expect("cannot run the grader")
 }
 
 /// Every file of the grader and the workspace manifest, with its contents.
@@ -155,14 +116,14 @@ fn a_class_is_graded_fairly_and_safely() {
     let decoy = Decoy::plant();
 
     let out = dir.path().join("out");
-    let run = batch(&class, &out);
+    let run = support::batch(&class, &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(
         stderr.contains(&format!("[{students}/{students}]")) && stderr.contains("left)"),
         "progress is shown: {stderr}"
     );
-    let book = gradebook(&out.join("grades.csv"));
+    let book = support::gradebook(&out.join("grades.csv"));
     let score = |student: &str, column: &str| -> u32 { book[student][column].parse().unwrap() };
     assert_eq!(book.len(), students, "{book:#?}");
     assert_eq!(score("perfect", "total"), 100, "{book:#?}");
@@ -227,7 +188,7 @@ fn a_class_is_graded_fairly_and_safely() {
     for student in book.keys() {
         for file in ["report.txt", "results.json"] {
             let text = std::fs::read_to_string(out.join(student).join(file)).unwrap_or_default();
-            for secret in [DECOY_TEXT, SECRET_VALUE, "reference solution"] {
+            for secret in [DECOY_TEXT, support::GRADER_SECRET, "reference solution"] {
                 assert!(
                     !text.contains(secret),
                     "{student}'s {file} shows a secret ({secret}):\n{text}"
@@ -238,9 +199,9 @@ fn a_class_is_graded_fairly_and_safely() {
     assert!(before == grader_files(), "the grader's files changed");
 
     // Graded again with nothing changed: nothing is regraded, and the grades stay.
-    let again = batch(&class, &out);
+    let again = support::batch(&class, &out);
     assert!(again.status.success());
-    let second = gradebook(&out.join("grades.csv"));
+    let second = support::gradebook(&out.join("grades.csv"));
     for (student, row) in &second {
         assert_eq!(row["status"], "unchanged since last graded", "{student}");
         assert_eq!(row["total"], book[student]["total"], "{student}");

@@ -1,5 +1,6 @@
 //! The grader graded: the reference solutions get full marks, the untouched stubs get nothing,
-//! and `make grade`'s interface (the Score line, the exit status, results.json) holds.
+//! and `make grade`'s interface (the Score line, the exit status, results.json) holds, also when
+//! the grader itself fails.
 
 mod support;
 
@@ -100,5 +101,92 @@ fn bad_grader_arguments_are_usage_errors() {
             .unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(String::from_utf8_lossy(&output.stderr).contains("usage"));
+    }
+}
+
+#[test]
+fn a_grading_error_is_no_grade() {
+    // A binary the grader cannot copy to run is the grader's problem, not the program's.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("results.json");
+    let output = Command::new(support::grader_bin())
+        .args(["ex1", "--bin", "ex1=/nonexistent/ex1", "--json"])
+        .arg(&json)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    assert!(!json.exists(), "a results.json was written");
+    assert!(
+        stdout.contains(
+            "ex1: peek prints exactly the bytes asked for, from any offset: grading error (0.0s)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+    assert!(last_line(&output).starts_with("Score: none: "), "{stdout}");
+}
+
+#[test]
+fn a_real_panics_message_is_read_from_its_stderr() {
+    let kit = support::kit_root();
+    let stub = grader::compile::build(&kit, "ex1").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.bin"), b"0123456789").unwrap();
+    let run = grader::runner::Cmd::new(&stub, dir.path())
+        .args(["peek", "data.bin", "0", "4"])
+        .run();
+    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    // (Rust may print a blank line before it, depending on what was printed before.)
+    assert!(
+        stderr.trim_start().starts_with("thread 'main'"),
+        "not a panic: {stderr}"
+    );
+    let explained = grader::expect::explain(&run);
+    assert!(
+        explained.starts_with(
+            "`ex1 peek data.bin 0 4` panicked: not yet implemented: ex1 peek: map the pages"
+        ) && explained.ends_with("(README, steps 1 to 3)"),
+        "{explained}\nfrom stderr:\n{stderr}"
+    );
+}
+
+#[test]
+fn junit_xml_is_written_beside_results_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let solution = grader::compile::build(&support::kit_root(), "ex2-solution").unwrap();
+    let spec = format!("ex2={}", solution.display());
+    let xml = dir.path().join("junit.xml");
+    let (output, json) = grade(
+        &[
+            "ex2",
+            "--bin",
+            &spec,
+            "--format",
+            "junit",
+            "--out",
+            xml.to_str().unwrap(),
+        ],
+        &dir.path().join("results.json"),
+    );
+    assert!(output.status.success());
+    assert_eq!(json["score"], 25);
+    let text = std::fs::read_to_string(&xml).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let cases = doc.descendants().filter(|n| n.has_tag_name("testcase"));
+    assert_eq!(cases.count(), grader::rubric::tests_of("ex2").count());
+    assert_eq!(doc.root_element().attribute("failures"), Some("0"));
+
+    for args in [
+        &["--format", "tap", "--out", "x"][..],
+        &["--format", "junit"],
+        &["--format", "junit", "x"],
+    ] {
+        let output = Command::new(support::grader_bin())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }

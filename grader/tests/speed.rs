@@ -5,6 +5,7 @@
 mod support;
 
 use grader::compile::build;
+use grader::events::Status;
 use grader::grade::run_one;
 use support::MUTANTS;
 
@@ -25,7 +26,7 @@ fn the_speed_test_passes_the_reference_and_fails_a_pathological_copy_every_time(
         assert!(
             outcome.passed(),
             "run {seed}: the reference failed: {:?}",
-            outcome.failure
+            outcome.status
         );
         assert!(
             outcome.notes.iter().any(|n| n.contains("times cp's time")),
@@ -34,9 +35,12 @@ fn the_speed_test_passes_the_reference_and_fails_a_pathological_copy_every_time(
     }
     for seed in 0..3 {
         let outcome = run_one(test, &slow, seed);
-        let failure = outcome
-            .failure
-            .unwrap_or_else(|| panic!("run {seed}: msync after every page passed"));
+        let Status::Fail { reason: failure } = &outcome.status else {
+            panic!(
+                "run {seed}: msync after every page was not failed: {:?}",
+                outcome.status
+            )
+        };
         assert!(
             failure.contains("times cp's time"),
             "the ratio is reported: {failure}"

@@ -1,26 +1,37 @@
 //! The terminal report, in the style of xv6's gradelib: one line per test as it finishes, the
-//! reason indented under a failure, a subtotal per exercise, and `Score: N/M` last. The methods
-//! return the text, so that the same report can go to a terminal or into a file.
+//! reason indented under a failure, a subtotal per exercise, and `Score: N/M` last. Written to
+//! stdout by `make grade`, and without colour into report.txt by `grader batch`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
-use crate::grade::Outcome;
+use crate::events::{Event, Ignored, Reporter, Score, Status, TestOutcome};
 
-pub struct Terminal {
+pub struct Terminal<W: Write> {
+    out: W,
     colour: bool,
 }
 
-impl Terminal {
-    /// Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org).
-    pub fn new() -> Terminal {
+impl Terminal<std::io::Stdout> {
+    /// To stdout, with colour only on a terminal, and never when NO_COLOR is set
+    /// (https://no-color.org).
+    pub fn stdout() -> Self {
         let colour = std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Terminal { colour }
+        Terminal {
+            out: std::io::stdout(),
+            colour,
+        }
+    }
+}
+
+impl<W: Write> Terminal<W> {
+    /// Without colour, for files.
+    pub fn plain(out: W) -> Self {
+        Terminal { out, colour: false }
     }
 
-    /// Without colour, for files.
-    pub fn plain() -> Terminal {
-        Terminal { colour: false }
+    pub fn into_inner(self) -> W {
+        self.out
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
@@ -32,11 +43,12 @@ impl Terminal {
     }
 
     /// `ex3: copies an empty file: OK (0.1s)`, and the reason or notes indented below it.
-    pub fn test(&self, o: &Outcome) -> String {
-        let verdict = if o.passed() {
-            self.paint("32", "OK")
-        } else {
-            self.paint("31", "FAIL")
+    fn test(&self, o: &TestOutcome) -> String {
+        let verdict = match o.status {
+            Status::Pass => self.paint("32", "OK"),
+            Status::Fail { .. } => self.paint("31", "FAIL"),
+            Status::NotRun { .. } => self.paint("33", "not run"),
+            Status::GraderError { .. } => self.paint("35", "grading error"),
         };
         let mut text = format!(
             "{}: {}: {verdict} ({:.1}s)\n",
@@ -44,31 +56,158 @@ impl Terminal {
             o.test.title,
             o.elapsed.as_secs_f64()
         );
-        for line in o
-            .failure
-            .iter()
-            .chain(&o.notes)
-            .flat_map(|text| text.lines())
-        {
+        for line in super::problem_lines(o).iter().chain(&super::note_lines(o)) {
             text.push_str(&format!("    {line}\n"));
         }
         text
     }
 
-    pub fn subtotal(&self, exercise: &str, outcomes: &[Outcome]) -> String {
-        let (got, max) = super::totals(outcomes);
-        format!("{}\n", self.paint("1", &format!("{exercise}: {got}/{max}")))
+    fn files(taken: usize, ignored: &[Ignored]) -> String {
+        let mut text = format!("student files graded: {taken}\n");
+        if !ignored.is_empty() {
+            text.push_str("ignored (only exercises/ex1..ex4/src/ is graded):\n");
+            for file in ignored {
+                text.push_str(&format!("    {}: {}\n", file.path, file.why));
+            }
+        }
+        text
     }
 
-    /// The last line, which scripts read: `Score: N/100`.
-    pub fn score(&self, outcomes: &[Outcome], max: u32) -> String {
-        let (got, _) = super::totals(outcomes);
-        format!("{}\n", self.paint("1", &format!("Score: {got}/{max}")))
+    /// `ex3: 25/25`, and what the numbers leave out.
+    fn subtotal(&self, exercise: &str, score: &Score) -> String {
+        format!(
+            "{}{}\n",
+            self.paint("1", &format!("{exercise}: {}/{}", score.got, score.max)),
+            remarks(score)
+        )
+    }
+
+    /// The last line, which scripts read: `Score: N/100`; no number at all when it is not a grade.
+    fn score(&self, score: &Score) -> String {
+        let line = if score.is_grade() {
+            format!("Score: {}/{}{}", score.got, score.max, remarks(score))
+        } else {
+            format!(
+                "Score: none: {}, so this is not a grade (the other tests scored {} points)",
+                errors(score.grader_errors),
+                score.got
+            )
+        };
+        format!("{}\n", self.paint("1", &line))
     }
 }
 
-impl Default for Terminal {
-    fn default() -> Terminal {
-        Terminal::new()
+fn errors(n: usize) -> String {
+    match n {
+        1 => "a grading error in 1 test".to_owned(),
+        n => format!("grading errors in {n} tests"),
+    }
+}
+
+/// ` (2 points not run here)`, ` (a grading error in 1 test)`, or nothing.
+fn remarks(score: &Score) -> String {
+    let mut remarks = Vec::new();
+    match score.not_run {
+        0 => {}
+        1 => remarks.push("1 point not run here".to_owned()),
+        n => remarks.push(format!("{n} points not run here")),
+    }
+    if score.grader_errors > 0 {
+        remarks.push(errors(score.grader_errors));
+    }
+    if remarks.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", remarks.join("; "))
+    }
+}
+
+impl<W: Write> Reporter for Terminal<W> {
+    fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
+        let text = match event {
+            Event::FilesIgnored { taken, ignored } => Self::files(*taken, ignored),
+            Event::TestFinished(o) => self.test(o),
+            Event::ExerciseFinished {
+                exercise, score, ..
+            } => self.subtotal(exercise, score),
+            Event::RunFinished { score, .. } => self.score(score),
+            // The build's outcome shows under the exercise's tests.
+            Event::RunStarted { .. }
+            | Event::ExerciseBuilt { .. }
+            | Event::ExerciseNotBuilt { .. } => {
+                return Ok(());
+            }
+        };
+        self.out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| format!("cannot write the report: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::samples;
+
+    fn rendered(outcomes: &[TestOutcome]) -> String {
+        let mut terminal = Terminal::plain(Vec::new());
+        samples::replay(outcomes, &mut terminal);
+        String::from_utf8(terminal.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn each_outcome_has_its_exact_lines_and_the_score_comes_last() {
+        let text = rendered(&samples::one_of_each());
+        assert_eq!(text, samples::ONE_OF_EACH_TERMINAL, "{text}");
+    }
+
+    #[test]
+    fn a_grading_error_leaves_no_score_that_reads_as_a_grade() {
+        let text = rendered(&samples::with_grading_error());
+        let last = text.lines().last().unwrap();
+        assert_eq!(
+            last,
+            "Score: none: a grading error in 1 test, so this is not a grade (the other tests scored 3 points)"
+        );
+        assert!(
+            text.contains(": grading error (0.0s)\n    the check itself failed"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_programs_escape_sequences_never_reach_the_terminal() {
+        let mut terminal = Terminal::plain(Vec::new());
+        let files = samples::hostile_files();
+        samples::replay_with_files(&samples::hostile(), Some(&files), &mut terminal);
+        let text = String::from_utf8(terminal.into_inner()).unwrap();
+        samples::assert_harmless(&text);
+        assert!(text.contains("ex1: ...: OK"), "{text}");
+        assert_eq!(text.lines().last().unwrap(), "Score: 0/3");
+    }
+
+    #[test]
+    fn the_report_stays_small_when_every_test_carries_megabytes() {
+        let outcomes = samples::huge();
+        let text = rendered(&outcomes);
+        assert!(
+            text.len() < outcomes.len() * (10 << 10),
+            "{} bytes",
+            text.len()
+        );
+        assert!(text.contains("bytes cut)"));
+    }
+
+    #[test]
+    fn colour_only_paints_the_verdict_and_totals() {
+        let mut terminal = Terminal {
+            out: Vec::new(),
+            colour: true,
+        };
+        samples::replay(&samples::with_grading_error()[..1], &mut terminal);
+        let text = String::from_utf8(terminal.into_inner()).unwrap();
+        assert!(text.contains(": \x1b[32mOK\x1b[0m ("), "{text:?}");
+        assert!(text.ends_with("\x1b[1mScore: 3/3\x1b[0m\n"), "{text:?}");
     }
 }

@@ -1,0 +1,176 @@
+//! `cargo test -p exN`'s output, line for line the way Rust's own test harness prints it, so
+//! that it reads as students expect and tools that read libtest's lines understand it.
+
+use std::io::Write;
+
+use crate::events::{Event, Reporter, Score, Status, TestOutcome};
+
+pub struct LibTest<W: Write> {
+    out: W,
+    exercise: String,
+    /// The rubric's tests that the filters left out.
+    filtered_out: usize,
+}
+
+impl<W: Write> LibTest<W> {
+    pub fn new(out: W, exercise: &str, filtered_out: usize) -> Self {
+        LibTest {
+            out,
+            exercise: exercise.to_owned(),
+            filtered_out,
+        }
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn summary(&self, outcomes: &[TestOutcome], score: &Score, seconds: f64) -> String {
+        let failed: Vec<&TestOutcome> = outcomes
+            .iter()
+            .filter(|o| matches!(o.status, Status::Fail { .. } | Status::GraderError { .. }))
+            .collect();
+        let ignored = outcomes
+            .iter()
+            .filter(|o| matches!(o.status, Status::NotRun { .. }))
+            .count();
+        let mut text = String::new();
+        if !failed.is_empty() {
+            text.push_str("\nfailures:\n\n");
+            for o in &failed {
+                text.push_str(&format!(
+                    "---- {} ({}, {} points) ----\n",
+                    o.test.name, o.test.title, o.test.points
+                ));
+                if let Status::GraderError { .. } = o.status {
+                    text.push_str("grading error (the grader's fault, not the program's):\n");
+                }
+                text.push_str(&format!("{}\n\n", super::problem_lines(o).join("\n")));
+            }
+            text.push_str("failures:\n");
+            failed
+                .iter()
+                .for_each(|o| text.push_str(&format!("    {}\n", o.test.name)));
+        }
+        let exercise = &self.exercise;
+        if score.is_grade() {
+            text.push_str(&format!(
+                "\n{exercise} score: {}/{} points\n",
+                score.got, score.max
+            ));
+        } else {
+            text.push_str(&format!(
+                "\n{exercise} score: none, {} grading error(s)\n",
+                score.grader_errors
+            ));
+        }
+        text.push_str(&format!(
+            "\ntest result: {}. {} passed; {} failed; {ignored} ignored; 0 measured; {} filtered out; finished in {seconds:.2}s\n\n",
+            if failed.is_empty() { "ok" } else { "FAILED" },
+            outcomes.len() - failed.len() - ignored,
+            failed.len(),
+            self.filtered_out,
+        ));
+        text
+    }
+}
+
+impl<W: Write> Reporter for LibTest<W> {
+    fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
+        let text = match event {
+            Event::RunStarted { tests, seed } => format!(
+                "\nrunning {} tests (the {} rubric, seed {seed})\n",
+                tests.len(),
+                self.exercise
+            ),
+            Event::TestFinished(o) => {
+                let mut text = match &o.status {
+                    Status::Pass => format!("test {} ... ok\n", o.test.name),
+                    Status::NotRun { reason } => format!(
+                        "test {} ... ignored, {}\n",
+                        o.test.name,
+                        reason.lines().next().unwrap_or_default()
+                    ),
+                    Status::Fail { .. } | Status::GraderError { .. } => {
+                        format!("test {} ... FAILED\n", o.test.name)
+                    }
+                };
+                // What a passing test measured (the speed test's ratio, say) is worth seeing too.
+                for line in super::note_lines(o) {
+                    text.push_str(&format!("    {line}\n"));
+                }
+                text
+            }
+            Event::RunFinished {
+                outcomes,
+                score,
+                elapsed,
+            } => self.summary(outcomes, score, elapsed.as_secs_f64()),
+            _ => return Ok(()),
+        };
+        self.out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush())
+            .map_err(|e| format!("cannot write the report: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::samples;
+
+    #[test]
+    fn the_lines_of_rusts_test_harness() {
+        let mut outcomes = samples::one_of_each();
+        outcomes.truncate(3);
+        outcomes.extend(samples::with_grading_error().into_iter().skip(1));
+        let mut libtest = LibTest::new(Vec::new(), "ex1", 8);
+        samples::replay(&outcomes, &mut libtest);
+        let text = String::from_utf8(libtest.into_inner()).unwrap();
+        assert_eq!(
+            text,
+            "
+running 4 tests (the ex1 rubric, seed 42)
+test peek_range ... ok
+    copying took 1.0 ms
+    measured: ratio to cp = 2.19 x
+test peek_clamps_at_end ... FAILED
+test peek_empty_file ... ignored, not checked here: no user namespaces
+test peek_clamps_at_end ... FAILED
+
+failures:
+
+---- peek_clamps_at_end (peek stops at the end of the file, prints nothing past it or for LEN 0, 2 points) ----
+`ex1 peek data.bin 9 3` printed 2 bytes
+expected 3
+(seed 42: GRADER_SEED=42 repeats these inputs)
+
+---- peek_clamps_at_end (peek stops at the end of the file, prints nothing past it or for LEN 0, 2 points) ----
+grading error (the grader's fault, not the program's):
+the check itself failed at grader/src/checks/ex1.rs:10: oops
+(seed 42: GRADER_SEED=42 repeats these inputs)
+
+failures:
+    peek_clamps_at_end
+    peek_clamps_at_end
+
+ex1 score: none, 1 grading error(s)
+
+test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 8 filtered out; finished in 1.50s
+
+"
+        );
+    }
+
+    #[test]
+    fn all_passing_is_ok() {
+        let outcomes = vec![samples::outcome("ex1", "peek_range", Ok(()), &[])];
+        let mut libtest = LibTest::new(Vec::new(), "ex1", 10);
+        samples::replay(&outcomes, &mut libtest);
+        let text = String::from_utf8(libtest.into_inner()).unwrap();
+        assert!(text.ends_with(
+            "test peek_range ... ok\n\nex1 score: 3/3 points\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 10 filtered out; finished in 1.50s\n\n"
+        ), "{text}");
+    }
+}
