@@ -1,6 +1,6 @@
-//! Gradescope's run_autograder, end to end on a simulated /autograder: a submission is graded into
-//! results/results.json; and when the grader itself fails, no score is written (Gradescope then
-//! reports an autograder error instead of a 0).
+//! Gradescope's run_autograder, end to end on a simulated /autograder: a hand-in uploaded to
+//! submission/ is graded into results/results.json; and when the grader itself fails, no score is
+//! written (Gradescope then reports an autograder error instead of a 0).
 
 mod support;
 
@@ -22,7 +22,12 @@ fn run_autograder(root: &Path) -> std::process::Output {
 #[test]
 fn a_submission_is_graded_into_results_json() {
     let root = tempfile::tempdir().unwrap();
-    support::perfect_submission(&root.path().join("submission"));
+    // Gradescope stores the student's upload, `make handin`'s tarball, in submission/.
+    let student = tempfile::tempdir().unwrap();
+    support::perfect_submission(student.path());
+    let submission = root.path().join("submission");
+    std::fs::create_dir(&submission).unwrap();
+    grader::submission::handin(student.path(), &submission.join("handin.tar.gz")).unwrap();
     let run = run_autograder(root.path());
     assert!(
         run.status.success(),
