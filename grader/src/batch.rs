@@ -124,7 +124,11 @@ fn grade_one(student: &str, path: &Path, out: &Path, target: &Path, seed: u64) -
     }
     let started = Instant::now();
     let bin_dir = dir.join("bin");
-    let programs = submission.build(target, &bin_dir);
+    let programs: BTreeMap<_, _> = submission
+        .build(target, &bin_dir)
+        .into_iter()
+        .map(|(exercise, program)| (exercise, program.map_err(|e| e.to_string())))
+        .collect();
     let mut text = ignored_section(&submission);
     let outcomes = grade_exercises(
         &EXERCISES,

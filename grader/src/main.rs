@@ -177,10 +177,14 @@ fn grade(options: &Options) -> Result<ExitCode, String> {
         for (path, why) in &submission.ignored {
             print(format!("ignored: {} ({why})\n", path.display()));
         }
-        programs = submission.build(
-            &kit_root().join("target").join("submissions"),
-            staging.path(),
-        );
+        programs = submission
+            .build(
+                &kit_root().join("target").join("submissions"),
+                staging.path(),
+            )
+            .into_iter()
+            .map(|(exercise, program)| (exercise, program.map_err(|e| e.to_string())))
+            .collect();
     } else {
         let to_build: Vec<String> = options
             .exercises
@@ -199,7 +203,10 @@ fn grade(options: &Options) -> Result<ExitCode, String> {
                 Some(path) => stage(path, staging.path()),
                 None => built
                     .remove(&package(exercise, options.solutions))
-                    .unwrap_or_else(|| Err("was not built".into())),
+                    .map_or_else(
+                        || Err("was not built".into()),
+                        |b| b.map_err(|e| e.to_string()),
+                    ),
             };
             programs.insert(exercise, program);
         }

@@ -17,7 +17,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-use crate::compile::{build_all, kit_root};
+use crate::compile::{BuildError, build_all, kit_root};
 use crate::rubric::EXERCISES;
 
 /// The largest student file taken (a source file, not a data set).
@@ -118,18 +118,28 @@ impl Submission {
         &self,
         target: &Path,
         bin_dir: &Path,
-    ) -> BTreeMap<&'static str, Result<PathBuf, String>> {
-        std::fs::create_dir_all(target).ok();
-        let _turn = Lock::take(&target.join(".grader-build.lock"));
+    ) -> BTreeMap<&'static str, Result<PathBuf, BuildError>> {
+        let every = |why: String| {
+            EXERCISES
+                .into_iter()
+                .map(|e| (e, Err(BuildError::Grader(format!("was not built: {why}")))))
+                .collect()
+        };
+        if let Err(e) = std::fs::create_dir_all(target) {
+            return every(format!(
+                "the grader cannot create {}: {e}",
+                target.display()
+            ));
+        }
+        let Some(_turn) = Lock::take(&target.join(".grader-build.lock")) else {
+            return every(format!("the grader cannot lock {}", target.display()));
+        };
         // Cargo decides whether a crate is out of date by comparing its sources' modification
         // times with its last build in this target directory, made from another submission's
         // copy of the kit. The copies' files may be older than that build; made newer than
         // anything built so far, they are rebuilt.
         if let Err(why) = touch_all(&self.kit.path().join("exercises")) {
-            return EXERCISES
-                .into_iter()
-                .map(|e| (e, Err(format!("cannot prepare the build: {why}"))))
-                .collect();
+            return every(format!("the grader cannot prepare the build: {why}"));
         }
         let packages: Vec<String> = EXERCISES.iter().map(|e| e.to_string()).collect();
         let mut built = build_all(self.kit.path(), &packages, Some(target));
@@ -138,8 +148,13 @@ impl Submission {
             .map(|exercise| {
                 let result = built
                     .remove(exercise)
-                    .unwrap_or_else(|| Err("was not built".into()));
-                (exercise, result.and_then(|binary| stage(&binary, bin_dir)))
+                    .unwrap_or_else(|| Err(BuildError::Grader("was not built".into())));
+                let staged = result.and_then(|binary| {
+                    stage(&binary, bin_dir).map_err(|e| {
+                        BuildError::Grader(format!("was built, but the grader cannot copy it: {e}"))
+                    })
+                });
+                (exercise, staged)
             })
             .collect()
     }

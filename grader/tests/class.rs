@@ -11,6 +11,9 @@ use std::process::Command;
 
 use grader::compile::kit_root;
 
+/// A secret in the grader's environment, which no submission's build may see.
+const TOKEN: (&str, &str) = ("GITHUB_TOKEN", "a-secret-of-the-graders");
+
 /// The rows of the gradebook, by student: the columns as text.
 fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
     let text = std::fs::read_to_string(csv).expect("the batch writes its gradebook");
@@ -43,6 +46,9 @@ fn batch(class: &Path, out: &Path) -> std::process::Output {
         .arg(out)
         // Hostile programs run into the time limit again and again: a short one keeps the test quick.
         .env("GRADER_TIMEOUT", "3")
+        // The same for the endless build, with room for the others on a busy machine.
+        .env("GRADER_BUILD_TIMEOUT", "20")
+        .env(TOKEN.0, TOKEN.1)
         .output()
         .expect("cannot run the grader")
 }
@@ -104,6 +110,15 @@ fn a_class_is_graded_fairly_and_safely() {
     let ex2 = broken.join("exercises/ex2/src/exercise.rs");
     let code = std::fs::read_to_string(&ex2).unwrap() + "\nfn unfinished( {\n";
     std::fs::write(&ex2, code).unwrap();
+    // Compiles only if the build sees nothing of the grader's environment.
+    let clean = class.join("sees-no-secrets");
+    support::perfect_submission(&clean);
+    let ex1 = clean.join("exercises/ex1/src/exercise.rs");
+    let code = std::fs::read_to_string(&ex1).unwrap()
+        + "\nconst _: () = assert!(option_env!(\"GITHUB_TOKEN\").is_none() \
+           && option_env!(\"GRADER_TIMEOUT\").is_none() \
+           && option_env!(\"CARGO_TARGET_DIR\").is_none());\n";
+    std::fs::write(&ex1, code).unwrap();
     let warnings = grader::submission::handin(&perfect, &class.join("tarred.tar.gz")).unwrap();
     assert!(
         warnings.iter().any(|w| w.contains("not a git checkout")),
@@ -125,12 +140,12 @@ fn a_class_is_graded_fairly_and_safely() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(
-        stderr.contains("[12/12]") && stderr.contains("left)"),
+        stderr.contains("[14/14]") && stderr.contains("left)"),
         "progress is shown: {stderr}"
     );
     let book = gradebook(&out.join("grades.csv"));
     let score = |student: &str, column: &str| -> u32 { book[student][column].parse().unwrap() };
-    assert_eq!(book.len(), 12, "{book:#?}");
+    assert_eq!(book.len(), 14, "{book:#?}");
     assert_eq!(score("perfect", "total"), 100, "{book:#?}");
     assert_eq!(
         score("tarred", "total"),
@@ -140,6 +155,11 @@ fn a_class_is_graded_fairly_and_safely() {
     assert_eq!(score("untouched", "total"), 0);
     assert_eq!((score("broken", "ex2"), score("broken", "total")), (0, 75));
     assert!(book["broken"]["status"].contains("ex2 did not build"));
+    assert_eq!(
+        score("sees-no-secrets", "total"),
+        100,
+        "the build saw the grader's environment: {book:#?}"
+    );
     for (student, exercise) in [
         ("infinite-loop", "ex2"),
         ("fork-storm", "ex4"),
@@ -149,6 +169,7 @@ fn a_class_is_graded_fairly_and_safely() {
         ("build-script", "ex3"),
         ("panic-in-child", "ex4"),
         ("borrows-the-solution", "ex1"),
+        ("endless-build", "ex3"),
     ] {
         // None gets the marks of the exercise it attacks from.
         assert!(
@@ -181,6 +202,16 @@ fn a_class_is_graded_fairly_and_safely() {
     assert!(
         !Path::new("/tmp/build-script-ran").exists(),
         "a submitted build script ran"
+    );
+    // The endless build was stopped, and the rest of that submission still built and graded.
+    let report = std::fs::read_to_string(out.join("endless-build/report.txt")).unwrap();
+    assert!(
+        report.contains("ex3 was not built: the build took longer than 20 s"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("ex1 was not built") && report.contains("not yet implemented"),
+        "{report}"
     );
     assert_eq!(leftovers(), Vec::<String>::new(), "processes left running");
     assert!(before == grader_files(), "the grader's files changed");

@@ -1,6 +1,8 @@
 //! Hand-ins that attack the grader itself rather than a test: archives that unpack to far more
-//! than they weigh. (Archive entries that try to escape, through `..`, links or FIFOs, are unit
-//! tests of `submission`.)
+//! than they weigh, and a build that never ends. (Archive entries that try to escape, through
+//! `..`, links or FIFOs, are unit tests of `submission`.)
+
+mod support;
 
 use std::fs::File;
 use std::io::Write;
@@ -8,6 +10,8 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use grader::compile::kit_root;
 
 /// The most that a file written by the grader may grow to while it reads a bomb: more, and the
 /// kernel stops it (SIGXFSZ). The kit copy's files are all far smaller.
@@ -128,4 +132,37 @@ fn an_archive_bomb_is_refused_quickly_in_bounded_memory_writing_nothing_large() 
             run.max_rss >> 20
         );
     }
+}
+
+#[test]
+fn a_build_that_never_ends_is_stopped_and_the_rest_graded() {
+    let dir = tempfile::tempdir().unwrap();
+    let submission = dir.path().join("submission");
+    support::perfect_submission(&submission);
+    support::copy_tree(
+        &kit_root().join("grader/tests/hostile/endless-build"),
+        &submission,
+    );
+    let results = dir.path().join("results.json");
+    let started = Instant::now();
+    let run = Command::new(env!("CARGO_BIN_EXE_grader"))
+        .arg("--submission")
+        .arg(&submission)
+        .arg("--json")
+        .arg(&results)
+        .env("GRADER_BUILD_TIMEOUT", "10")
+        .output()
+        .expect("cannot run the grader");
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("ex3 was not built: the build took longer than 10 s"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
+    assert_eq!(json["score"], 75, "{stdout}");
+    // The build's 10 s, and the grading of three exercises.
+    assert!(elapsed < Duration::from_secs(25), "took {elapsed:?}");
+    println!("graded in {elapsed:?}");
 }
