@@ -17,7 +17,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-use crate::compile::{BuildError, build_all, kit_root};
+use crate::compile::{BuildError, build_all, kit_root, package};
 use crate::rubric::EXERCISES;
 
 /// The largest student file taken (a source file, not a data set).
@@ -113,7 +113,9 @@ impl Submission {
 
     /// Builds the four exercises of the submission into `target` (shared by all submissions, so
     /// that the dependencies are compiled once) and copies each binary to `bin_dir`. Builds that
-    /// share a target directory take turns (a lock file), because each writes `release/ex1`.
+    /// share a target directory take turns (a lock file), because each writes `release/ex1`; each
+    /// removes its programs from there once they are copied, so that no build can read another's
+    /// (with `include_bytes!`).
     pub fn build(
         &self,
         target: &Path,
@@ -134,6 +136,14 @@ impl Submission {
         let Some(_turn) = Lock::take(&target.join(".grader-build.lock")) else {
             return every(format!("the grader cannot lock {}", target.display()));
         };
+        // Programs of earlier builds that are still there (a grader stopped before its clean-up,
+        // or the reference solutions that Gradescope's setup.sh builds there) go first.
+        if let Err(e) = remove_programs(target) {
+            return every(format!(
+                "the grader cannot remove earlier programs from {}: {e}",
+                target.display()
+            ));
+        }
         // Cargo decides whether a crate is out of date by comparing its sources' modification
         // times with its last build in this target directory, made from another submission's
         // copy of the kit. The copies' files may be older than that build; made newer than
@@ -143,7 +153,7 @@ impl Submission {
         }
         let packages: Vec<String> = EXERCISES.iter().map(|e| e.to_string()).collect();
         let mut built = build_all(self.kit.path(), &packages, Some(target));
-        EXERCISES
+        let programs = EXERCISES
             .into_iter()
             .map(|exercise| {
                 let result = built
@@ -156,7 +166,10 @@ impl Submission {
                 });
                 (exercise, staged)
             })
-            .collect()
+            .collect();
+        // Should this fail, the next build's own removal fails too, and refuses to build.
+        let _ = remove_programs(target);
+        programs
     }
 }
 
@@ -570,6 +583,63 @@ fn read_header(entry: &mut impl Read) -> io::Result<Vec<u8>> {
     Ok(data)
 }
 
+/// Removes from the shared target directory every artifact of the exercises' programs, the
+/// students' (`ex1`) and the reference solutions' (`ex1-solution`): the binaries, and their
+/// deps/ and .fingerprint/ entries. The dependencies' artifacts stay, so builds stay fast.
+fn remove_programs(target: &Path) -> io::Result<()> {
+    let release = target.join("release");
+    for dir in [
+        release.clone(),
+        release.join("deps"),
+        release.join(".fingerprint"),
+        release.join("incremental"),
+    ] {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        for entry in entries {
+            let entry = entry?;
+            if !is_program_artifact(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            if entry.file_type()?.is_dir() {
+                std::fs::remove_dir_all(entry.path())?;
+            } else {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name`, in a target directory's release/ or one of its folders, belongs to an
+/// exercise's program: `ex1`, `ex1.d`, `ex1-<hash>` (in deps/ and .fingerprint/), its object
+/// files `ex1-<hash>.*`, `ex1-solution`, `ex1_solution-<hash>`; not `cli_support-<hash>`.
+fn is_program_artifact(name: &str) -> bool {
+    EXERCISES
+        .iter()
+        .flat_map(|e| {
+            let solution = package(e, true);
+            [e.to_string(), solution.replace('-', "_"), solution]
+        })
+        .any(|stem| {
+            let Some(rest) = name.strip_prefix(stem.as_str()) else {
+                return false;
+            };
+            // Cargo names a unit's files with a hash of 16 hex digits.
+            let rest = rest
+                .strip_prefix('-')
+                .and_then(|r| {
+                    let (hash, tail) = (r.get(..16)?, r.get(16..)?);
+                    hash.bytes().all(|b| b.is_ascii_hexdigit()).then_some(tail)
+                })
+                .unwrap_or(rest);
+            rest.is_empty() || rest.starts_with('.')
+        })
+}
+
 /// A fresh copy of this kit's sources (no target/, no .git).
 ///
 /// Nothing in it gives away an answer that submitted code could pull in at compile time (with
@@ -975,5 +1045,32 @@ mod tests {
             Submission::import(&uploads).unwrap().taken,
             [] as [PathBuf; 0]
         );
+    }
+
+    #[test]
+    fn only_the_exercises_programs_are_removed_from_a_shared_target() {
+        for yes in [
+            "ex1",
+            "ex1.d",
+            "ex4-0123456789abcdef",
+            "ex2-0123456789abcdef.d",
+            "ex3-0123456789abcdef.ex3.a1b2c3-cgu.0.rcgu.o",
+            "ex1-solution",
+            "ex1-solution-0123456789abcdef",
+            "ex1_solution-0123456789abcdef",
+        ] {
+            assert!(is_program_artifact(yes), "{yes}");
+        }
+        for no in [
+            "cli_support-0123456789abcdef",
+            "libcli_support-0123456789abcdef.rlib",
+            "ex5",
+            "ex10",
+            "ex1-notahash0123456",
+            "ex1x",
+            "libc-0123456789abcdef",
+        ] {
+            assert!(!is_program_artifact(no), "{no}");
+        }
     }
 }

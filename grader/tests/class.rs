@@ -1,7 +1,7 @@
 //! Grading a whole class: a batch of submissions, among them a perfect one, an untouched one, one
 //! that does not compile, a hand-in tarball, and every hostile submission of `hostile/`. Each gets
-//! the grade it deserves, the batch goes on, nothing is left running, the grader is unchanged, and
-//! a second run regrades nothing.
+//! the grade it deserves, the batch goes on, nothing is left running, the grader is unchanged, no
+//! program is left in the shared target directory, and a second run regrades nothing.
 
 mod support;
 
@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grader::compile::kit_root;
+use grader::compile::{build_all, kit_root};
 
 /// A secret in the grader's environment, which no submission's build may see.
 const TOKEN: (&str, &str) = ("GITHUB_TOKEN", "a-secret-of-the-graders");
@@ -98,6 +98,27 @@ fn leftovers() -> Vec<String> {
         .collect()
 }
 
+/// The files of the exercises' programs (students' or reference solutions') in the shared target
+/// directory.
+fn programs_in(target: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if ["ex1", "ex2", "ex3", "ex4"]
+                .iter()
+                .any(|e| name.starts_with(e))
+            {
+                found.push(entry.path());
+            } else if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), found);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&target.join("release"), &mut found);
+    found
+}
+
 #[test]
 fn a_class_is_graded_fairly_and_safely() {
     let dir = tempfile::tempdir().unwrap();
@@ -134,18 +155,28 @@ fn a_class_is_graded_fairly_and_safely() {
     }
     let _ = std::fs::remove_file("/tmp/build-script-ran");
     let before = grader_files();
+    // The shared target directory as Gradescope's setup.sh leaves it: the dependencies compiled
+    // there by building the reference solutions, whose programs are then there to be borrowed.
+    let target = kit_root().join("target/submissions");
+    let solutions: Vec<String> = grader::rubric::EXERCISES
+        .iter()
+        .map(|e| grader::compile::package(e, true))
+        .collect();
+    for (solution, built) in build_all(&kit_root(), &solutions, Some(&target)) {
+        assert!(built.is_ok(), "{solution}: {built:?}");
+    }
 
     let out = dir.path().join("out");
     let run = batch(&class, &out);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(
-        stderr.contains("[14/14]") && stderr.contains("left)"),
+        stderr.contains("[15/15]") && stderr.contains("left)"),
         "progress is shown: {stderr}"
     );
     let book = gradebook(&out.join("grades.csv"));
     let score = |student: &str, column: &str| -> u32 { book[student][column].parse().unwrap() };
-    assert_eq!(book.len(), 14, "{book:#?}");
+    assert_eq!(book.len(), 15, "{book:#?}");
     assert_eq!(score("perfect", "total"), 100, "{book:#?}");
     assert_eq!(
         score("tarred", "total"),
@@ -170,6 +201,7 @@ fn a_class_is_graded_fairly_and_safely() {
         ("panic-in-child", "ex4"),
         ("borrows-the-solution", "ex1"),
         ("endless-build", "ex3"),
+        ("reads-the-shared-target", "ex1"),
     ] {
         // None gets the marks of the exercise it attacks from.
         assert!(
@@ -213,6 +245,7 @@ fn a_class_is_graded_fairly_and_safely() {
         !report.contains("ex1 was not built") && report.contains("not yet implemented"),
         "{report}"
     );
+    assert_eq!(programs_in(&target), Vec::<PathBuf>::new());
     assert_eq!(leftovers(), Vec::<String>::new(), "processes left running");
     assert!(before == grader_files(), "the grader's files changed");
 
