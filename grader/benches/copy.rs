@@ -50,7 +50,9 @@ fn main() -> ExitCode {
         .position(|a| a == "--rounds")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(5);
-    let reference = match kit::find(None).and_then(|kit| build(&kit, "ex3-solution")) {
+    let reference = match kit::find(None)
+        .and_then(|kit| build(&kit, "ex3-solution").map_err(|e| e.to_string()))
+    {
         Ok(path) => path,
         Err(why) => {
             eprintln!("bench: ex3-solution {why}");

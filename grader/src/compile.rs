@@ -1,12 +1,73 @@
 //! Building the programs to grade, in release mode. One Cargo invocation builds all the exercises
 //! asked for (`--keep-going`), so that one that does not compile scores 0 with its first compiler
 //! error shown and the others are still built and graded.
+//!
+//! Submitted code is compiled here, so a build is bounded like a run: cargo gets a clean
+//! environment (what a build could read with `option_env!` is only what cargo needs), a time
+//! limit after which its whole process group is killed, and its output is read with a cap.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::rubric::EXERCISES;
+use crate::runner::build::BuildSandbox;
+
+/// The variables a build gets from the grader's environment, when they are set: where cargo,
+/// rustup and the toolchain are. Nothing else (tokens, the grader's own settings, a
+/// CARGO_TARGET_DIR or RUSTFLAGS) reaches cargo, rustc, or the code they compile.
+const BUILD_ENV: [&str; 5] = [
+    "PATH",
+    "HOME",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "RUSTUP_TOOLCHAIN",
+];
+
+/// Most bytes kept of one line of cargo's JSON messages, and of its stderr: past that, the output
+/// is read and dropped, so that an endless stream of compiler errors costs time, not memory.
+const OUTPUT_CAP: usize = 8 << 20;
+
+/// Most of a compiler error shown in a report.
+const SHOWN_LINES: usize = 30;
+const SHOWN_BYTES: usize = 16 << 10;
+
+/// Why a program could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildError {
+    /// Because of the submitted code: it does not compile, or its build ran out of time. The
+    /// reason is written for the student.
+    Student(String),
+    /// Because of the grader: cargo could not be run, a file could not be copied, the disk is
+    /// full. Not the student's fault.
+    Grader(String),
+}
+
+impl BuildError {
+    pub fn reason(&self) -> &str {
+        match self {
+            BuildError::Student(r) | BuildError::Grader(r) => r,
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason())
+    }
+}
+
+/// How long one build may take: `GRADER_BUILD_TIMEOUT` seconds, or 300.
+pub fn build_timeout() -> Duration {
+    let seconds = std::env::var("GRADER_BUILD_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok());
+    Duration::from_secs_f64(seconds.filter(|s| *s > 0.0).unwrap_or(300.0))
+}
 
 /// The Cargo package of an exercise: the student's crate, or the reference solution.
 pub fn package(exercise: &str, solutions: bool) -> String {
@@ -23,7 +84,7 @@ pub fn package(exercise: &str, solutions: bool) -> String {
 /// other three of its kind, in one Cargo run. Cargo compiles a dependency once for each set of
 /// features that the packages built together ask for; built alone, each exercise would have its
 /// own build of nix.
-pub fn build(root: &Path, package: &str) -> Result<PathBuf, String> {
+pub fn build(root: &Path, package: &str) -> Result<PathBuf, BuildError> {
     let solutions = package.ends_with("-solution");
     let mut packages: Vec<String> = EXERCISES
         .iter()
@@ -35,11 +96,14 @@ pub fn build(root: &Path, package: &str) -> Result<PathBuf, String> {
     let mut built = build_all(root, &packages, None);
     built
         .remove(package)
-        .unwrap_or_else(|| Err("was not built".into()))
+        .unwrap_or_else(|| Err(BuildError::Grader("was not built".into())))
 }
 
-/// Builds every package of `packages` in the kit at `root`, into `target` (default: the kit's own
-/// `target/`). Returns each package's binary, or the first compiler error that stopped it.
+/// Builds every package of `packages` in the kit at `root`, into `target`, or else into the
+/// kit's own `target/`. A `target` given is for submitted code, whose dependencies the kit has
+/// fetched before: that build is `--offline`, and confined (see `runner::build`). Returns each
+/// package's binary, or why it was not built: the first compiler error that stopped it, the time
+/// limit, or a fault of the grader's.
 ///
 /// Not into the target directory that CARGO_TARGET_DIR or `build.target-dir` may name: shared by
 /// two checkouts of the kit, it would hand one checkout the other's binaries. Cargo knows a
@@ -49,77 +113,253 @@ pub fn build_all(
     root: &Path,
     packages: &[String],
     target: Option<&Path>,
-) -> BTreeMap<String, Result<PathBuf, String>> {
+) -> BTreeMap<String, Result<PathBuf, BuildError>> {
+    let every = |error: BuildError| {
+        packages
+            .iter()
+            .map(|p| (p.clone(), Err(error.clone())))
+            .collect()
+    };
+    let target_dir = target.map_or_else(|| root.join("target"), Path::to_owned);
+    let target_dir = std::path::absolute(&target_dir).unwrap_or(target_dir);
+    // The build's temporary files go to a folder of its own, not to the grader's.
+    let tmp = target_dir.join("tmp");
+    if let Err(e) = std::fs::create_dir_all(&tmp) {
+        return every(BuildError::Grader(format!(
+            "was not built: the grader cannot create {}: {e}",
+            tmp.display()
+        )));
+    }
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cargo.current_dir(root).args([
-        "build",
-        "--release",
-        "--keep-going",
-        "--message-format=json",
-    ]);
+    cargo
+        .current_dir(root)
+        .env_clear()
+        .envs(
+            BUILD_ENV
+                .iter()
+                .filter_map(|name| Some((name, std::env::var_os(name)?))),
+        )
+        .env("TMPDIR", &tmp)
+        .args([
+            "build",
+            "--release",
+            "--keep-going",
+            "--message-format=json",
+        ])
+        // On the command line: in CARGO_TARGET_DIR, rustc and the code it compiles would see it.
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // A group of its own, so that cargo, rustc and the linker are killed together.
+        .process_group(0);
+    if target.is_some() {
+        cargo.arg("--offline");
+        match BuildSandbox::new(root, &target_dir) {
+            Ok(sandbox) => sandbox.confine(&mut cargo),
+            Err(e) => {
+                return every(BuildError::Grader(format!(
+                    "was not built: the grader cannot prepare the build's sandbox: {e}"
+                )));
+            }
+        }
+    }
     for package in packages {
         cargo.args(["-p", package]);
     }
-    let own_target = root.join("target");
-    cargo.env("CARGO_TARGET_DIR", target.unwrap_or(&own_target));
-    let output = match cargo.output() {
-        Ok(output) => output,
+    let timeout = build_timeout();
+    let started = Instant::now();
+    let mut child = match cargo.spawn() {
+        Ok(child) => child,
         Err(e) => {
             // Cargo runs in the kit: a kit folder that is gone fails the same way as no cargo.
-            let why = if root.is_dir() {
-                format!("cannot run cargo: {e}")
+            return every(BuildError::Grader(if root.is_dir() {
+                format!("was not built: the grader could not run cargo: {e}")
             } else {
                 format!("cannot build in {}: the folder is gone", root.display())
-            };
-            return packages
-                .iter()
-                .map(|p| (p.clone(), Err(why.clone())))
-                .collect();
+            }));
         }
     };
-    let mut binaries = BTreeMap::new();
-    let mut errors = BTreeMap::new();
-    for message in String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-    {
-        let Some(target) = message["target"]["name"].as_str() else {
-            continue;
-        };
-        match message["reason"].as_str() {
-            Some("compiler-artifact") => {
-                if let Some(path) = message["executable"].as_str() {
-                    binaries.insert(target.to_owned(), PathBuf::from(path));
-                }
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let messages = std::thread::spawn(move || Messages::read(stdout));
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        for_each_line(stderr, |line| {
+            if text.len() < OUTPUT_CAP {
+                text.push_str(&String::from_utf8_lossy(line));
+                text.push('\n');
             }
-            Some("compiler-message") if message["message"]["level"] == "error" => {
-                let rendered = message["message"]["rendered"].as_str().unwrap_or_default();
-                errors
-                    .entry(target.to_owned())
-                    .or_insert_with(|| rendered.trim_end().to_owned());
+        });
+        text
+    });
+    let timed_out = loop {
+        match child.try_wait() {
+            Ok(None) if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(20))
             }
-            _ => {}
+            Ok(None) => break true,
+            Ok(Some(_)) | Err(_) => break false,
         }
+    };
+    if timed_out {
+        // SAFETY: killpg only sends a signal, to the group that cargo leads: cargo has not been
+        // reaped, so the group's id cannot have been reused.
+        unsafe { libc::killpg(child.id() as libc::pid_t, libc::SIGKILL) };
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let _ = child.wait();
+    // The pipes close once every process of the group has exited.
+    let Messages {
+        mut binaries,
+        mut errors,
+    } = messages.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
     packages
         .iter()
         .map(|package| {
             let result = match (binaries.remove(package), errors.remove(package)) {
                 (Some(path), _) => Ok(path),
                 (None, Some(error)) => {
-                    Err(format!("does not compile:\n{}", first_lines(&error, 30)))
+                    Err(BuildError::Student(format!("does not compile:\n{error}")))
                 }
-                (None, None) => Err(format!(
-                    "was not built:\n{}",
-                    first_lines(stderr.trim(), 30)
-                )),
+                (None, None) if timed_out => Err(BuildError::Student(format!(
+                    "was not built: the build took longer than {} s",
+                    timeout.as_secs_f64()
+                ))),
+                // rustc crashed or was killed on this package's code, which is the code's doing.
+                (None, None) if stderr.contains(&format!("could not compile `{package}`")) => {
+                    Err(BuildError::Student(format!(
+                        "was not built:\n{}",
+                        first_lines(stderr.trim(), SHOWN_LINES)
+                    )))
+                }
+                // Cargo stopped before compiling it (no toolchain, a dependency missing offline,
+                // a full disk): nothing that a student file can cause.
+                (None, None) => Err(BuildError::Grader(format!(
+                    "was not built: cargo stopped before building it:\n{}",
+                    first_lines(stderr.trim(), SHOWN_LINES)
+                ))),
             };
             (package.clone(), result)
         })
         .collect()
 }
 
+/// What cargo's JSON messages say about the targets built: each one's executable, and the first
+/// error that stopped it.
+#[derive(Default)]
+struct Messages {
+    binaries: BTreeMap<String, PathBuf>,
+    errors: BTreeMap<String, String>,
+}
+
+impl Messages {
+    /// Reads the messages as they come, keeping only what is needed of them.
+    fn read(from: impl Read) -> Messages {
+        let mut messages = Messages::default();
+        for_each_line(from, |line| {
+            // A line cut at the cap is no JSON: it is skipped.
+            let Ok(message) = serde_json::from_slice::<serde_json::Value>(line) else {
+                return;
+            };
+            let Some(target) = message["target"]["name"].as_str() else {
+                return;
+            };
+            match message["reason"].as_str() {
+                Some("compiler-artifact") => {
+                    if let Some(path) = message["executable"].as_str() {
+                        messages
+                            .binaries
+                            .insert(target.to_owned(), PathBuf::from(path));
+                    }
+                }
+                Some("compiler-message") if message["message"]["level"] == "error" => {
+                    let rendered = message["message"]["rendered"].as_str().unwrap_or_default();
+                    messages
+                        .errors
+                        .entry(target.to_owned())
+                        .or_insert_with(|| first_lines(rendered.trim_end(), SHOWN_LINES));
+                }
+                _ => {}
+            }
+        });
+        messages
+    }
+}
+
+/// Reads `from` to its end, handing each line (without its newline) to `line`. At most
+/// `OUTPUT_CAP` bytes of a line are kept: a longer one is handed over cut, the rest of it read and
+/// dropped.
+fn for_each_line(from: impl Read, mut line: impl FnMut(&[u8])) {
+    let mut from = BufReader::with_capacity(64 << 10, from);
+    let mut current = Vec::new();
+    loop {
+        let chunk = match from.fill_buf() {
+            Ok([]) => break,
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let (part, ends) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(end) => (&chunk[..end], true),
+            None => (chunk, false),
+        };
+        let room = OUTPUT_CAP.saturating_sub(current.len());
+        current.extend_from_slice(&part[..part.len().min(room)]);
+        let used = part.len() + usize::from(ends);
+        from.consume(used);
+        if ends {
+            line(&current);
+            current.clear();
+        }
+    }
+    if !current.is_empty() {
+        line(&current);
+    }
+}
+
+/// The start of a message, as much of it as a report shows: its first `n` lines, and at most
+/// `SHOWN_BYTES` of them.
 fn first_lines(text: &str, n: usize) -> String {
-    text.lines().take(n).collect::<Vec<_>>().join("\n")
+    let mut shown = text.lines().take(n).collect::<Vec<_>>().join("\n");
+    if shown.len() > SHOWN_BYTES {
+        let mut end = SHOWN_BYTES;
+        while !shown.is_char_boundary(end) {
+            end -= 1;
+        }
+        shown.truncate(end);
+        shown.push_str("...");
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_past_the_output_cap_is_cut_and_the_rest_of_it_dropped() {
+        let flood = vec![b'x'; OUTPUT_CAP + 100_000];
+        let output = [&b"first\n"[..], &flood, b"\nlast"].concat();
+        let mut lines = Vec::new();
+        for_each_line(&output[..], |line| lines.push(line.to_vec()));
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0], b"first");
+        assert_eq!(lines[1], flood[..OUTPUT_CAP]);
+        assert_eq!(lines[2], b"last");
+    }
+
+    #[test]
+    fn a_report_shows_the_start_of_a_long_message() {
+        let many = (0..100).map(|i| format!("line {i}\n")).collect::<String>();
+        assert_eq!(first_lines(&many, 2), "line 0\nline 1");
+        let wide = "é".repeat(SHOWN_BYTES);
+        let shown = first_lines(&wide, 1);
+        assert!(
+            shown.ends_with("...") && shown.len() <= SHOWN_BYTES + 3,
+            "{}",
+            shown.len()
+        );
+    }
 }

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::compile::BuildError;
 use crate::events::{Event, Ignored, Reporter, Score, Status, TestOutcome};
 use crate::fixtures::{Ctx, test_seed};
 use crate::outcome::{Problem, Verdict, grader_error};
@@ -20,11 +21,14 @@ use crate::submission::Submission;
 /// compile), a `GraderError` the grader's.
 pub type Programs = BTreeMap<&'static str, Result<PathBuf, Problem>>;
 
-/// A build result as `compile.rs` and `submission.rs` give it today: a plain reason, which does
-/// not say whose fault a failure was, so it is taken for the student's (a compiler error). A
-/// failure of the grader's own (cargo could not be run, a copy failed) would be a `GraderError`.
-pub fn built(result: Result<PathBuf, String>) -> Result<PathBuf, Problem> {
-    result.map_err(Problem::Fail)
+/// A build result as a program to grade: a build that failed because of the submitted code (it
+/// does not compile, or ran out of time) is the student's failure; one that failed because of the
+/// grader (cargo could not run, a copy failed) is a grading error.
+pub fn built(result: Result<PathBuf, BuildError>) -> Result<PathBuf, Problem> {
+    result.map_err(|e| match e {
+        BuildError::Student(why) => Problem::Fail(why),
+        BuildError::Grader(why) => Problem::GraderError(why),
+    })
 }
 
 /// What to grade.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use crate::compile::build;
 use crate::fixtures::run_seed;
-use crate::grade::{Plan, Programs, grade};
+use crate::grade::{Plan, Programs, built, grade};
 use crate::outcome::Problem;
 use crate::report::libtest::LibTest;
 use crate::rubric::{Test, tests_of};
@@ -83,9 +83,14 @@ pub fn main(package: &str) -> ExitCode {
         return ExitCode::SUCCESS;
     }
 
-    // Where the kit or the program cannot be found or built for the grader's reasons, every
-    // selected test is a grading error (cargo test fails, and says so), never a student's failure.
-    let program = crate::kit::find(None).and_then(|kit| build(&kit, package));
+    // No kit, or a build that failed for the grader's reasons: every selected test is a grading
+    // error (cargo test fails, and says so), never a student's failure.
+    let program = match crate::kit::find(None) {
+        Ok(kit) => built(build(&kit, package)),
+        Err(why) => Err(Problem::GraderError(format!(
+            "{package} cannot be graded: {why}"
+        ))),
+    };
     let plan = Plan {
         tests: &selected,
         seed: run_seed(),
@@ -96,12 +101,7 @@ pub fn main(package: &str) -> ExitCode {
     let programs = || -> Programs {
         selected
             .iter()
-            .map(|t| {
-                let program = program.clone().map_err(|why| {
-                    Problem::GraderError(format!("{package} cannot be graded: {why}"))
-                });
-                (t.exercise, program)
-            })
+            .map(|t| (t.exercise, program.clone()))
             .collect()
     };
     let graded = grade(&plan, programs, &mut [&mut lines]);

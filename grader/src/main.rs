@@ -24,7 +24,7 @@ use std::process::ExitCode;
 
 use grader::batch;
 use grader::clean::Clean;
-use grader::compile::{build_all, package};
+use grader::compile::{BuildError, build_all, package};
 use grader::events::Reporter;
 use grader::fixtures::run_seed;
 use grader::grade::{Plan, Programs, built, grade as grade_plan};
@@ -270,7 +270,7 @@ fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result
                 None => built(
                     compiled
                         .remove(&package(exercise, options.solutions))
-                        .unwrap_or_else(|| Err("was not built".into())),
+                        .unwrap_or_else(|| Err(BuildError::Grader("was not built".into()))),
                 ),
             };
             programs.insert(exercise, program);

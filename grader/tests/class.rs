@@ -1,13 +1,14 @@
 //! Grading a whole class: a batch of submissions, among them a perfect one, an untouched one, one
 //! that does not compile, a hand-in tarball, and every hostile submission of `hostile/`. Each gets
-//! the grade it deserves, the batch goes on, nothing is left running, the grader is unchanged, and
-//! a second run regrades nothing.
+//! the grade it deserves, the batch goes on, nothing is left running, the grader is unchanged, no
+//! program is left in the shared target directory, and a second run regrades nothing.
 
 mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use grader::compile::build_all;
 use support::kit_root;
 
 /// What the decoy file holds: no report may show it.
@@ -83,6 +84,27 @@ fn leftovers() -> Vec<String> {
         .collect()
 }
 
+/// The files of the exercises' programs (students' or reference solutions') in the shared target
+/// directory.
+fn programs_in(target: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if ["ex1", "ex2", "ex3", "ex4"]
+                .iter()
+                .any(|e| name.starts_with(e))
+            {
+                found.push(entry.path());
+            } else if entry.file_type().unwrap().is_dir() {
+                walk(&entry.path(), found);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&target.join("release"), &mut found);
+    found
+}
+
 #[test]
 fn a_class_is_graded_fairly_and_safely() {
     let dir = tempfile::tempdir().unwrap();
@@ -95,6 +117,15 @@ fn a_class_is_graded_fairly_and_safely() {
     let ex2 = broken.join("exercises/ex2/src/exercise.rs");
     let code = std::fs::read_to_string(&ex2).unwrap() + "\nfn unfinished( {\n";
     std::fs::write(&ex2, code).unwrap();
+    // Compiles only if the build sees nothing of the grader's environment.
+    let clean = class.join("sees-no-secrets");
+    support::perfect_submission(&clean);
+    let ex1 = clean.join("exercises/ex1/src/exercise.rs");
+    let code = std::fs::read_to_string(&ex1).unwrap()
+        + "\nconst _: () = assert!(option_env!(\"GITHUB_TOKEN\").is_none() \
+           && option_env!(\"GRADER_TIMEOUT\").is_none() \
+           && option_env!(\"CARGO_TARGET_DIR\").is_none());\n";
+    std::fs::write(&ex1, code).unwrap();
     let warnings = grader::submission::handin(&perfect, &class.join("tarred.tar.gz")).unwrap();
     assert!(
         warnings.iter().any(|w| w.contains("not a git checkout")),
@@ -114,6 +145,16 @@ fn a_class_is_graded_fairly_and_safely() {
     // A file outside every run's folder, the grader's (root's, under root), that `planted-links`
     // tries to have the grader overwrite and `reads-secrets` tries to read.
     let decoy = Decoy::plant();
+    // The shared target directory as Gradescope's setup.sh leaves it: the dependencies compiled
+    // there by building the reference solutions, whose programs are then there to be borrowed.
+    let target = kit_root().join("target/submissions");
+    let solutions: Vec<String> = grader::rubric::EXERCISES
+        .iter()
+        .map(|e| grader::compile::package(e, true))
+        .collect();
+    for (solution, built) in build_all(&kit_root(), &solutions, Some(&target)) {
+        assert!(built.is_ok(), "{solution}: {built:?}");
+    }
 
     let out = dir.path().join("out");
     let run = support::batch(&class, &out);
@@ -135,6 +176,11 @@ fn a_class_is_graded_fairly_and_safely() {
     assert_eq!(score("untouched", "total"), 0);
     assert_eq!((score("broken", "ex2"), score("broken", "total")), (0, 75));
     assert!(book["broken"]["status"].contains("ex2 did not build"));
+    assert_eq!(
+        score("sees-no-secrets", "total"),
+        100,
+        "the build saw the grader's environment: {book:#?}"
+    );
     for (student, exercise) in [
         ("infinite-loop", "ex2"),
         ("fork-storm", "ex4"),
@@ -150,6 +196,8 @@ fn a_class_is_graded_fairly_and_safely() {
         ("planted-links", "ex3"),
         ("reads-secrets", "ex1"),
         ("kills-everyone", "ex4"),
+        ("endless-build", "ex3"),
+        ("reads-the-shared-target", "ex1"),
     ] {
         // None gets the marks of the exercise it attacks from.
         assert!(
@@ -183,6 +231,17 @@ fn a_class_is_graded_fairly_and_safely() {
         !Path::new("/tmp/build-script-ran").exists(),
         "a submitted build script ran"
     );
+    // The endless build was stopped, and the rest of that submission still built and graded.
+    let report = std::fs::read_to_string(out.join("endless-build/report.txt")).unwrap();
+    assert!(
+        report.contains("ex3 was not built: the build took longer than 30 s"),
+        "{report}"
+    );
+    assert!(
+        !report.contains("ex1 was not built") && report.contains("not yet implemented"),
+        "{report}"
+    );
+    assert_eq!(programs_in(&target), Vec::<PathBuf>::new());
     assert_eq!(leftovers(), Vec::<String>::new(), "processes left running");
     decoy.is_intact();
     for student in book.keys() {

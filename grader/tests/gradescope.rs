@@ -1,8 +1,8 @@
 //! Gradescope, end to end on a simulated /autograder holding the bundle that `make gradescope`
-//! packs: a submission is graded into results/results.json; when the grader itself fails, no score
-//! is written (Gradescope then reports an autograder error instead of a 0). And no answer is within
-//! reach of submitted code: neither the bundle nor the kit copy a submission is built in holds the
-//! reference solutions or the grader's tests, under any name.
+//! packs: a hand-in uploaded to submission/ is graded into results/results.json; when the grader
+//! itself fails, no score is written (Gradescope then reports an autograder error instead of a
+//! 0). And no answer is within reach of submitted code: neither the bundle nor the kit copy a
+//! submission is built in holds the reference solutions or the grader's tests, under any name.
 
 mod support;
 
@@ -58,7 +58,12 @@ fn run_autograder(root: &Path) -> std::process::Output {
 #[test]
 fn a_submission_is_graded_into_results_json() {
     let root = tempfile::tempdir().unwrap();
-    support::perfect_submission(&root.path().join("submission"));
+    // Gradescope stores the student's upload, `make handin`'s tarball, in submission/.
+    let student = tempfile::tempdir().unwrap();
+    support::perfect_submission(student.path());
+    let submission = root.path().join("submission");
+    std::fs::create_dir(&submission).unwrap();
+    grader::submission::handin(student.path(), &submission.join("handin.tar.gz")).unwrap();
     let run = run_autograder(root.path());
     assert!(
         run.status.success(),
