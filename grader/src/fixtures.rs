@@ -66,6 +66,11 @@ impl Ctx {
         &self.program
     }
 
+    /// The uid the check's programs run as, when it is not the grader's (under root).
+    pub fn uid(&self) -> Option<u32> {
+        self.user.uid()
+    }
+
     /// Gives the check's user a file or folder that the grader has just made and holds open.
     pub fn hand_over(&self, file: &File) -> std::io::Result<()> {
         self.user.hand_over(file)
@@ -150,6 +155,28 @@ impl Ctx {
         safe_fs::create(&path, 0o644)
             .and_then(|file| self.user.hand_over(&file).map(|()| file))
             .unwrap_or_else(|e| panic!("cannot make {}: {e}", path.display()))
+    }
+
+    /// Sets the mode of the file `name` in the check's directory, by descriptor: a program may
+    /// have left a link there, which the grader must not change the mode of the target through.
+    pub fn set_mode(&self, name: &str, mode: u32) -> Verdict {
+        use std::os::unix::fs::PermissionsExt;
+        let file = safe_fs::open_regular(&self.path(name))
+            .map_err(|e| format!("cannot open '{name}' to set its mode: {e}"))?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(grader_error)
+    }
+
+    /// Opens the regular file `name` in the check's directory for writing, by descriptor, without
+    /// following a link or blocking on a FIFO a program may have left there.
+    pub fn open_for_writing(&self, name: &str) -> Result<File, Problem> {
+        let file = safe_fs::open(&self.path(name), libc::O_WRONLY | libc::O_NONBLOCK, 0)
+            .map_err(|e| format!("cannot open '{name}': {e}"))?;
+        match file.metadata() {
+            Ok(meta) if meta.is_file() => Ok(file),
+            Ok(_) => Err(format!("'{name}' is not a regular file").into()),
+            Err(e) => Err(grader_error(e)),
+        }
     }
 
     /// Writes `bytes` to a new file in the check's directory.

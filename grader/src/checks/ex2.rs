@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use crate::checks::{fifo, through_mappings, usage_errors, watched};
 use crate::expect::file_holds;
 use crate::fail;
-use crate::fixtures::{Ctx, MIB, PAGE, Verdict, ensure};
+use crate::fixtures::{Ctx, MIB, PAGE, Problem, Verdict, ensure, grader_error};
 use crate::outcome::Reword;
 use crate::runner::trace::regions;
 use crate::runner::{Call, Observer, read_memory, seccomp};
@@ -22,16 +22,13 @@ fn patched(data: &[u8], offset: usize, text: &str) -> Vec<u8> {
     out
 }
 
-/// An old modification time, set on the file before the run, so that any write shows.
-fn backdate(path: &Path) -> SystemTime {
+/// An old modification time, set on the file `name` before the run, so that any write shows.
+fn backdate(t: &Ctx, name: &str) -> Result<SystemTime, Problem> {
     let then = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
-    let file = std::fs::File::options()
-        .write(true)
-        .open(path)
-        .expect("the file was just made");
-    file.set_modified(then)
-        .expect("cannot set a file's modification time");
-    then
+    t.open_for_writing(name)?
+        .set_modified(then)
+        .map_err(grader_error)?;
+    Ok(then)
 }
 
 fn unchanged(path: &Path, data: &[u8], mtime: SystemTime) -> Verdict {
@@ -64,7 +61,7 @@ pub fn patch_prints_patched(t: &mut Ctx) -> Verdict {
 pub fn patch_leaves_file_unchanged(t: &mut Ctx) -> Verdict {
     let size = PAGE + t.below(PAGE as u64) as usize;
     let (path, data) = t.random_file("data.bin", size);
-    let mtime = backdate(&path);
+    let mtime = backdate(t, "data.bin")?;
     let text = t.text(100);
     t.run(["patch", "data.bin", "10", &text])
         .printed(&patched(&data, 10, &text))?;
@@ -83,7 +80,7 @@ pub fn patch_empty_text(t: &mut Ctx) -> Verdict {
 pub fn patch_past_end(t: &mut Ctx) -> Verdict {
     let size = 500 + t.below(500) as usize;
     let (path, data) = t.random_file("data.bin", size);
-    let mtime = backdate(&path);
+    let mtime = backdate(t, "data.bin")?;
     let text = t.text(10);
     t.run(["patch", "data.bin", &(size - 9).to_string(), &text])
         .failed_naming("ex2", "data.bin")?;

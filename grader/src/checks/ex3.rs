@@ -1,6 +1,5 @@
 //! Exercise 3: a fast file copy through mappings (`ex3 SRC DST`).
 
-use std::fs::Permissions;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
@@ -62,10 +61,10 @@ pub fn overwrites_longer_destination(t: &mut Ctx) -> Verdict {
 
 pub fn overwrites_shorter_destination_keeping_its_mode(t: &mut Ctx) -> Verdict {
     let size = 2 * PAGE + t.below(PAGE as u64) as usize;
-    let (src, data) = t.random_file("src.bin", size);
+    let (_, data) = t.random_file("src.bin", size);
     let (dst, _) = t.random_file("dst.bin", 100);
-    std::fs::set_permissions(&src, Permissions::from_mode(0o644)).map_err(|e| e.to_string())?;
-    std::fs::set_permissions(&dst, Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
+    t.set_mode("src.bin", 0o644)?;
+    t.set_mode("dst.bin", 0o600)?;
     copies(t, "src.bin", "dst.bin", &data)?;
     let mode = mode_of(&dst);
     ensure(mode == 0o600, || {
@@ -78,7 +77,7 @@ pub fn overwrites_shorter_destination_keeping_its_mode(t: &mut Ctx) -> Verdict {
 const SOURCE_MODES: [u32; 8] = [0o600, 0o640, 0o604, 0o700, 0o750, 0o711, 0o660, 0o755];
 
 pub fn creates_destination_with_source_mode(t: &mut Ctx) -> Verdict {
-    let (src, data) = t.random_file("src.bin", 1000);
+    let (_, data) = t.random_file("src.bin", 1000);
     // Two random modes under the usual umask, and one under a stricter umask.
     let first = t.below(SOURCE_MODES.len() as u64) as usize;
     let second = (first + 1 + t.below(SOURCE_MODES.len() as u64 - 1) as usize) % SOURCE_MODES.len();
@@ -87,7 +86,7 @@ pub fn creates_destination_with_source_mode(t: &mut Ctx) -> Verdict {
         (SOURCE_MODES[second], 0o022),
         (0o666, 0o077),
     ] {
-        std::fs::set_permissions(&src, Permissions::from_mode(mode)).map_err(grader_error)?;
+        t.set_mode("src.bin", mode)?;
         let _ = std::fs::remove_file(t.path("new.bin"));
         let limits = Limits {
             umask,
@@ -193,13 +192,19 @@ pub fn full_disk(t: &mut Ctx) -> Verdict {
                  through the mapping, and report its error"
             )
         })?;
-    // Where the grader may mount one (as root): a really full 256 KiB file system.
-    let Some(_small) = SmallFileSystem::mount(t, "small")? else {
+    // Where the grader may mount one (as root): a really full 256 KiB file system, in a folder
+    // of the grader's outside the check's (so that no program can swap it for a link while the
+    // grader mounts it), given to the check's user by the mount's own options.
+    let Some(small) = SmallFileSystem::mount(t)? else {
         t.note("a really full file system is tried only where the grader may mount one (root)");
         return Ok(());
     };
-    t.run(["src.bin", "small/dst.bin"])
-        .failed_naming("ex3", "small/dst.bin")
+    let dst = small.path().join("dst.bin");
+    let dst = dst.to_string_lossy();
+    t.cmd(["src.bin", dst.as_ref()])
+        .also(small.path())
+        .run()
+        .failed_naming("ex3", &dst)
         .reword(|why| {
             format!(
                 "copying 1 MiB onto a 256 KiB file system must fail cleanly (ENOSPC, found by \
@@ -208,39 +213,56 @@ pub fn full_disk(t: &mut Ctx) -> Verdict {
         })
 }
 
-/// A 256 KiB tmpfs mounted in the check's folder, unmounted when dropped.
-struct SmallFileSystem(std::path::PathBuf);
+/// A 256 KiB tmpfs mounted in a folder of the grader's, unmounted and removed when dropped.
+struct SmallFileSystem {
+    /// The grader's folder (root's, mode 0711): nobody else can rename anything in it.
+    _holder: tempfile::TempDir,
+    mount_point: std::path::PathBuf,
+}
 
 impl SmallFileSystem {
     /// `None` where the grader may not mount (not root, or no CAP_SYS_ADMIN in a container).
-    fn mount(t: &Ctx, name: &str) -> Result<Option<SmallFileSystem>, Problem> {
+    fn mount(t: &Ctx) -> Result<Option<SmallFileSystem>, Problem> {
         use std::ffi::CString;
-        let path = t.path(name);
-        std::fs::create_dir(&path).map_err(grader_error)?;
-        let target = CString::new(path.as_os_str().as_encoded_bytes()).map_err(grader_error)?;
+        use std::os::unix::fs::PermissionsExt;
+        let Some(uid) = t.uid() else { return Ok(None) };
+        let holder = tempfile::Builder::new()
+            .prefix("grader-small-fs-")
+            .tempdir_in(crate::runner::work_root().map_err(grader_error)?)
+            .map_err(grader_error)?;
+        std::fs::set_permissions(holder.path(), std::fs::Permissions::from_mode(0o711))
+            .map_err(grader_error)?;
+        let mount_point = holder.path().join("small");
+        std::fs::create_dir(&mount_point).map_err(grader_error)?;
+        let target =
+            CString::new(mount_point.as_os_str().as_encoded_bytes()).map_err(grader_error)?;
+        let options = CString::new(format!("size=256k,mode=0700,uid={uid},gid={uid}"))
+            .map_err(grader_error)?;
         // SAFETY: NUL-terminated strings that live for the call.
         let mounted = unsafe {
             libc::mount(
                 c"tmpfs".as_ptr(),
                 target.as_ptr(),
                 c"tmpfs".as_ptr(),
-                libc::MS_NOSUID | libc::MS_NODEV,
-                c"size=256k,mode=0755".as_ptr().cast(),
+                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                options.as_ptr().cast(),
             )
         } == 0;
-        if !mounted {
-            return Ok(None);
-        }
-        let guard = SmallFileSystem(path);
-        let root = std::fs::File::open(&guard.0).map_err(grader_error)?;
-        t.hand_over(&root).map_err(grader_error)?;
-        Ok(Some(guard))
+        Ok(mounted.then_some(SmallFileSystem {
+            _holder: holder,
+            mount_point,
+        }))
+    }
+
+    fn path(&self) -> &Path {
+        &self.mount_point
     }
 }
 
 impl Drop for SmallFileSystem {
     fn drop(&mut self) {
-        if let Ok(target) = std::ffi::CString::new(self.0.as_os_str().as_encoded_bytes()) {
+        if let Ok(target) = std::ffi::CString::new(self.mount_point.as_os_str().as_encoded_bytes())
+        {
             // SAFETY: unmounts what `mount` mounted; a detached unmount never blocks.
             unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
         }

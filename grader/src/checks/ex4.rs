@@ -1,10 +1,9 @@
 //! Exercise 4: sharing memory among processes (`ex4 count`, `ex4 send`, `ex4 recv`).
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use memmap2::{MmapMut, MmapOptions};
+use std::os::unix::fs::FileExt;
 
 use crate::checks::usage_errors;
 use crate::checks::watched;
@@ -66,7 +65,8 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
     // While the workers run, the counter in the parent's shared anonymous mapping ("/dev/zero
     // (deleted)", flags "rw-s") must move: the grader reads it there. Workers that count in
     // memory of their own, and a parent that fills in the total at the end, never show a
-    // count on its way (a value that is not a multiple of ITERS).
+    // count on its way (a value that is not a multiple of ITERS); workers that each count in a
+    // slot of their own never show one above ITERS: only one counter shared by all does.
     let mut shared = false;
     let mut on_its_way = None;
     let run = running.watch(Duration::from_millis(1), |_| {
@@ -79,7 +79,7 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
             on_its_way = on_its_way.or(bytes
                 .chunks_exact(8)
                 .map(|word| u64::from_ne_bytes(word.try_into().expect("8 bytes")))
-                .find(|&v| 0 < v && v < total && v % iters != 0));
+                .find(|&v| iters < v && v < total && v % iters != 0));
         }
     });
     run.printed(format!("{total}\n").as_bytes())?;
@@ -108,8 +108,9 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
     ensure(on_its_way.is_some(), || {
         format!(
             "`{}` printed the right total, but the counter in its shared mapping never showed \
-             a count on its way while the workers ran: the workers must add to the counter in \
-             the shared mapping itself (an atomic fetch_add on it), not count elsewhere",
+             a count on its way while the workers ran (above ITERS, which one worker alone never \
+             reaches): all the workers must add to one counter in the shared mapping (an atomic \
+             fetch_add on it), not count elsewhere",
             run.command
         )
     })?;
@@ -153,9 +154,13 @@ fn count_usage(t: &Ctx) -> Verdict {
     )
 }
 
-/// The grader's own end of the mailbox: the same layout, mapped shared.
+/// The grader's own end of the mailbox: the same layout, reached with pread/pwrite on the file,
+/// which go through the same page cache as the program's shared mapping. (Not a mapping of the
+/// grader's own: the program could truncate the file under it, and the grader would die by
+/// SIGBUS.) Each call is a full barrier, so the state is read after, and written after, the
+/// message, as acquire and release would order it.
 struct Mailbox {
-    map: MmapMut,
+    file: std::fs::File,
 }
 
 const EMPTY: u32 = 0;
@@ -164,7 +169,7 @@ const TAKEN: u32 = 2;
 const CAPACITY: usize = 4088;
 
 impl Mailbox {
-    /// Opens and maps the first page of the mailbox at `path`, which the program made.
+    /// Opens the mailbox at `path`, which the program made.
     fn open(path: &Path) -> Result<Mailbox, String> {
         // The program made the file: it may be a link to anywhere, or a FIFO.
         let file = crate::safe_fs::open(path, libc::O_RDWR | libc::O_NONBLOCK, 0)
@@ -175,49 +180,48 @@ impl Mailbox {
                 path.display()
             ));
         }
-        if file.metadata().map_err(|e| e.to_string())?.len() < 4096 {
-            file.set_len(4096).map_err(|e| e.to_string())?;
-        }
-        // SAFETY: the file is at least 4096 bytes and nobody truncates it during the check; the
-        // other process writes the page too, so it is read and written only through raw pointers
-        // and the atomic state word.
-        let map =
-            unsafe { MmapOptions::new().len(4096).map_mut(&file) }.map_err(|e| e.to_string())?;
-        Ok(Mailbox { map })
+        Ok(Mailbox { file })
     }
 
-    fn state(&self) -> &AtomicU32 {
-        // SAFETY: the mapping is page-aligned and 4096 bytes long, so its first word is an aligned
-        // u32 that lives as long as `self`.
-        unsafe { &*self.map.as_ptr().cast::<AtomicU32>() }
+    fn word(&self, at: u64) -> Result<u32, String> {
+        let mut bytes = [0; 4];
+        self.file
+            .read_exact_at(&mut bytes, at)
+            .map_err(|e| format!("the mailbox cannot be read (was it truncated?): {e}"))?;
+        Ok(u32::from_ne_bytes(bytes))
     }
 
-    fn post(&self, message: &[u8]) {
-        let base = self.map.as_ptr().cast_mut();
-        // SAFETY: 8 + message.len() <= 4096; the receiver reads only after the release store.
-        unsafe {
-            base.add(4)
-                .cast::<[u8; 4]>()
-                .write_unaligned((message.len() as u32).to_ne_bytes());
-            std::ptr::copy_nonoverlapping(message.as_ptr(), base.add(8), message.len());
-        }
-        self.state().store(FULL, Ordering::Release);
+    fn state(&self) -> Result<u32, String> {
+        self.word(0)
+    }
+
+    fn set_state(&self, state: u32) -> Result<(), String> {
+        self.file
+            .write_all_at(&state.to_ne_bytes(), 0)
+            .map_err(|e| format!("the mailbox cannot be written: {e}"))
+    }
+
+    fn post(&self, message: &[u8]) -> Result<(), String> {
+        let mut bytes = (message.len() as u32).to_ne_bytes().to_vec();
+        bytes.extend_from_slice(message);
+        self.file
+            .write_all_at(&bytes, 4)
+            .map_err(|e| format!("the mailbox cannot be written: {e}"))?;
+        self.set_state(FULL)
     }
 
     fn take(&self) -> Result<Vec<u8>, String> {
-        let base = self.map.as_ptr();
-        // SAFETY: bytes 4..8 are in the page; called after an acquire load saw FULL.
-        let len =
-            u32::from_ne_bytes(unsafe { base.add(4).cast::<[u8; 4]>().read_unaligned() }) as usize;
+        let len = self.word(4)? as usize;
         if len > CAPACITY {
             return Err(format!(
                 "the mailbox's len field says {len}, more than {CAPACITY}"
             ));
         }
         let mut message = vec![0; len];
-        // SAFETY: 8 + len <= 4096.
-        unsafe { std::ptr::copy_nonoverlapping(base.add(8), message.as_mut_ptr(), len) };
-        self.state().store(TAKEN, Ordering::Release);
+        self.file
+            .read_exact_at(&mut message, 8)
+            .map_err(|e| format!("the mailbox cannot be read (was it truncated?): {e}"))?;
+        self.set_state(TAKEN)?;
         Ok(message)
     }
 }
@@ -257,11 +261,9 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
     let waiting_for = "the grader waited for `ex4 send` to mark the mailbox full (state 1)";
     let sender = sender
         .wait_until(|_| {
-            mailbox = mailbox.take().or_else(|| {
-                Mailbox::open(&path)
-                    .ok()
-                    .filter(|m| m.state().load(Ordering::Acquire) == FULL)
-            });
+            mailbox = mailbox
+                .take()
+                .or_else(|| Mailbox::open(&path).ok().filter(|m| m.state() == Ok(FULL)));
             mailbox.is_some()
         })
         .map_err(waited_for(waiting_for))?;
@@ -290,14 +292,14 @@ pub fn recv_first(t: &mut Ctx) -> Verdict {
         ))?;
     std::thread::sleep(Duration::from_millis(20));
     let mailbox = Mailbox::open(&path)?;
-    ensure(mailbox.state().load(Ordering::Acquire) == EMPTY, || {
+    ensure(mailbox.state()? == EMPTY, || {
         "`ex4 recv` changed the state of an empty mailbox before any message came".into()
     })?;
-    mailbox.post(message.as_bytes());
+    mailbox.post(message.as_bytes())?;
     let run = receiver.finish();
     run.printed(format!("{message}\n").as_bytes())?;
     only_through_the_mapping(&run, &path)?;
-    ensure(mailbox.state().load(Ordering::Acquire) == TAKEN, || {
+    ensure(mailbox.state()? == TAKEN, || {
         "after printing the message, `ex4 recv` should have marked the mailbox taken (state 2)"
             .into()
     })

@@ -2,8 +2,9 @@
 //! time (no build script or proc macro of theirs is ever built: only `src/` is taken), but the
 //! compiler reads whatever `#[path]`, `include_str!` and `include_bytes!` name: an absolute path to
 //! a reference solution, another student's binary, /etc/shadow. Under Landlock the build reads
-//! only the system, the toolchain, the Cargo home and the kit copy it builds, and writes only its
-//! target folder and the Cargo home (its locks and caches); it has no TCP.
+//! only the system, the toolchain, the Cargo home and the kit copy it builds, and writes only
+//! there (the copy's Cargo.lock), its target folder and the Cargo home (its locks and caches);
+//! it has no TCP.
 
 use std::io;
 use std::os::unix::process::CommandExt;
@@ -63,8 +64,11 @@ impl BuildSandbox {
         let mut rules = Rules::system()
             .allow("/proc", Access::Read)
             .allow("/sys/fs/cgroup", Access::Read)
-            .allow(kit, Access::Read)
-            .allow(target, Access::Own);
+            // Cargo may rewrite the copy's Cargo.lock (the copy lists no solutions).
+            .allow(kit, Access::Own)
+            // The dependencies' build scripts are built and run there (never a student's: only
+            // `src/` is taken from a submission).
+            .allow(target, Access::OwnExec);
         for path in toolchain() {
             rules = rules.allow(path, Access::ReadExec);
         }
@@ -78,10 +82,11 @@ impl BuildSandbox {
 
     /// Applies the sandbox to `command` (cargo) and everything it starts.
     pub fn confine(self, command: &mut Command) {
-        // SAFETY: the closure runs in the child between fork and exec and makes only two system
-        // calls (prctl and landlock_restrict_self); it allocates nothing.
+        // SAFETY: the closure runs in the child between fork and exec and makes only system calls
+        // (close_range, prctl, landlock_restrict_self); it allocates nothing.
         unsafe {
             command.pre_exec(move || {
+                super::sandbox::close_inherited_on_exec()?;
                 super::sandbox::check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
                 match &self.landlock {
                     Some(landlock) => landlock.restrict_self(),

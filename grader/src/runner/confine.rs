@@ -52,23 +52,53 @@ pub(super) fn become_subreaper() {
 #[derive(Debug)]
 pub struct User {
     uid: Option<u32>,
+    /// The lease, machine-wide: a lock on a file named after the uid, so that two graders
+    /// running at once never give the same uid to two checks.
+    _lock: Option<std::fs::File>,
 }
 
 static LEASED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Where the leases' lock files are (root's, mode 0700).
+const LEASES: &str = "/tmp/mmap-lab-grader-uids";
+
+/// Takes the machine-wide lease of `uid`, if nobody holds it.
+fn lock_uid(uid: u32) -> Option<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(LEASES);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o600)
+        .open(format!("{LEASES}/{uid}"))
+        .ok()?;
+    // SAFETY: flock on a descriptor we own; the lock goes with it.
+    (unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0).then_some(file)
+}
 
 impl User {
     /// A user of its own for a check: a free uid of the pool under root; the grader's own user
     /// otherwise (then runs are kept apart by Landlock alone).
     pub fn lease() -> User {
         if !is_root() {
-            return User { uid: None };
+            return User {
+                uid: None,
+                _lock: None,
+            };
         }
         let mut leased = LEASED.lock().unwrap_or_else(|e| e.into_inner());
-        let uid = (FIRST_UID..FIRST_UID + UIDS)
-            .find(|u| !leased.contains(u))
-            .unwrap_or(FIRST_UID + UIDS); // All taken (never in practice): share one more.
+        let (uid, lock) = (FIRST_UID..FIRST_UID + UIDS)
+            .filter(|u| !leased.contains(u))
+            .find_map(|u| lock_uid(u).map(|lock| (u, Some(lock))))
+            .unwrap_or((FIRST_UID + UIDS, None)); // All taken (never in practice): share one more.
         leased.push(uid);
-        User { uid: Some(uid) }
+        User {
+            uid: Some(uid),
+            _lock: lock,
+        }
     }
 
     /// The user of runs that belong to no check (the grader's own tools): under root, one uid
@@ -77,6 +107,7 @@ impl User {
         static SHARED: OnceLock<User> = OnceLock::new();
         SHARED.get_or_init(|| User {
             uid: is_root().then_some(FIRST_UID + UIDS),
+            _lock: None,
         })
     }
 
@@ -160,8 +191,8 @@ fn processes_of(uid: u32) -> u64 {
 
 /// Kills and reaps every process that was left behind by a program under test and reparented to
 /// the grader, leaving alone the runs in `live` and every other child of the grader (cargo, tar).
-/// Killing a leftover orphans its own children, which are then reparented to the grader in turn:
-/// the sweep is repeated until it finds nothing (a chain of daemons is cleared a link a pass).
+/// A leftover is killed with its whole tree of descendants at once (a chain of daemons goes in
+/// one pass, not a link a pass); what was forked meanwhile is found by the next pass.
 pub(super) fn reap_leftovers(live: &[u32]) {
     for _ in 0..64 {
         let leftovers: Vec<u32> = children_of_grader()
@@ -171,19 +202,43 @@ pub(super) fn reap_leftovers(live: &[u32]) {
         if leftovers.is_empty() {
             return;
         }
-        for pid in leftovers {
+        for &pid in &leftovers {
+            // Descendants first, while `pid` (our child, unreaped) still holds the tree together;
+            // they are all of the run's (the filter is inherited).
+            for descendant in descendants_of(pid) {
+                // SAFETY: only sends a signal; a process that is already gone gives ESRCH.
+                unsafe { libc::kill(descendant as libc::pid_t, libc::SIGKILL) };
+            }
             // SAFETY: `pid` is our own child (reparented to us), so it cannot have been reaped
             // and reused behind our back: only we can reap it.
-            unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGKILL);
-                libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0);
-            }
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+        for pid in leftovers {
+            // SAFETY: waits for our own child, killed above.
+            unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0) };
         }
     }
 }
 
-fn children_of_grader() -> Vec<u32> {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+/// Every descendant of `pid` (children, their children, ...), from /proc.
+fn descendants_of(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut next = vec![pid];
+    while let Some(parent) = next.pop() {
+        if found.len() > 100_000 {
+            break;
+        }
+        for child in children_of(&parent.to_string()) {
+            found.push(child);
+            next.push(child);
+        }
+    }
+    found
+}
+
+/// The children of process `pid` (`self` for the grader), all threads together.
+fn children_of(pid: &str) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };
     tasks
@@ -195,6 +250,10 @@ fn children_of_grader() -> Vec<u32> {
                 .collect::<Vec<u32>>()
         })
         .collect()
+}
+
+fn children_of_grader() -> Vec<u32> {
+    children_of("self")
 }
 
 /// How many seccomp filters process `pid` has (`self` for the grader), from /proc (Linux 5.9);

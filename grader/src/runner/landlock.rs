@@ -91,6 +91,8 @@ pub enum Access {
     ReadWriteFiles,
     /// Everything but executing: the folder a program works in.
     Own,
+    /// Everything: a build's target folder, where the dependencies' build scripts are run.
+    OwnExec,
 }
 
 impl Access {
@@ -100,6 +102,7 @@ impl Access {
             Access::Read => read,
             Access::ReadExec => read | EXECUTE,
             Access::ReadWriteFiles => read | WRITE_FILE | TRUNCATE,
+            Access::OwnExec => Access::Own.rights() | EXECUTE,
             Access::Own => {
                 read | WRITE_FILE
                     | TRUNCATE

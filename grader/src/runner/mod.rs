@@ -55,6 +55,8 @@ pub struct Cmd {
     limits: Limits,
     confinement: Confinement,
     trace: bool,
+    /// Folders the program may use besides its own (a small file system the check mounted).
+    also: Vec<PathBuf>,
 }
 
 /// A program that is running.
@@ -127,7 +129,14 @@ impl Cmd {
             limits: Limits::default(),
             confinement: User::shared().confinement(),
             trace: false,
+            also: Vec::new(),
         }
+    }
+
+    /// Lets the program read and write in `dir` too.
+    pub fn also(mut self, dir: &Path) -> Cmd {
+        self.also.push(dir.to_owned());
+        self
     }
 
     /// Runs as `user` (the check's own, under root).
@@ -219,7 +228,7 @@ impl Cmd {
         };
         let (prepared, receiver) = sandbox::Prepared::new(
             &self.program,
-            &self.dir,
+            std::iter::once(&self.dir).chain(&self.also),
             self.limits,
             self.confinement,
             self.trace,

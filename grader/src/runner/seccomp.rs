@@ -41,6 +41,7 @@ mod sys {
         fchownat => SYS_fchownat, utimensat => SYS_utimensat, setxattr => SYS_setxattr,
         lsetxattr => SYS_lsetxattr, fsetxattr => SYS_fsetxattr, removexattr => SYS_removexattr,
         lremovexattr => SYS_lremovexattr, fremovexattr => SYS_fremovexattr,
+        setpgid => SYS_setpgid,
     }
     #[cfg(target_arch = "x86_64")]
     numbers! {
@@ -62,10 +63,18 @@ pub enum Action {
 #[derive(Clone, Copy, Debug)]
 struct Rule {
     nr: i64,
-    /// `Some((index, value, equal))`: the rule applies when the low 32 bits of argument `index`
-    /// are (or, with `equal` false, are not) `value`.
-    arg: Option<(u32, u32, bool)>,
+    /// `Some((index, test))`: the rule applies only when the low 32 bits of argument `index` pass
+    /// the test.
+    arg: Option<(u32, ArgTest)>,
     action: Action,
+}
+
+/// A test of a call's argument.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ArgTest {
+    Equals(u32),
+    /// Has any of these bits.
+    AnyOf(u32),
 }
 
 /// A seccomp program under construction.
@@ -123,6 +132,7 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         removexattr,
         lremovexattr,
         fremovexattr,
+        setpgid,
     ];
     // Landlock has no right for a file's mode, owner, times or attributes: the program may
     // change none, anywhere. (The older calls exist only on x86-64.)
@@ -135,8 +145,8 @@ pub fn denied() -> Vec<(i64, &'static str)> {
 /// and data read or written with a system call.
 pub fn traced() -> Vec<(i64, &'static str)> {
     let mut calls = calls![
-        mmap, munmap, mremap, msync, madvise, clone, clone3, ftruncate, fallocate, read, pread64,
-        readv, preadv, preadv2, write, pwrite64, writev, pwritev, pwritev2, execve,
+        mmap, munmap, mremap, msync, madvise, clone, ftruncate, fallocate, read, pread64, readv,
+        preadv, preadv2, write, pwrite64, writev, pwritev, pwritev2, execve,
     ];
     #[cfg(target_arch = "x86_64")]
     calls.extend(calls![fork, vfork]);
@@ -188,25 +198,31 @@ impl Filter {
         for (nr, _) in denied() {
             filter = filter.on(nr, Action::Errno(libc::EPERM));
         }
-        filter.rules.push(Rule {
-            nr: sys::socket,
-            arg: Some((0, libc::AF_UNIX as u32, false)),
-            action: Action::Errno(libc::EACCES),
-        });
-        filter.rules.push(Rule {
-            nr: sys::prctl,
-            arg: Some((0, libc::PR_SET_DUMPABLE as u32, true)),
-            action: Action::Errno(libc::EPERM),
-        });
+        let mut when = |nr: i64, index: u32, test: ArgTest, errno: i32| {
+            filter.rules.push(Rule {
+                nr,
+                arg: Some((index, test)),
+                action: Action::Errno(errno),
+            })
+        };
+        when(
+            sys::prctl,
+            0,
+            ArgTest::Equals(libc::PR_SET_DUMPABLE as u32),
+            libc::EPERM,
+        );
         // Reflinks and deduplication copy a file's data in the file system, with no mapping.
         for request in [FICLONE, FICLONERANGE, FIDEDUPERANGE] {
-            filter.rules.push(Rule {
-                nr: sys::ioctl,
-                arg: Some((1, request, true)),
-                action: Action::Errno(libc::EPERM),
-            });
+            when(sys::ioctl, 1, ArgTest::Equals(request), libc::EPERM);
         }
-        filter
+        // New namespaces (of users, mounts, the network...) only widen what the kernel exposes.
+        when(sys::clone, 0, ArgTest::AnyOf(NEW_NAMESPACES), libc::EPERM);
+        // No socket at all (no program of the kit needs one; socketpair stays): no network, and
+        // no Unix socket of someone else's to connect to.
+        filter = filter.on(sys::socket, Action::Errno(libc::EACCES));
+        // clone3's flags are behind a pointer that a filter cannot read: it fails as on an older
+        // kernel, and the C library falls back to clone, whose flags are checked above.
+        filter.on(sys::clone3, Action::Errno(libc::ENOSYS))
     }
 
     /// The same, and every call of `traced()` is shown to the grader first; so are the calls of
@@ -249,13 +265,12 @@ impl Filter {
                 None => {
                     code.push(jump_eq(rule.nr as u32, 0, 1));
                 }
-                Some((index, value, equal)) => {
+                Some((index, test)) => {
                     code.push(jump_eq(rule.nr as u32, 0, 3));
                     code.push(load(ARG0_OFFSET + 8 * index));
-                    code.push(if equal {
-                        jump_eq(value, 0, 1)
-                    } else {
-                        jump_eq(value, 1, 0)
+                    code.push(match test {
+                        ArgTest::Equals(value) => jump(libc::BPF_JEQ, value, 0, 1),
+                        ArgTest::AnyOf(bits) => jump(libc::BPF_JSET, bits, 0, 1),
                     });
                 }
             }
@@ -311,6 +326,15 @@ const ARCH_OFFSET: u32 = 4;
 /// The low 32 bits of argument 0 (little-endian); argument `i` is 8 × `i` bytes further.
 const ARG0_OFFSET: u32 = 16;
 
+/// The clone flags that make new namespaces.
+const NEW_NAMESPACES: u32 = (libc::CLONE_NEWUSER
+    | libc::CLONE_NEWNS
+    | libc::CLONE_NEWNET
+    | libc::CLONE_NEWPID
+    | libc::CLONE_NEWIPC
+    | libc::CLONE_NEWUTS
+    | libc::CLONE_NEWCGROUP) as u32;
+
 // ioctl requests of linux/fs.h (the same numbers on x86-64 and arm64).
 const FICLONE: u32 = 0x4004_9409;
 const FICLONERANGE: u32 = 0x4020_940d;
@@ -331,8 +355,12 @@ fn load(offset: u32) -> libc::sock_filter {
 }
 
 fn jump_eq(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
+    jump(libc::BPF_JEQ, k, jt, jf)
+}
+
+fn jump(op: u32, k: u32, jt: u8, jf: u8) -> libc::sock_filter {
     libc::sock_filter {
-        code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+        code: (libc::BPF_JMP | op | libc::BPF_K) as u16,
         jt,
         jf,
         k,

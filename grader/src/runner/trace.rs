@@ -19,9 +19,17 @@ use std::time::Duration;
 use super::sandbox::Receiver;
 use super::seccomp;
 
-/// Most calls kept from one run; past that they are counted only (a program that makes millions
-/// of calls must not fill the grader's memory).
-const MAX_CALLS: usize = 100_000;
+/// Most calls kept whole from one run; past that, only the first call of each kind on each file
+/// is kept (`Trace::firsts`), so that a flood of calls can neither fill the grader's memory nor
+/// push the evidence out.
+const MAX_CALLS: usize = 20_000;
+/// Most (file, call) pairs kept past `MAX_CALLS`.
+const MAX_FIRSTS: usize = 10_000;
+/// Most bytes of a path kept for a message (the file is known by its device and inode).
+const MAX_PATH: usize = 256;
+/// How long the listening thread goes on answering once the run is over: processes that are
+/// still making calls then are leftovers, about to be killed.
+const DRAIN: Duration = Duration::from_millis(200);
 
 /// One system call, as the program made it.
 #[derive(Clone, Debug)]
@@ -56,10 +64,14 @@ impl FileRef {
         self.flags & libc::O_ACCMODE == libc::O_RDONLY
     }
 
-    /// Whether this is the file at `path` (the same device and inode, through any name).
+    /// Whether this is the file at `path`: the descriptor had that name when the call was made,
+    /// or it is the same file (device and inode) as the one there now. (A program that renames
+    /// files around cannot make a call on the original look like a call on another file.)
     pub fn is(&self, path: &std::path::Path) -> bool {
         use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(path).is_ok_and(|m| m.dev() == self.dev && m.ino() == self.ino)
+        self.path == path.to_string_lossy()
+            || std::fs::symlink_metadata(path)
+                .is_ok_and(|m| m.dev() == self.dev && m.ino() == self.ino)
     }
 }
 
@@ -110,6 +122,8 @@ pub struct Trace {
     pub calls: Vec<Call>,
     /// Calls seen but not kept (past `MAX_CALLS`).
     pub dropped: u64,
+    /// Past `MAX_CALLS`: the first call of each kind on each file, by (device, inode, name).
+    pub firsts: std::collections::BTreeMap<(u64, u64, &'static str), Call>,
     /// Whether the grader really listened (the child set up its filter and sent it).
     pub active: bool,
 }
@@ -120,11 +134,29 @@ impl Trace {
         self.calls.iter().filter(move |c| c.name == name)
     }
 
-    /// The calls whose descriptor is the file at `path`.
+    /// The calls whose descriptor is the file at `path` (see `FileRef::is`), among those kept
+    /// whole and the first ones of each kind kept past them.
     pub fn on_file<'a>(&'a self, path: &'a std::path::Path) -> impl Iterator<Item = &'a Call> + 'a {
         self.calls
             .iter()
+            .chain(self.firsts.values())
             .filter(move |c| c.file.as_ref().is_some_and(|f| f.is(path)))
+    }
+
+    /// Keeps a call: whole while there is room, else the first of its kind on its file.
+    fn keep(&mut self, call: Call) {
+        if self.calls.len() < MAX_CALLS {
+            self.calls.push(call);
+            return;
+        }
+        self.dropped += 1;
+        if let Some(file) = &call.file
+            && self.firsts.len() < MAX_FIRSTS
+        {
+            self.firsts
+                .entry((file.dev, file.ino, call.name))
+                .or_insert(call);
+        }
     }
 
     /// The read/write-style calls (read, pread64, readv, write, ...) on the file at `path`.
@@ -302,21 +334,30 @@ impl Supervisor {
                 return trace;
             };
             trace.active = true;
+            // The grader's own exec of the program is the only one a run may make.
+            let mut exec_seen = false;
+            let mut stop_at = None;
             loop {
+                if stop_at.is_none() && stopping.load(Ordering::Acquire) {
+                    stop_at = Some(std::time::Instant::now() + DRAIN);
+                }
+                if stop_at.is_some_and(|at| std::time::Instant::now() >= at) {
+                    break;
+                }
                 match next_call(&listener) {
-                    Next::Call(id, call) => {
+                    Next::Call(id, mut call) => {
+                        if call.name == "execve" {
+                            call.refused = exec_seen;
+                            exec_seen = true;
+                        }
                         if let Some(look) = observer.as_mut() {
                             look(&call);
                         }
                         let refused = call.refused;
-                        if trace.calls.len() < MAX_CALLS {
-                            trace.calls.push(call);
-                        } else {
-                            trace.dropped += 1;
-                        }
+                        trace.keep(call);
                         answer(&listener, id, refused);
                     }
-                    Next::Idle if stopping.load(Ordering::Acquire) => break,
+                    Next::Idle if stop_at.is_some() => break,
                     Next::Idle | Next::Gone => {}
                     Next::Closed => break,
                 }
@@ -393,7 +434,11 @@ fn next_call(listener: &OwnedFd) -> Next {
         let addr = call.args[0];
         call.region = regions(notif.pid)
             .into_iter()
-            .find(|r| r.start <= addr && addr < r.end);
+            .find(|r| r.start <= addr && addr < r.end)
+            .map(|mut r| {
+                cap(&mut r.path);
+                r
+            });
     }
     // What was read from /proc is the caller's only if the notification is still pending (the
     // process id was not reused meanwhile).
@@ -427,6 +472,17 @@ fn answer(listener: &OwnedFd, id: u64, refuse: bool) {
     };
 }
 
+/// Cuts a path kept for messages to `MAX_PATH` bytes.
+fn cap(path: &mut String) {
+    if path.len() > MAX_PATH {
+        let mut end = MAX_PATH;
+        while !path.is_char_boundary(end) {
+            end -= 1;
+        }
+        path.truncate(end);
+    }
+}
+
 /// The file behind descriptor `fd` of thread `pid`.
 fn file_of(pid: u32, fd: i32) -> Option<FileRef> {
     use std::os::unix::fs::MetadataExt;
@@ -435,9 +491,10 @@ fn file_of(pid: u32, fd: i32) -> Option<FileRef> {
     }
     let link = format!("/proc/{pid}/fd/{fd}");
     let meta = std::fs::metadata(&link).ok()?;
-    let path = std::fs::read_link(&link)
+    let mut path = std::fs::read_link(&link)
         .map(|p| p.to_string_lossy().into_owned())
         .unwrap_or_default();
+    cap(&mut path);
     let flags = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
         .ok()
         .and_then(|info| {

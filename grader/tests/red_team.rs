@@ -1,0 +1,171 @@
+//! Attacks a red team found on the grader, each a small C program (`red_team/`) graded through
+//! `--bin`: each must be harmless, and must not score what it tried to steal.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Compiles `red_team/{name}.c` into `dir`; `None` where there is no C compiler.
+fn compile(name: &str, dir: &Path, defines: &[String]) -> Option<PathBuf> {
+    let source = support::kit_root().join(format!("grader/tests/red_team/{name}.c"));
+    let binary = dir.join(name);
+    let compiled = Command::new("cc")
+        .args(["-O2", "-o"])
+        .arg(&binary)
+        .args(defines)
+        .arg(&source)
+        .output();
+    match compiled {
+        Ok(out) => assert!(
+            out.status.success(),
+            "{name}.c: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(_) => {
+            println!("skipped: no C compiler (`cc`) to build {name}.c");
+            return None;
+        }
+    }
+    // Where a test user can run it, under root (the grader stages it otherwise anyway).
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Some(binary)
+}
+
+/// Grades `program` as `exercise`; the grader's output and its results.json, if written.
+fn grade(exercise: &str, program: &Path, dir: &Path, command: &mut Command) -> (Output, String) {
+    let json = dir.join("results.json");
+    let output = command
+        .arg(exercise)
+        .arg("--bin")
+        .arg(format!("{exercise}={}", program.display()))
+        .arg("--json")
+        .arg(&json)
+        .env("NO_COLOR", "1")
+        .env("GRADER_TIMEOUT", "5")
+        .output()
+        .expect("cannot run the grader");
+    (output, std::fs::read_to_string(&json).unwrap_or_default())
+}
+
+fn grader() -> Command {
+    Command::new(support::grader_bin())
+}
+
+/// A file of the grader's user, outside every check's folder, with a mode a program must not
+/// get the grader to change.
+fn decoy(dir: &Path) -> PathBuf {
+    let decoy = dir.join("decoy");
+    std::fs::write(&decoy, "the grader's own file").unwrap();
+    std::fs::set_permissions(&decoy, std::fs::Permissions::from_mode(0o600)).unwrap();
+    decoy
+}
+
+#[test]
+fn the_grader_changes_no_mode_through_a_link_a_program_planted() {
+    let dir = tempfile::tempdir().unwrap();
+    let decoy = decoy(dir.path());
+    let define = format!("-DDECOY=\"{}\"", decoy.display());
+    let Some(program) = compile("links_chmod", dir.path(), &[define]) else {
+        return;
+    };
+    let (output, _) = grade("ex3", &program, dir.path(), &mut grader());
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let mode = std::fs::metadata(&decoy).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        mode, 0o600,
+        "the grader changed a mode through a planted link"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&decoy).unwrap(),
+        "the grader's own file"
+    );
+}
+
+#[test]
+fn a_mailbox_truncated_under_the_grader_does_not_kill_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("mailbox_truncate", dir.path(), &[]) else {
+        return;
+    };
+    let (output, json) = grade("ex4", &program, dir.path(), &mut grader());
+    // Graded to the end (below full marks), not killed by SIGBUS.
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(json["score"].as_u64().unwrap() < 25, "{json:#}");
+}
+
+#[test]
+fn a_program_gets_no_descriptor_of_the_graders() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("inherited_fds", dir.path(), &[]) else {
+        return;
+    };
+    let secret = dir.path().join("secret");
+    std::fs::write(&secret, "a secret the grader holds open").unwrap();
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    // The grader inherits a descriptor on the secret, without close-on-exec (as a shell's
+    // redirection would leave it).
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("exec 9<\"$0\"; exec \"$@\"")
+        .arg(&secret)
+        .arg(support::grader_bin());
+    let (output, json) = grade("ex1", &program, dir.path(), &mut command);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("nothing to say"), "{stdout}");
+    assert!(
+        !stdout.contains("a secret") && !json.contains("a secret"),
+        "a program read a descriptor of the grader's:\n{stdout}"
+    );
+}
+
+#[test]
+fn data_moved_by_linux_aio_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("aio_copy", dir.path(), &[]) else {
+        return;
+    };
+    let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let test = |name: &str| {
+        json["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["number"].as_str().unwrap().ends_with(name))
+            .unwrap()
+            .clone()
+    };
+    let uses = test("uses_mappings");
+    assert_eq!(uses["status"], "failed", "{output:?}");
+    assert!(
+        uses["output"].as_str().unwrap().contains("io_setup(2)"),
+        "the refused call is named: {uses:#}"
+    );
+}
+
+#[test]
+fn workers_counting_in_slots_of_their_own_do_not_share_a_counter() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("count_in_slots", dir.path(), &[]) else {
+        return;
+    };
+    let (output, json) = grade("ex4", &program, dir.path(), &mut grader());
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sharing = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["number"]
+                .as_str()
+                .unwrap()
+                .ends_with("count_forks_workers_sharing_memory")
+        })
+        .unwrap();
+    assert_eq!(sharing["status"], "failed", "{output:?}");
+}
