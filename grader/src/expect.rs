@@ -1,10 +1,9 @@
-//! Assertions about one run, with assert_cmd and predicates, that explain a failure in words a
+//! Assertions about one run, with predicates, that explain a failure in words a
 //! student can act on: what was run, what was expected, what happened.
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 
-use assert_cmd::assert::Assert;
 use predicates::prelude::*;
 
 use crate::fail;
@@ -99,21 +98,26 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-impl Run {
-    fn assert(&self) -> Assert {
-        Assert::new(self.output.clone())
-    }
+/// What a predicate says of a value it rejects (its own case tree: which part failed, with what),
+/// shortened for a report.
+fn why_not<P: Predicate<str> + ?Sized>(predicate: &P, value: &str) -> String {
+    use predicates_tree::CaseTreeExt;
+    predicate
+        .find_case(false, value)
+        .map(|case| shorten(&case.tree().to_string(), 600))
+        .unwrap_or_default()
+}
 
+impl Run {
     /// The run exited with status 0.
     pub fn succeeded(&self) -> Verdict {
         started(self)?;
         if self.timed_out || self.output.status.signal().is_some() || self.panicked() {
             return Err(explain(self).into()); // The ending speaks for itself.
         }
-        self.assert()
-            .try_success()
-            .map(drop)
-            .map_err(|_| format!("{}; expected success (status 0)", explain(self)).into())
+        ensure(self.output.status.success(), || {
+            format!("{}; expected success (status 0)", explain(self))
+        })
     }
 
     fn panicked(&self) -> bool {
@@ -129,32 +133,32 @@ impl Run {
         } else {
             "a clean failure (status 1)"
         };
-        if self.timed_out || self.assert().try_code(code).is_err() {
+        if self.timed_out || self.output.status.code() != Some(code) {
             return fail!("{}; expected {what}", explain(self));
         }
-        if self
-            .assert()
-            .try_stdout(predicate::str::is_empty().from_utf8())
-            .is_err()
-        {
+        if !self.output.stdout.is_empty() {
             return fail!(
                 "`{}` failed as expected but printed on stdout; a failing run prints nothing there",
                 self.command
             );
         }
         let prefix = format!("{exercise}: ");
+        // Judged on the whole of stderr; shown, when it fails, on its first lines.
         let stderr = String::from_utf8_lossy(&self.output.stderr);
-        if !predicate::str::starts_with(prefix.as_str()).eval(&stderr) {
+        let named = predicate::str::starts_with(prefix.as_str());
+        if !named.eval(&stderr) {
             return fail!(
-                "`{}` failed as expected, but its message should start with '{prefix}'; stderr was: {}",
+                "`{}` failed as expected, but its message should start with '{prefix}':\n{}",
                 self.command,
-                excerpt(&stderr)
+                why_not(&named, &excerpt(&stderr))
             );
         }
-        if code == 2 && !predicate::str::contains("usage").eval(&stderr.to_lowercase()) {
+        let usage = predicate::str::contains("usage");
+        if code == 2 && !usage.eval(&stderr.to_lowercase()) {
             return fail!(
-                "`{}`: a usage error should show the usage line on stderr",
-                self.command
+                "`{}`: a usage error should show the usage line on stderr:\n{}",
+                self.command,
+                why_not(&usage, &excerpt(&stderr).to_lowercase())
             );
         }
         Ok(())
@@ -164,11 +168,12 @@ impl Run {
     pub fn failed_naming(&self, exercise: &str, path: &str) -> Verdict {
         self.failed_with(1, exercise)?;
         let stderr = String::from_utf8_lossy(&self.output.stderr);
-        if !predicate::str::contains(path).eval(&stderr) {
+        let names = predicate::str::contains(path);
+        if !names.eval(&stderr) {
             return fail!(
-                "`{}`: the error message should name '{path}'; it was: {}",
+                "`{}`: the error message should name '{path}':\n{}",
                 self.command,
-                excerpt(&stderr)
+                why_not(&names, &excerpt(&stderr))
             );
         }
         Ok(())
