@@ -194,6 +194,8 @@ pub enum Event<'a> {
         /// The tests that will run, in rubric order.
         tests: &'a [&'static Test],
         seed: u64,
+        /// What the sandbox of every run holds on this machine, a line per mechanism.
+        sandbox: &'a [String],
     },
     /// A submission's files: how many were taken, and what was left out (only for a submission).
     FilesIgnored {

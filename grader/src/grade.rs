@@ -80,9 +80,11 @@ pub fn grade(
         reporters,
         errors: Vec::new(),
     };
+    let sandbox = crate::runner::sandbox_summary();
     stream.send(Event::RunStarted {
         tests: plan.tests,
         seed: plan.seed,
+        sandbox: &sandbox,
     });
     if let Some(submission) = plan.submission {
         let ignored: Vec<Ignored> = submission

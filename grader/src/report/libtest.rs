@@ -78,7 +78,7 @@ impl<W: Write> LibTest<W> {
 impl<W: Write> Reporter for LibTest<W> {
     fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
         let text = match event {
-            Event::RunStarted { tests, seed } => format!(
+            Event::RunStarted { tests, seed, .. } => format!(
                 "\nrunning {} tests (the {} rubric, seed {seed})\n",
                 tests.len(),
                 self.exercise

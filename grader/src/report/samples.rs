@@ -56,7 +56,11 @@ pub fn one_of_each() -> Vec<TestOutcome> {
     ]
 }
 
+/// A line of the sandbox's summary, as `runner::sandbox_summary` gives it.
+pub const SANDBOX: &str = "Landlock ABI 7: files, TCP, signals";
+
 pub const ONE_OF_EACH_TERMINAL: &str = "\
+sandbox: Landlock ABI 7: files, TCP, signals
 ex1: peek prints exactly the bytes asked for, from any offset: OK (0.3s)
     copying took 1.0 ms
     measured: ratio to cp = 2.19 x
@@ -163,6 +167,7 @@ pub fn replay_with_files(
     send(Event::RunStarted {
         tests: &tests,
         seed: 42,
+        sandbox: &[SANDBOX.to_owned()],
     });
     if let Some(ignored) = files {
         send(Event::FilesIgnored { taken: 3, ignored });

@@ -131,10 +131,13 @@ impl<W: Write> Reporter for Terminal<W> {
                 exercise, score, ..
             } => self.subtotal(exercise, score),
             Event::RunFinished { score, .. } => self.score(score),
+            // Which protections were in force: a student and an instructor see the same.
+            Event::RunStarted { sandbox, .. } => sandbox
+                .iter()
+                .map(|line| format!("sandbox: {line}\n"))
+                .collect(),
             // The build's outcome shows under the exercise's tests.
-            Event::RunStarted { .. }
-            | Event::ExerciseBuilt { .. }
-            | Event::ExerciseNotBuilt { .. } => {
+            Event::ExerciseBuilt { .. } | Event::ExerciseNotBuilt { .. } => {
                 return Ok(());
             }
         };
