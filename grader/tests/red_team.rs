@@ -49,6 +49,18 @@ fn grade(exercise: &str, program: &Path, dir: &Path, command: &mut Command) -> (
     (output, std::fs::read_to_string(&json).unwrap_or_default())
 }
 
+/// The entry of results.json (`json`, as text) for the rubric test `name`.
+fn test_named(json: &str, name: &str) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_str(json).unwrap();
+    json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["number"].as_str().unwrap().ends_with(&format!(".{name}")))
+        .unwrap_or_else(|| panic!("no test {name} in {json:#}"))
+        .clone()
+}
+
 fn grader() -> Command {
     Command::new(support::grader_bin())
 }
@@ -130,17 +142,7 @@ fn data_moved_by_linux_aio_is_refused() {
         return;
     };
     let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
-    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let test = |name: &str| {
-        json["tests"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["number"].as_str().unwrap().ends_with(name))
-            .unwrap()
-            .clone()
-    };
-    let uses = test("uses_mappings");
+    let uses = test_named(&json, "uses_mappings");
     assert_eq!(uses["status"], "failed", "{output:?}");
     assert!(
         uses["output"].as_str().unwrap().contains("io_setup(2)"),
@@ -155,17 +157,6 @@ fn workers_counting_in_slots_of_their_own_do_not_share_a_counter() {
         return;
     };
     let (output, json) = grade("ex4", &program, dir.path(), &mut grader());
-    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let sharing = json["tests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| {
-            t["number"]
-                .as_str()
-                .unwrap()
-                .ends_with("count_forks_workers_sharing_memory")
-        })
-        .unwrap();
+    let sharing = test_named(&json, "count_forks_workers_sharing_memory");
     assert_eq!(sharing["status"], "failed", "{output:?}");
 }

@@ -108,10 +108,7 @@ impl<W: Write> Reporter for LibTest<W> {
             } => self.summary(outcomes, score, elapsed.as_secs_f64()),
             _ => return Ok(()),
         };
-        self.out
-            .write_all(text.as_bytes())
-            .and_then(|()| self.out.flush())
-            .map_err(|e| format!("cannot write the report: {e}"))
+        super::write_now(&mut self.out, &text)
     }
 }
 

@@ -66,6 +66,13 @@ pub fn details(o: &TestOutcome) -> String {
     [problem_lines(o), note_lines(o)].concat().join("\n")
 }
 
+/// Writes a reporter's text to its stream at once (a terminal sees each line as it comes).
+fn write_now(out: &mut impl std::io::Write, text: &str) -> Result<(), String> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write the report: {e}"))
+}
+
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

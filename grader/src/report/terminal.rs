@@ -141,10 +141,7 @@ impl<W: Write> Reporter for Terminal<W> {
                 return Ok(());
             }
         };
-        self.out
-            .write_all(text.as_bytes())
-            .and_then(|()| self.out.flush())
-            .map_err(|e| format!("cannot write the report: {e}"))
+        super::write_now(&mut self.out, &text)
     }
 }
 

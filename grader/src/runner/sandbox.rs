@@ -262,6 +262,17 @@ fn socket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
 #[repr(C, align(8))]
 struct ControlBuffer([u8; 64]);
 
+/// A message of one byte (`iov`) with room for a control message of `control_len` bytes.
+fn message(iov: &mut libc::iovec, control: &mut ControlBuffer, control_len: usize) -> libc::msghdr {
+    // SAFETY: msghdr is plain data, for which zero is "empty".
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    msg.msg_controllen = control_len as _;
+    msg
+}
+
 /// Sends descriptor `fd` over the socket `socket` (async-signal-safe: no allocation).
 fn send_fd(socket: libc::c_int, fd: libc::c_int) -> io::Result<()> {
     let mut byte = [0u8; 1];
@@ -274,11 +285,7 @@ fn send_fd(socket: libc::c_int, fd: libc::c_int) -> io::Result<()> {
     // compute offsets within `control`, which is large enough for one descriptor.
     unsafe {
         let space = libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) as usize;
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = space as _;
+        let msg = message(&mut iov, &mut control, space);
         let cmsg = libc::CMSG_FIRSTHDR(&msg);
         (*cmsg).cmsg_level = libc::SOL_SOCKET;
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
@@ -311,11 +318,7 @@ fn recv_fd(socket: libc::c_int, wait: Duration) -> Option<OwnedFd> {
     // SAFETY: as in `send_fd`; the received descriptor is checked to be an SCM_RIGHTS message
     // before it is taken.
     unsafe {
-        let mut msg: libc::msghdr = std::mem::zeroed();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control.0.as_mut_ptr().cast();
-        msg.msg_controllen = control.0.len() as _;
+        let mut msg = message(&mut iov, &mut control, 64);
         if libc::recvmsg(socket, &mut msg, libc::MSG_CMSG_CLOEXEC) <= 0 {
             return None;
         }
