@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
-use crate::runner::{Cmd, Limits, Observer, Run, Running, User};
+use crate::runner::{Cmd, FileId, Limits, Observer, Run, Running, User};
 use crate::safe_fs;
 
 pub use crate::outcome::{Problem, Verdict, ensure, grader_error};
@@ -36,6 +36,8 @@ pub struct Ctx {
     root: PathBuf,
     rng: Rng,
     notes: Vec<String>,
+    /// The device and inode of each file the grader made, by name, as they were when made.
+    made: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
 }
 
 impl Ctx {
@@ -55,6 +57,7 @@ impl Ctx {
             root,
             rng: Rng(std::cell::Cell::new(seed)),
             notes: Vec::new(),
+            made: Default::default(),
         })
     }
 
@@ -152,9 +155,31 @@ impl Ctx {
     /// afresh: whatever a program left under that name is removed, never written through).
     pub fn create(&self, name: &str) -> File {
         let path = self.path(name);
-        safe_fs::create(&path, 0o644)
+        let file = safe_fs::create(&path, 0o644)
             .and_then(|file| self.user.hand_over(&file).map(|()| file))
-            .unwrap_or_else(|e| panic!("cannot make {}: {e}", path.display()))
+            .unwrap_or_else(|e| panic!("cannot make {}: {e}", path.display()));
+        if let Ok(meta) = file.metadata() {
+            use std::os::unix::fs::MetadataExt;
+            self.made
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(name.to_owned(), (meta.dev(), meta.ino()));
+        }
+        file
+    }
+
+    /// The file `name` of the check's directory, for the system-call evidence: with the device
+    /// and inode it had when the grader made it, if it did.
+    pub fn file_id(&self, name: &str) -> FileId {
+        FileId {
+            path: self.path(name),
+            made: self
+                .made
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(name)
+                .copied(),
+        }
     }
 
     /// Sets the mode of the file `name` in the check's directory, by descriptor: a program may

@@ -160,3 +160,29 @@ fn workers_counting_in_slots_of_their_own_do_not_share_a_counter() {
     let sharing = test_named(&json, "count_forks_workers_sharing_memory");
     assert_eq!(sharing["status"], "failed", "{output:?}");
 }
+
+#[test]
+fn a_hard_link_is_no_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("hardlink_copy", dir.path(), &[]) else {
+        return;
+    };
+    let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
+    let copies = test_named(&json, "copies_exactly");
+    assert_eq!(copies["status"], "failed", "{output:?}");
+    assert!(
+        copies["output"].as_str().unwrap().contains("not a copy"),
+        "{copies:#}"
+    );
+}
+
+#[test]
+fn a_flood_of_calls_hides_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("flood_copy", dir.path(), &[]) else {
+        return;
+    };
+    let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
+    let uses = test_named(&json, "uses_mappings");
+    assert_eq!(uses["status"], "failed", "{output:?}");
+}

@@ -99,8 +99,8 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
         .collect();
     run.printed(&expected)?;
     let trace = watched(&run)?;
-    let path = t.path("huge.bin");
-    let maps: Vec<_> = trace.on_file(&path).filter(|c| c.name == "mmap").collect();
+    let huge = t.file_id("huge.bin");
+    let maps: Vec<_> = trace.on_file(&huge).filter(|c| c.name == "mmap").collect();
     if maps.is_empty() {
         return fail!(
             "`{}` never mapped 'huge.bin' (no mmap(2) of it)",
@@ -142,7 +142,7 @@ pub fn peek_uses_mapping(t: &mut Ctx) -> Verdict {
     let (_, data) = t.random_file("data.bin", size);
     let run = peek(t, "data.bin", 0, size as u64);
     run.printed(&data)?;
-    through_mappings(&run, &[&t.path("data.bin")])
+    through_mappings(&run, &[t.file_id("data.bin")])
 }
 
 pub fn bump_defaults(t: &mut Ctx) -> Verdict {
@@ -184,7 +184,7 @@ pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
     run.succeeded()?;
     file_holds(&path, &expected_bump(&data, 1000, 3))?;
     // 4195 bytes change: through read/write or pread/pwrite that is thousands of calls.
-    through_mappings(&run, &[&t.path("data.bin")])
+    through_mappings(&run, &[t.file_id("data.bin")])
 }
 
 pub fn bump_maps_shared_and_msyncs(t: &mut Ctx) -> Verdict {
@@ -194,7 +194,8 @@ pub fn bump_maps_shared_and_msyncs(t: &mut Ctx) -> Verdict {
     run.succeeded()?;
     file_holds(&path, &expected_bump(&data, 100, 1))?;
     let trace = watched(&run)?;
-    let maps: Vec<_> = trace.on_file(&path).filter(|c| c.name == "mmap").collect();
+    let file = t.file_id("data.bin");
+    let maps: Vec<_> = trace.on_file(&file).filter(|c| c.name == "mmap").collect();
     ensure(
         maps.iter()
             .any(|c| c.mmap_shared() && c.mmap_prot() & libc::PROT_WRITE != 0),

@@ -100,17 +100,18 @@ pub fn patch_uses_mapping(t: &mut Ctx) -> Verdict {
     let text = t.text(64);
     let run = t.run(["patch", "data.bin", "4096", &text]);
     run.printed(&patched(&data, 4096, &text))?;
-    through_mappings(&run, &[&t.path("data.bin")])
+    through_mappings(&run, &[t.file_id("data.bin")])
 }
 
 pub fn patch_maps_private_read_only(t: &mut Ctx) -> Verdict {
     let size = 2 * PAGE + t.below(PAGE as u64) as usize;
-    let (path, data) = t.random_file("data.bin", size);
+    let (_, data) = t.random_file("data.bin", size);
     let text = t.text(32);
     let run = t.run(["patch", "data.bin", "100", &text]);
     run.printed(&patched(&data, 100, &text))?;
     let trace = watched(&run)?;
-    let maps: Vec<_> = trace.on_file(&path).filter(|c| c.name == "mmap").collect();
+    let file = t.file_id("data.bin");
+    let maps: Vec<_> = trace.on_file(&file).filter(|c| c.name == "mmap").collect();
     if maps.is_empty() {
         return fail!(
             "`{}` never mapped 'data.bin' (no mmap(2) of it)",

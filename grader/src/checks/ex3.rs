@@ -15,11 +15,28 @@ fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
     t.run([src, dst])
 }
 
-/// `ex3 src dst` succeeds silently and `dst` then holds `data`.
+/// `ex3 src dst` succeeds silently and `dst` then holds `data`, in a file of its own.
 fn copies(t: &Ctx, src: &str, dst: &str, data: &[u8]) -> Verdict {
     let run = copy(t, src, dst);
     run.printed(b"")?;
-    file_holds(&t.path(dst), data).reword(|why| format!("after `{}`: {why}", run.command))
+    file_holds(&t.path(dst), data).reword(|why| format!("after `{}`: {why}", run.command))?;
+    a_copy(t, &run, src, dst)
+}
+
+/// DST is a file of its own, not SRC under another name (a hard link holds the same bytes).
+fn a_copy(t: &Ctx, run: &crate::runner::Run, src: &str, dst: &str) -> Verdict {
+    use std::os::unix::fs::MetadataExt;
+    let id = |name: &str| {
+        std::fs::symlink_metadata(t.path(name))
+            .map(|m| (m.dev(), m.ino()))
+            .ok()
+    };
+    ensure(id(src) != id(dst) || src == dst, || {
+        format!(
+            "after `{}`, '{dst}' is '{src}' itself (a link to the same file), not a copy",
+            run.command
+        )
+    })
 }
 
 fn mode_of(path: &Path) -> u32 {
@@ -275,7 +292,8 @@ pub fn uses_mappings(t: &mut Ctx) -> Verdict {
     let run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
     file_holds(&t.path("dst.bin"), &data)?;
-    through_mappings(&run, &[&t.path("src.bin"), &t.path("dst.bin")])
+    a_copy(t, &run, "src.bin", "dst.bin")?;
+    through_mappings(&run, &[t.file_id("src.bin"), t.file_id("dst.bin")])
 }
 
 /// The largest window the program may map at once: its memory must not grow with the file.
@@ -287,10 +305,10 @@ pub fn maps_source_read_only_and_destination_shared(t: &mut Ctx) -> Verdict {
     let run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
     same_files(&t.path("dst.bin"), &src)?;
+    a_copy(t, &run, "src.bin", "dst.bin")?;
     let trace = watched(&run)?;
-    let dst = t.path("dst.bin");
-    for (path, name) in [(&src, "SRC"), (&dst, "DST")] {
-        let maps: Vec<_> = trace.on_file(path).filter(|c| c.name == "mmap").collect();
+    for (file, name) in [(t.file_id("src.bin"), "SRC"), (t.file_id("dst.bin"), "DST")] {
+        let maps: Vec<_> = trace.on_file(&file).filter(|c| c.name == "mmap").collect();
         if maps.is_empty() {
             return fail!("`{}` never mapped {name} (no mmap(2) of it)", run.command);
         }
@@ -327,6 +345,7 @@ pub fn memory_stays_bounded(t: &mut Ctx) -> Verdict {
     let run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
     same_files(&t.path("dst.bin"), &src)?;
+    a_copy(t, &run, "src.bin", "dst.bin")?;
     ensure(!run.uses_more_memory_than(96 * MIB as u64), || {
         format!(
             "copying a 128 MiB file took {} MiB of memory at its peak; map and copy in windows \
@@ -401,6 +420,7 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
         if !run.timed_out {
             run.printed(b"")?;
             same_files(&t.path("dst.bin"), &t.path("src.bin"))?;
+            a_copy(t, &run, "src.bin", "dst.bin")?;
         }
         Ok(run.elapsed)
     };

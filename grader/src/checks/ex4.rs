@@ -11,7 +11,7 @@ use crate::expect::waited_for;
 use crate::fixtures::{Ctx, Verdict, ensure};
 use crate::outcome::Reword;
 use crate::runner::trace::regions;
-use crate::runner::{Region, Run, Running, maps_of, read_memory};
+use crate::runner::{FileId, Region, Run, Running, maps_of, read_memory};
 
 pub fn count_total(t: &mut Ctx) -> Verdict {
     for _ in 0..2 {
@@ -240,7 +240,7 @@ fn maps_shared(running: &Running, path: &Path) -> bool {
 /// The mailbox's data passed through the shared mapping: no read/write-style call on the file.
 fn only_through_the_mapping(run: &Run, path: &Path) -> Verdict {
     let trace = watched(run)?;
-    match trace.data_calls_on(path).next() {
+    match trace.data_calls_on(&FileId::at(path)).next() {
         Some(call) => Err(format!(
             "`{}` made `{call}`: the two sides talk only through the shared mapping, never with \
              read/write-style calls on the file",

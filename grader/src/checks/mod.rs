@@ -8,10 +8,9 @@ pub mod ex3;
 pub mod ex4;
 
 use crate::fail;
-use std::path::Path;
 
 use crate::fixtures::{Ctx, Problem, Verdict, ensure};
-use crate::runner::{Run, Trace};
+use crate::runner::{FileId, Run, Trace};
 
 /// Fails unless every argument list is refused as a usage error (status 2, usage on stderr).
 pub fn usage_errors(t: &Ctx, cases: &[&[&str]]) -> Verdict {
@@ -34,11 +33,11 @@ pub fn fifo(t: &Ctx, name: &str) -> Result<String, String> {
 /// calls, for its whole process tree, show each file mapped and none of them read or written with
 /// a read/write-style call. Where the grader cannot watch system calls, the check does not run
 /// (and gives no points).
-pub fn through_mappings(run: &Run, paths: &[&Path]) -> Verdict {
+pub fn through_mappings(run: &Run, files: &[FileId]) -> Verdict {
     let trace = watched(run)?;
-    for path in paths {
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
-        let mut moved = trace.data_calls_on(path);
+    for file in files {
+        let name = file.path.file_name().unwrap_or_default().to_string_lossy();
+        let mut moved = trace.data_calls_on(file);
         if let Some(call) = moved.next() {
             return fail!(
                 "`{}` moved the data of '{name}' with a system call: `{call}`{}; this exercise asks \
@@ -50,20 +49,29 @@ pub fn through_mappings(run: &Run, paths: &[&Path]) -> Verdict {
                 }
             );
         }
-        ensure(trace.on_file(path).any(|c| c.name == "mmap"), || {
+        ensure(trace.on_file(file).any(|c| c.name == "mmap"), || {
             format!("`{}` never mapped '{name}' (no mmap(2) of it)", run.command)
         })?;
     }
     Ok(())
 }
 
-/// The run's system calls, or why the check cannot run without them.
+/// The run's system calls, or why the check cannot run without them, or fails on them.
 pub fn watched(run: &Run) -> Result<&Trace, Problem> {
-    run.trace.as_ref().ok_or_else(|| {
+    let trace = run.trace.as_ref().ok_or_else(|| {
         Problem::NotRun(
             "not checked here: this machine does not let the grader watch system calls \
              (seccomp user notification, Linux 5.5 or later)"
                 .into(),
         )
-    })
+    })?;
+    if trace.overflowed() {
+        return fail!(
+            "`{}` made more than {} watched system calls (mmap, read, write, ...); a program \
+             of this kit makes a few hundred, and past that the grader cannot vouch for them",
+            run.command,
+            trace.calls.len()
+        );
+    }
+    Ok(trace)
 }

@@ -32,7 +32,7 @@ pub use evidence::{CpuTimes, IoCounters, maps_of, read_memory};
 pub use place::{clean_up, reachable, work_root};
 pub use sandbox::{Limits, summary as sandbox_summary, tracing_works};
 pub use signals::describe_signal;
-pub use trace::{Call, Observer, Region, Trace};
+pub use trace::{Call, FileId, Observer, Region, Trace};
 
 /// The programs under test that are running (or exited but not yet reaped): the runs in
 /// progress, which the clean-up of leftovers must not touch.

@@ -19,12 +19,10 @@ use std::time::Duration;
 use super::sandbox::Receiver;
 use super::seccomp;
 
-/// Most calls kept whole from one run; past that, only the first call of each kind on each file
-/// is kept (`Trace::firsts`), so that a flood of calls can neither fill the grader's memory nor
-/// push the evidence out.
+/// Most calls kept from one run: past that they are counted, and the run's evidence is void
+/// (`Trace::overflowed`), so that a flood of calls can neither fill the grader's memory nor push
+/// the evidence out.
 const MAX_CALLS: usize = 20_000;
-/// Most (file, call) pairs kept past `MAX_CALLS`.
-const MAX_FIRSTS: usize = 10_000;
 /// Most bytes of a path kept for a message (the file is known by its device and inode).
 const MAX_PATH: usize = 256;
 /// How long the listening thread goes on answering once the run is over: processes that are
@@ -64,14 +62,34 @@ impl FileRef {
         self.flags & libc::O_ACCMODE == libc::O_RDONLY
     }
 
-    /// Whether this is the file at `path`: the descriptor had that name when the call was made,
-    /// or it is the same file (device and inode) as the one there now. (A program that renames
-    /// files around cannot make a call on the original look like a call on another file.)
-    pub fn is(&self, path: &std::path::Path) -> bool {
+    /// Whether this is the file `file`: the descriptor had its name when the call was made, or
+    /// it is the same file (device and inode) as the one the grader made there before the run,
+    /// or as the one there now. (A program that renames files around cannot make a call on the
+    /// original look like a call on another file.)
+    pub fn is(&self, file: &FileId) -> bool {
         use std::os::unix::fs::MetadataExt;
-        self.path == path.to_string_lossy()
-            || std::fs::symlink_metadata(path)
+        self.path == file.path.to_string_lossy()
+            || file.made == Some((self.dev, self.ino))
+            || std::fs::symlink_metadata(&file.path)
                 .is_ok_and(|m| m.dev() == self.dev && m.ino() == self.ino)
+    }
+}
+
+/// A file a check asks about: its path, and (for a file the grader made before the run) the
+/// device and inode it had then.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileId {
+    pub path: std::path::PathBuf,
+    pub made: Option<(u64, u64)>,
+}
+
+impl FileId {
+    /// A file the grader did not make (the program makes it, or the path alone is known).
+    pub fn at(path: &std::path::Path) -> FileId {
+        FileId {
+            path: path.to_owned(),
+            made: None,
+        }
     }
 }
 
@@ -122,8 +140,6 @@ pub struct Trace {
     pub calls: Vec<Call>,
     /// Calls seen but not kept (past `MAX_CALLS`).
     pub dropped: u64,
-    /// Past `MAX_CALLS`: the first call of each kind on each file, by (device, inode, name).
-    pub firsts: std::collections::BTreeMap<(u64, u64, &'static str), Call>,
     /// Whether the grader really listened (the child set up its filter and sent it).
     pub active: bool,
 }
@@ -134,37 +150,32 @@ impl Trace {
         self.calls.iter().filter(move |c| c.name == name)
     }
 
-    /// The calls whose descriptor is the file at `path` (see `FileRef::is`), among those kept
-    /// whole and the first ones of each kind kept past them.
-    pub fn on_file<'a>(&'a self, path: &'a std::path::Path) -> impl Iterator<Item = &'a Call> + 'a {
+    /// The calls whose descriptor is the file `file` (see `FileRef::is`).
+    pub fn on_file<'a>(&'a self, file: &'a FileId) -> impl Iterator<Item = &'a Call> + 'a {
         self.calls
             .iter()
-            .chain(self.firsts.values())
-            .filter(move |c| c.file.as_ref().is_some_and(|f| f.is(path)))
+            .filter(move |c| c.file.as_ref().is_some_and(|f| f.is(file)))
     }
 
-    /// Keeps a call: whole while there is room, else the first of its kind on its file.
+    /// Whether more calls were made than the grader keeps: then what it kept proves nothing
+    /// (a flood of harmless calls could hide the others), and the checks that need the calls
+    /// fail. A program of this kit makes a few hundred.
+    pub fn overflowed(&self) -> bool {
+        self.dropped > 0
+    }
+
+    /// Keeps a call while there is room; counts the others.
     fn keep(&mut self, call: Call) {
         if self.calls.len() < MAX_CALLS {
             self.calls.push(call);
-            return;
-        }
-        self.dropped += 1;
-        if let Some(file) = &call.file
-            && self.firsts.len() < MAX_FIRSTS
-        {
-            self.firsts
-                .entry((file.dev, file.ino, call.name))
-                .or_insert(call);
+        } else {
+            self.dropped += 1;
         }
     }
 
-    /// The read/write-style calls (read, pread64, readv, write, ...) on the file at `path`.
-    pub fn data_calls_on<'a>(
-        &'a self,
-        path: &'a std::path::Path,
-    ) -> impl Iterator<Item = &'a Call> + 'a {
-        self.on_file(path).filter(|c| c.moves_data())
+    /// The read/write-style calls (read, pread64, readv, write, ...) on the file `file`.
+    pub fn data_calls_on<'a>(&'a self, file: &'a FileId) -> impl Iterator<Item = &'a Call> + 'a {
+        self.on_file(file).filter(|c| c.moves_data())
     }
 
     /// The calls the grader refused.
