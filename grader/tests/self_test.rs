@@ -132,11 +132,11 @@ fn a_grading_error_is_no_grade() {
 fn a_real_panics_message_is_read_from_its_stderr() {
     let kit = support::kit_root();
     let stub = grader::compile::build(&kit, "ex1").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("data.bin"), b"0123456789").unwrap();
-    let run = grader::runner::Cmd::new(&stub, dir.path())
-        .args(["peek", "data.bin", "0", "4"])
-        .run();
+    // Run as a check runs it (its own folder and user, the program staged where that user can
+    // run it).
+    let t = grader::fixtures::Ctx::new("ex1", &stub, 0).unwrap();
+    t.file("data.bin", b"0123456789");
+    let run = t.run(["peek", "data.bin", "0", "4"]);
     let stderr = String::from_utf8_lossy(&run.output.stderr);
     // (Rust may print a blank line before it, depending on what was printed before.)
     assert!(
