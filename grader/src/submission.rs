@@ -608,13 +608,22 @@ fn remove_programs(target: &Path) -> io::Result<()> {
 
 /// Whether `name`, in a target directory's release/ or one of its folders, belongs to an
 /// exercise's program: `ex1`, `ex1.d`, `ex1-<hash>` (in deps/ and .fingerprint/), its object
-/// files `ex1-<hash>.*`, `ex1-solution`, `ex1_solution-<hash>`; not `cli_support-<hash>`.
+/// files `ex1-<hash>.*`, `ex1-solution`, `ex1_solution-<hash>`, and the library a `src/lib.rs`
+/// makes of it (`libex1.rlib`, `libex1-<hash>.*`); not `cli_support-<hash>`.
 fn is_program_artifact(name: &str) -> bool {
     EXERCISES
         .iter()
         .flat_map(|e| {
             let solution = package(e, true);
-            [e.to_string(), solution.replace('-', "_"), solution]
+            let underscored = solution.replace('-', "_");
+            // A `src/lib.rs` makes a library of the package too: `libex1.rlib`, `libex1-<hash>.*`.
+            [
+                format!("lib{e}"),
+                format!("lib{underscored}"),
+                e.to_string(),
+                underscored,
+                solution,
+            ]
         })
         .any(|stem| {
             let Some(rest) = name.strip_prefix(stem.as_str()) else {
@@ -1013,6 +1022,10 @@ mod tests {
             "ex1-solution",
             "ex1-solution-0123456789abcdef",
             "ex1_solution-0123456789abcdef",
+            "libex1.rlib",
+            "libex1.d",
+            "libex1-0123456789abcdef.rlib",
+            "libex1-0123456789abcdef.rmeta",
         ] {
             assert!(is_program_artifact(yes), "{yes}");
         }

@@ -61,9 +61,7 @@ fn which(program: &str) -> Option<PathBuf> {
 impl BuildSandbox {
     /// A sandbox for building the kit copy at `kit` into `target`.
     pub fn new(kit: &Path, target: &Path) -> io::Result<BuildSandbox> {
-        let mut rules = Rules::system()
-            .allow("/proc", Access::Read)
-            .allow("/sys/fs/cgroup", Access::Read)
+        let mut rules = Rules::programs()
             // Cargo may rewrite the copy's Cargo.lock (the copy lists no solutions).
             .allow(kit, Access::Own)
             // The dependencies' build scripts are built and run there (never a student's: only
@@ -73,7 +71,12 @@ impl BuildSandbox {
             rules = rules.allow(path, Access::ReadExec);
         }
         if let Some(home) = cargo_home() {
-            rules = rules.allow(home, Access::Own);
+            // The dependencies' sources, read-only; not the rest of the Cargo home (its
+            // credentials, its configuration), save the files cargo locks and updates there.
+            rules = rules.allow(home.join("registry"), Access::Read);
+            for file in [".package-cache", ".package-cache-mutate", ".global-cache"] {
+                rules = rules.allow(home.join(file), Access::ReadWriteFiles);
+            }
         }
         Ok(BuildSandbox {
             landlock: rules.prepare()?,

@@ -65,8 +65,14 @@ const LEASES: &str = "/tmp/mmap-lab-grader-uids";
 /// Takes the machine-wide lease of `uid`, if nobody holds it.
 fn lock_uid(uid: u32) -> Option<std::fs::File> {
     use std::os::fd::AsRawFd;
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
     let _ = std::fs::DirBuilder::new().mode(0o700).create(LEASES);
+    // Root's own folder, not a link or a folder someone else made first (who could then point
+    // the grader's files elsewhere): otherwise no machine-wide lease is taken.
+    let folder = std::fs::symlink_metadata(LEASES).ok()?;
+    if !folder.is_dir() || folder.uid() != 0 || folder.mode() & 0o022 != 0 {
+        return None;
+    }
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)

@@ -217,13 +217,14 @@ impl Filter {
         }
         // New namespaces (of users, mounts, the network...) only widen what the kernel exposes.
         when(sys::clone, 0, ArgTest::AnyOf(NEW_NAMESPACES), libc::EPERM);
-        // No threads: the grader learns which file a call is on from /proc while the calling
-        // thread waits, and another thread could swap the descriptor right after. No program
-        // of the kit needs a thread (processes, made with fork, are fine).
+        // No threads, and no process sharing its descriptors with another: the grader learns
+        // which file a call is on from /proc while the caller waits, and another thread could
+        // swap the descriptor right after. No program of the kit needs either (processes made
+        // with fork are fine).
         when(
             sys::clone,
             0,
-            ArgTest::AnyOf(libc::CLONE_THREAD as u32),
+            ArgTest::AnyOf((libc::CLONE_THREAD | libc::CLONE_FILES) as u32),
             libc::EAGAIN,
         );
         // No socket at all (no program of the kit needs one; socketpair stays): no network, and
