@@ -1,8 +1,7 @@
 //! Exercise 1: access a file through a mapping (`ex1 peek`, `ex1 bump`).
 
-use crate::checks::{through_mappings, usage_errors, watched};
+use crate::checks::{mappings_of, through_mappings, usage_errors, watched};
 use crate::expect::file_holds;
-use crate::fail;
 use crate::fixtures::{Ctx, MIB, PAGE, Verdict, ensure};
 use crate::outcome::Reword;
 
@@ -100,13 +99,7 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
     run.printed(&expected)?;
     let trace = watched(&run)?;
     let huge = t.file_id("huge.bin");
-    let maps: Vec<_> = trace.on_file(&huge).filter(|c| c.name == "mmap").collect();
-    if maps.is_empty() {
-        return fail!(
-            "`{}` never mapped 'huge.bin' (no mmap(2) of it)",
-            run.command
-        );
-    }
+    let maps = mappings_of(&run, trace, &huge, "'huge.bin'")?;
     let page = PAGE as u64;
     // The pages that cover [offset, offset + len): from the page that holds OFFSET, at most one
     // page more than the range itself.
@@ -195,20 +188,16 @@ pub fn bump_maps_shared_and_msyncs(t: &mut Ctx) -> Verdict {
     file_holds(&path, &expected_bump(&data, 100, 1))?;
     let trace = watched(&run)?;
     let file = t.file_id("data.bin");
-    let maps: Vec<_> = trace.on_file(&file).filter(|c| c.name == "mmap").collect();
+    let maps = mappings_of(&run, trace, &file, "'data.bin'")?;
     ensure(
         maps.iter()
             .any(|c| c.mmap_shared() && c.mmap_prot() & libc::PROT_WRITE != 0),
-        || match maps.first() {
-            Some(call) => format!(
-                "`{}` made `{call}`: to change the file through memory, map it MAP_SHARED with \
+        || {
+            format!(
+                "`{}` made `{}`: to change the file through memory, map it MAP_SHARED with \
                  PROT_READ | PROT_WRITE",
-                run.command
-            ),
-            None => format!(
-                "`{}` never mapped 'data.bin' (no mmap(2) of it)",
-                run.command
-            ),
+                run.command, maps[0]
+            )
         },
     )?;
     let canonical = path.to_string_lossy();

@@ -5,9 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use std::sync::{Arc, Mutex};
 
-use crate::checks::{fifo, through_mappings, usage_errors, watched};
+use crate::checks::{fifo, mappings_of, through_mappings, usage_errors, watched};
 use crate::expect::file_holds;
-use crate::fail;
 use crate::fixtures::{Ctx, MIB, PAGE, Problem, Verdict, ensure, grader_error};
 use crate::outcome::Reword;
 use crate::runner::trace::regions;
@@ -111,13 +110,7 @@ pub fn patch_maps_private_read_only(t: &mut Ctx) -> Verdict {
     run.printed(&patched(&data, 100, &text))?;
     let trace = watched(&run)?;
     let file = t.file_id("data.bin");
-    let maps: Vec<_> = trace.on_file(&file).filter(|c| c.name == "mmap").collect();
-    if maps.is_empty() {
-        return fail!(
-            "`{}` never mapped 'data.bin' (no mmap(2) of it)",
-            run.command
-        );
-    }
+    let maps = mappings_of(&run, trace, &file, "'data.bin'")?;
     for call in &maps {
         ensure(!call.mmap_shared(), || {
             format!(

@@ -4,9 +4,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::checks::{fifo, through_mappings, usage_errors, watched};
+use crate::checks::{fifo, mappings_of, through_mappings, usage_errors, watched};
 use crate::expect::{file_holds, missing, same_files};
-use crate::fail;
 use crate::fixtures::{Ctx, KIB, MIB, PAGE, Problem, Verdict, ensure, grader_error};
 use crate::outcome::Reword;
 use crate::runner::{Cmd, Limits};
@@ -308,10 +307,7 @@ pub fn maps_source_read_only_and_destination_shared(t: &mut Ctx) -> Verdict {
     a_copy(t, &run, "src.bin", "dst.bin")?;
     let trace = watched(&run)?;
     for (file, name) in [(t.file_id("src.bin"), "SRC"), (t.file_id("dst.bin"), "DST")] {
-        let maps: Vec<_> = trace.on_file(&file).filter(|c| c.name == "mmap").collect();
-        if maps.is_empty() {
-            return fail!("`{}` never mapped {name} (no mmap(2) of it)", run.command);
-        }
+        let maps = mappings_of(&run, trace, &file, name)?;
         for call in maps {
             let writable = call.mmap_prot() & libc::PROT_WRITE != 0;
             let ok = match name {

@@ -9,8 +9,8 @@ pub mod ex4;
 
 use crate::fail;
 
-use crate::fixtures::{Ctx, Problem, Verdict, ensure};
-use crate::runner::{FileId, Run, Trace};
+use crate::fixtures::{Ctx, Problem, Verdict};
+use crate::runner::{Call, FileId, Run, Trace};
 
 /// Fails unless every argument list is refused as a usage error (status 2, usage on stderr).
 pub fn usage_errors(t: &Ctx, cases: &[&[&str]]) -> Verdict {
@@ -49,11 +49,23 @@ pub fn through_mappings(run: &Run, files: &[FileId]) -> Verdict {
                 }
             );
         }
-        ensure(trace.on_file(file).any(|c| c.name == "mmap"), || {
-            format!("`{}` never mapped '{name}' (no mmap(2) of it)", run.command)
-        })?;
+        mappings_of(run, trace, file, &format!("'{name}'"))?;
     }
     Ok(())
+}
+
+/// The run's mmap(2) calls of `file` (called `name` in messages), or a failure: it never mapped it.
+pub fn mappings_of<'a>(
+    run: &Run,
+    trace: &'a Trace,
+    file: &'a FileId,
+    name: &str,
+) -> Result<Vec<&'a Call>, Problem> {
+    let maps: Vec<&Call> = trace.on_file(file).filter(|c| c.name == "mmap").collect();
+    if maps.is_empty() {
+        return fail!("`{}` never mapped {name} (no mmap(2) of it)", run.command);
+    }
+    Ok(maps)
 }
 
 /// The run's system calls, or why the check cannot run without them, or fails on them.
