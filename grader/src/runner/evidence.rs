@@ -1,55 +1,10 @@
-//! What the kernel can tell about a program under test, from outside: its I/O accounting, its
-//! mappings, its children, and at the end its exit status and resource use.
+//! What the kernel can tell about a program under test, from outside: its mappings, its memory,
+//! its children's CPU time, and at the end its exit status and resource use. (Which system calls
+//! it made is `trace`'s.)
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 use std::time::Duration;
-
-/// The program's own accounting of its read/write-style system calls (`/proc/PID/io`).
-///
-/// `rchar`/`wchar` count the bytes that went through read(2), write(2), pread(2), pwrite(2),
-/// readv(2), copy_file_range(2), sendfile(2) and the like, and `syscr`/`syscw` the calls. Bytes
-/// that move through a memory mapping are not counted: a page fault is not a system call. The
-/// counts include those of the program's children that it has already waited for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct IoCounters {
-    pub rchar: u64,
-    pub wchar: u64,
-    pub syscr: u64,
-    pub syscw: u64,
-}
-
-impl IoCounters {
-    /// Reads the counters of `pid` (a live process or an unreaped zombie).
-    pub fn of(pid: u32) -> Option<IoCounters> {
-        let text = std::fs::read_to_string(format!("/proc/{pid}/io")).ok()?;
-        let field = |name: &str| {
-            text.lines().find_map(|line| {
-                line.strip_prefix(name)?
-                    .strip_prefix(": ")?
-                    .trim()
-                    .parse()
-                    .ok()
-            })
-        };
-        Some(IoCounters {
-            rchar: field("rchar")?,
-            wchar: field("wchar")?,
-            syscr: field("syscr")?,
-            syscw: field("syscw")?,
-        })
-    }
-
-    /// How much more than `baseline` these counters show (never negative).
-    pub fn above(&self, baseline: &IoCounters) -> IoCounters {
-        IoCounters {
-            rchar: self.rchar.saturating_sub(baseline.rchar),
-            wchar: self.wchar.saturating_sub(baseline.wchar),
-            syscr: self.syscr.saturating_sub(baseline.syscr),
-            syscw: self.syscw.saturating_sub(baseline.syscw),
-        }
-    }
-}
 
 /// CPU time used by the program itself and by the children it has waited for
 /// (`/proc/PID/stat`: utime + stime, and cutime + cstime).

@@ -1,13 +1,14 @@
 //! The process runner: every program under test is started, watched and stopped here.
 //!
+//! - Each run is sandboxed (`sandbox`: Landlock, seccomp, its own user, limits), and its system
+//!   calls that matter are watched from outside (`trace`).
 //! - The child runs in a process group of its own, so a timeout (or the end of the run) kills the
-//!   whole group: forked grandchildren die too and cannot hold the output pipes open. (assert_cmd's
-//!   own timeout kills only the direct child.)
-//! - stdout and stderr are captured up to a cap; past it they are drained and dropped, so a flood
-//!   can neither block the child nor fill the grader's memory.
-//! - When the child exits, it is left unreaped for a moment (`waitid(WNOWAIT)`) so that its own
-//!   I/O accounting in `/proc/PID/io` can still be read; then it is reaped with `wait4`, which also
-//!   returns its peak memory and CPU time.
+//!   whole group; whatever escaped the group is found and killed too (`confine`).
+//! - stdout and stderr are captured up to a cap, and read until a deadline; past the cap they are
+//!   drained and dropped, so a flood can neither block the child nor fill the grader's memory.
+//! - When the child exits, it is left unreaped for a moment (`waitid(WNOWAIT)`) so that its CPU
+//!   times in /proc can still be read; then it is reaped with `wait4`, which also returns its peak
+//!   memory.
 
 pub mod build;
 mod confine;
@@ -28,7 +29,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 pub use confine::{Confinement, User, is_root};
-pub use evidence::{CpuTimes, IoCounters, maps_of, read_memory};
+pub use evidence::{CpuTimes, maps_of, read_memory};
 pub use place::{clean_up, reachable, work_root};
 pub use sandbox::{Limits, summary as sandbox_summary, tracing_works};
 pub use signals::describe_signal;
@@ -77,9 +78,6 @@ pub struct Run {
     /// The command line, for messages: `ex3 src.bin dst.bin`.
     pub command: String,
     pub output: Output,
-    /// The program's own I/O accounting (read(2)/write(2) bytes and calls), read just before it
-    /// was reaped. `None` only where /proc is unavailable.
-    pub io: Option<IoCounters>,
     /// CPU time of the program and of the children it waited for, read at the same moment.
     pub cpu_times: Option<CpuTimes>,
     pub timed_out: bool,
@@ -211,7 +209,6 @@ impl Cmd {
                     stdout: Vec::new(),
                     stderr: Vec::new(),
                 },
-                io: None,
                 cpu_times: None,
                 timed_out: false,
                 stdout_truncated: false,
@@ -372,7 +369,6 @@ impl Running {
             evidence::wait_for_exit(pid, None);
         }
         let elapsed = self.started.elapsed();
-        let io = IoCounters::of(pid);
         let cpu_times = CpuTimes::of(pid);
         // Whatever the program left running in its group (forked children that outlived it)
         // goes too. The group cannot have been reused: its leader is still an unreaped zombie.
@@ -395,7 +391,6 @@ impl Running {
                 stdout: stdout.bytes,
                 stderr: stderr.bytes,
             },
-            io,
             cpu_times,
             timed_out,
             stdout_truncated: stdout.truncated,
