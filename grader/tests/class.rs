@@ -15,19 +15,24 @@ use support::kit_root;
 const DECOY_TEXT: &str = "decoy: the grader's own file";
 
 /// `/tmp/mmap-lab-decoy-UID` (this test's uid, so that two users' tests do not meet), made by
-/// this test (mode 0600) and checked after the batch.
-struct Decoy(std::path::PathBuf);
+/// this test (mode 0600) and checked after the batch. Two class tests of one user at once take
+/// turns (a lock held as long as the decoy).
+struct Decoy(std::path::PathBuf, #[allow(dead_code)] std::fs::File);
 
 impl Decoy {
     fn plant() -> Decoy {
+        use std::os::fd::AsRawFd;
         use std::os::unix::fs::PermissionsExt;
         // SAFETY: geteuid only reads this process's credentials.
         let uid = unsafe { libc::geteuid() };
         let path = std::path::PathBuf::from(format!("/tmp/mmap-lab-decoy-{uid}"));
+        let lock = std::fs::File::create(format!("/tmp/mmap-lab-decoy-{uid}.lock")).unwrap();
+        // SAFETY: flock on a descriptor this test owns; released when it is closed.
+        assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
         let _ = std::fs::remove_file(&path);
         std::fs::write(&path, DECOY_TEXT).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        Decoy(path)
+        Decoy(path, lock)
     }
 
     fn is_intact(&self) {
