@@ -22,6 +22,12 @@ pub fn explain(run: &Run) -> String {
             "did not finish within its time ({:.1}s) and was killed",
             run.elapsed.as_secs_f64()
         )
+    } else if run.out_of_memory {
+        format!(
+            "was killed by the kernel: together, its processes used all the memory a run may \
+             have ({} MiB); map files in windows rather than copying them into memory",
+            crate::runner::MAX_RUN_MEMORY >> 20
+        )
     } else if let Some(signal) = run.output.status.signal() {
         describe_signal(signal)
     } else if let Some(message) = panic_message(&stderr) {
@@ -38,6 +44,13 @@ pub fn explain(run: &Run) -> String {
             "\nit called {}(2), which graded runs refuse (EPERM): in this kit, file data moves \
              only through mappings, and a program reaches nothing outside its own run",
             call.name
+        ));
+    }
+    if run.trace.as_ref().is_some_and(|t| t.made_too_many_files()) {
+        text.push_str(&format!(
+            "\nit made more than {} files, folders or links, the most a graded run may make \
+             (the others failed with EDQUOT)",
+            crate::runner::trace::MAX_NEW_FILES
         ));
     }
     let excerpt = excerpt(&stderr);

@@ -36,6 +36,9 @@ fn compile(name: &str, dir: &Path, defines: &[String]) -> Option<PathBuf> {
 /// Grades `program` as `exercise`; the grader's output and its results.json, if written.
 fn grade(exercise: &str, program: &Path, dir: &Path, command: &mut Command) -> (Output, String) {
     let json = dir.join("results.json");
+    if !command.get_envs().any(|(k, _)| k == "GRADER_TIMEOUT") {
+        command.env("GRADER_TIMEOUT", "5");
+    }
     let output = command
         .arg(exercise)
         .arg("--bin")
@@ -43,7 +46,6 @@ fn grade(exercise: &str, program: &Path, dir: &Path, command: &mut Command) -> (
         .arg("--json")
         .arg(&json)
         .env("NO_COLOR", "1")
-        .env("GRADER_TIMEOUT", "5")
         .output()
         .expect("cannot run the grader");
     (output, std::fs::read_to_string(&json).unwrap_or_default())
@@ -185,4 +187,42 @@ fn a_flood_of_calls_hides_nothing() {
     let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
     let uses = test_named(&json, "uses_mappings");
     assert_eq!(uses["status"], "failed", "{output:?}");
+}
+
+#[test]
+fn a_run_gets_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("memory_hog", dir.path(), &[]) else {
+        return;
+    };
+    // Time enough to take the memory where nothing bounds it (a few seconds on a slow machine).
+    let (output, json) = grade(
+        "ex2",
+        &program,
+        dir.path(),
+        grader().env("GRADER_TIMEOUT", "30"),
+    );
+    let patch = test_named(&json, "patch_prints_patched");
+    assert_eq!(patch["status"], "failed", "{output:?}");
+    // Where the run has a memory cgroup, the kernel kills it at the run's limit, and the student
+    // is told so; elsewhere the address-space limit makes the allocation fail.
+    let cgroup = String::from_utf8_lossy(&output.stdout).contains("MiB of memory, at most");
+    let said = patch["output"].as_str().unwrap();
+    assert!(
+        !cgroup || said.contains("all the memory a run may have"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_run_makes_a_bounded_number_of_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("file_hog", dir.path(), &[]) else {
+        return;
+    };
+    let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
+    let copies = test_named(&json, "copies_exactly");
+    assert_eq!(copies["status"], "failed", "{output:?}");
+    let said = copies["output"].as_str().unwrap();
+    assert!(said.contains("made more than 16 files"), "{said}");
 }

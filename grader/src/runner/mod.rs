@@ -2,8 +2,9 @@
 //!
 //! - Each run is sandboxed (`sandbox`: Landlock, seccomp, its own user, limits), and its system
 //!   calls that matter are watched from outside (`trace`).
-//! - The child runs in a process group of its own, so a timeout (or the end of the run) kills the
-//!   whole group; whatever escaped the group is found and killed too (`confine`).
+//! - The child runs in a process group of its own, and in control groups of its own where the
+//!   machine has them (`cgroup`), so a timeout (or the end of the run) kills everything it
+//!   started; whatever escaped both is found and killed too (`confine`).
 //! - stdout and stderr are captured up to a cap, and read until a deadline; past the cap they are
 //!   drained and dropped, so a flood can neither block the child nor fill the grader's memory.
 //! - When the child exits, it is left unreaped for a moment (`waitid(WNOWAIT)`) so that its CPU
@@ -11,6 +12,7 @@
 //!   memory.
 
 pub mod build;
+mod cgroup;
 mod confine;
 mod evidence;
 pub mod landlock;
@@ -28,6 +30,7 @@ use std::process::{Command, ExitStatus, Output, Stdio};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+pub use cgroup::MAX_MEMORY as MAX_RUN_MEMORY;
 pub use confine::{Confinement, User, is_root};
 pub use evidence::{CpuTimes, maps_of, read_memory};
 pub use place::{clean_up, reachable, work_root};
@@ -69,6 +72,7 @@ pub struct Running {
     stdout: Capture,
     stderr: Capture,
     supervisor: Option<trace::Supervisor>,
+    group: Option<cgroup::Group>,
     reaped: bool,
 }
 
@@ -95,6 +99,8 @@ pub struct Run {
     /// Why the grader could not start the program at all: a fault of the grader's, not of the
     /// program's.
     pub start_error: Option<String>,
+    /// The kernel killed a process of the run because the run used all the memory it may.
+    pub out_of_memory: bool,
 }
 
 #[derive(Default)]
@@ -221,13 +227,19 @@ impl Cmd {
                     "the grader could not start {}: {why}",
                     self.program.display()
                 )),
+                out_of_memory: false,
             })
         };
+        let group = cgroup::Group::new();
         let (prepared, receiver) = sandbox::Prepared::new(
             &self.program,
             std::iter::once(&self.dir).chain(&self.also),
             self.limits,
             self.confinement,
+            group
+                .as_ref()
+                .map(cgroup::Group::joining)
+                .unwrap_or_default(),
             self.trace,
         )
         .map_err(|e| not_started(format!("cannot prepare its sandbox: {e}")))?;
@@ -278,6 +290,7 @@ impl Cmd {
             stdout,
             stderr,
             supervisor,
+            group,
             reaped: false,
         })
     }
@@ -347,9 +360,15 @@ impl Running {
         })
     }
 
-    /// Reaps the program, then whatever it left behind (see `confine`).
+    /// Kills whatever is left of the run (its process group, then its control group), reaps the
+    /// program, then whatever it left behind (see `confine`).
     fn reap(&mut self) -> (ExitStatus, u64, Duration) {
         let pid = self.pid();
+        // The group cannot have been reused: its leader is still an unreaped zombie.
+        kill_group(pid);
+        if let Some(group) = &self.group {
+            group.kill_all();
+        }
         let result = evidence::reap(pid);
         self.reaped = true;
         let mut live = live();
@@ -370,10 +389,12 @@ impl Running {
         }
         let elapsed = self.started.elapsed();
         let cpu_times = CpuTimes::of(pid);
-        // Whatever the program left running in its group (forked children that outlived it)
-        // goes too. The group cannot have been reused: its leader is still an unreaped zombie.
-        kill_group(pid);
+        // Whatever the program left running (forked children that outlived it) goes too.
         let (status, max_rss, cpu) = self.reap();
+        let out_of_memory = self
+            .group
+            .as_ref()
+            .is_some_and(cgroup::Group::out_of_memory);
         // Whatever still holds the pipes (nothing should: every process of the run is gone) gets
         // a moment, not the rest of the grading.
         let grace = Instant::now() + Duration::from_millis(500);
@@ -400,6 +421,7 @@ impl Running {
             cpu,
             trace,
             start_error: None,
+            out_of_memory,
         }
     }
 }
@@ -419,7 +441,6 @@ impl Drop for Running {
     /// A check that gives up on a running program (by returning early) must not leave it behind.
     fn drop(&mut self) {
         if !self.reaped {
-            kill_group(self.pid());
             self.reap();
         }
     }

@@ -1,7 +1,10 @@
 //! The sandbox of one run, applied in the child between fork and exec, in this order:
 //!
-//! 1. limits of the check (umask, file-size limit, SIGXFSZ ignored) and the confinement of every
-//!    run (its own user under root, a process limit: see `confine`);
+//! 0. the run's control groups, where there are any (see `cgroup`), joined while the child may
+//!    still write to them;
+//! 1. limits of the check (umask, file-size limit, SIGXFSZ ignored), a bound on each process's
+//!    address space, and the confinement of every run (its own user under root, a process
+//!    limit: see `confine`);
 //! 2. no new privileges (PR_SET_NO_NEW_PRIVS): a set-uid program gains nothing;
 //! 3. Landlock (see `landlock`): the system read-only, the program, its own folder read-write;
 //!    signals and abstract sockets only within the run; no TCP;
@@ -50,9 +53,15 @@ impl Default for Limits {
     }
 }
 
-/// The largest file a program may write when its check sets no limit: room for every test, and
-/// a bound on what one run can do to the grader's disk.
-const DEFAULT_MAX_FILE: u64 = 1 << 30;
+/// The largest file a program may write when its check sets no limit: room for every test (the
+/// largest file a check copies is 128 MiB), and, with the number of files a run may make
+/// (`trace::MAX_NEW_FILES`), a bound on what one run can do to the grader's disk.
+pub const DEFAULT_MAX_FILE: u64 = 256 << 20;
+
+/// The most address space one process of a run may have (RLIMIT_AS): far more than any program of
+/// the kit maps (windows of 16 MiB, files of 128 MiB at most), and a bound on the memory a
+/// process can take where no cgroup limits the run as a whole (see `cgroup`).
+pub const MAX_ADDRESS_SPACE: u64 = 1 << 30;
 
 impl Limits {
     /// The check's own seccomp rules, if it has any.
@@ -75,14 +84,15 @@ impl Limits {
     /// Applies the limits to the calling process (async-signal-safe).
     fn apply(&self) -> io::Result<()> {
         let bytes = self.max_file_size.unwrap_or(DEFAULT_MAX_FILE);
-        let limit = libc::rlimit {
+        let limit = |bytes| libc::rlimit {
             rlim_cur: bytes,
             rlim_max: bytes,
         };
         // SAFETY: plain system calls on this process's own attributes.
         unsafe {
             libc::umask(self.umask);
-            check(libc::setrlimit(libc::RLIMIT_FSIZE, &limit))?;
+            check(libc::setrlimit(libc::RLIMIT_FSIZE, &limit(bytes)))?;
+            check(libc::setrlimit(libc::RLIMIT_AS, &limit(MAX_ADDRESS_SPACE)))?;
             if self.ignore_sigxfsz && libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR {
                 return Err(io::Error::last_os_error());
             }
@@ -101,6 +111,8 @@ pub(super) fn check(result: libc::c_int) -> io::Result<()> {
 
 /// A run's sandbox, prepared in the grader before the fork.
 pub(super) struct Prepared {
+    /// The cgroup.procs of the run's control groups, open for writing (see `cgroup::join`).
+    groups: Vec<libc::c_int>,
     confinement: super::confine::Confinement,
     limits: Limits,
     landlock: Option<Landlock>,
@@ -121,6 +133,7 @@ impl Prepared {
         dirs: impl IntoIterator<Item = &'a std::path::PathBuf>,
         limits: Limits,
         confinement: super::confine::Confinement,
+        groups: Vec<libc::c_int>,
         trace: bool,
     ) -> io::Result<(Prepared, Option<Receiver>)> {
         let mut rules = Rules::system();
@@ -144,6 +157,7 @@ impl Prepared {
         };
         Ok((
             Prepared {
+                groups,
                 confinement,
                 limits,
                 landlock,
@@ -158,6 +172,7 @@ impl Prepared {
     /// Applies the sandbox to the calling process: runs between fork and exec, so it makes only
     /// async-signal-safe system calls and allocates nothing.
     pub(super) fn apply(&self) -> io::Result<()> {
+        super::cgroup::join(&self.groups)?;
         close_inherited_on_exec()?;
         self.confinement.apply()?;
         self.limits.apply()?;
@@ -357,8 +372,18 @@ pub fn summary() -> Vec<String> {
         } else {
             "users: programs run as the grader's user (not root); Landlock keeps runs apart".into()
         },
-        "processes: a process limit per user; whatever a run leaves behind is killed when it \
-         ends (found by its seccomp filter); no cgroup, so memory is not limited per run"
-            .into(),
+        format!(
+            "limits: each process at most {} MiB of address space, each file at most {} MiB, \
+             {} new files a run{}; whatever a run leaves behind is killed when it ends",
+            MAX_ADDRESS_SPACE >> 20,
+            DEFAULT_MAX_FILE >> 20,
+            super::trace::MAX_NEW_FILES,
+            if tracing_works() {
+                ""
+            } else {
+                " (not counted on this kernel)"
+            }
+        ),
+        super::cgroup::summary(),
     ]
 }

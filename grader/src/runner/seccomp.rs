@@ -41,12 +41,16 @@ mod sys {
         fchownat => SYS_fchownat, utimensat => SYS_utimensat, setxattr => SYS_setxattr,
         lsetxattr => SYS_lsetxattr, fsetxattr => SYS_fsetxattr, removexattr => SYS_removexattr,
         lremovexattr => SYS_lremovexattr, fremovexattr => SYS_fremovexattr,
-        setpgid => SYS_setpgid,
+        setpgid => SYS_setpgid, openat => SYS_openat, openat2 => SYS_openat2,
+        mkdirat => SYS_mkdirat, mknodat => SYS_mknodat, symlinkat => SYS_symlinkat,
+        linkat => SYS_linkat, memfd_create => SYS_memfd_create,
     }
     #[cfg(target_arch = "x86_64")]
     numbers! {
         fork => SYS_fork, vfork => SYS_vfork, chmod => SYS_chmod, chown => SYS_chown,
         lchown => SYS_lchown, utime => SYS_utime, utimes => SYS_utimes, futimesat => SYS_futimesat,
+        open => SYS_open, creat => SYS_creat, mkdir => SYS_mkdir, mknod => SYS_mknod,
+        symlink => SYS_symlink, link => SYS_link,
     }
 }
 
@@ -153,6 +157,21 @@ pub fn traced() -> Vec<(i64, &'static str)> {
     calls
 }
 
+/// The calls that make a file, a folder, a node or a link (and open(2) and openat(2) with
+/// O_CREAT or O_TMPFILE): the grader counts them and refuses those past
+/// `trace::MAX_NEW_FILES`, so that a run's disk is bounded by that many files of at most
+/// `sandbox::DEFAULT_MAX_FILE` bytes. (memfd_create makes a file in memory, which counts too.)
+pub fn makes_files() -> Vec<(i64, &'static str)> {
+    #[allow(unused_mut)]
+    let mut calls = calls![openat, mkdirat, mknodat, symlinkat, linkat, memfd_create];
+    #[cfg(target_arch = "x86_64")]
+    calls.extend(calls![open, creat, mkdir, mknod, symlink, link]);
+    calls
+}
+
+/// The open(2) flags that make a file.
+const MAKES_A_FILE: u32 = (libc::O_CREAT | (libc::O_TMPFILE & !libc::O_DIRECTORY)) as u32;
+
 /// Whether the call `nr` is one of `denied()`.
 pub fn is_denied(nr: i64) -> bool {
     denied().iter().any(|(n, _)| *n == nr)
@@ -163,6 +182,7 @@ pub fn name_of(nr: i64) -> &'static str {
     denied()
         .into_iter()
         .chain(traced())
+        .chain(makes_files())
         .find(|(n, _)| *n == nr)
         .map_or("syscall", |(_, name)| name)
 }
@@ -231,8 +251,11 @@ impl Filter {
         // no Unix socket of someone else's to connect to.
         filter = filter.on(sys::socket, Action::Errno(libc::EACCES));
         // clone3's flags are behind a pointer that a filter cannot read: it fails as on an older
-        // kernel, and the C library falls back to clone, whose flags are checked above.
-        filter.on(sys::clone3, Action::Errno(libc::ENOSYS))
+        // kernel, and the C library falls back to clone, whose flags are checked above. The same
+        // for openat2's flags (see `makes_files`): the C library falls back to openat.
+        filter
+            .on(sys::clone3, Action::Errno(libc::ENOSYS))
+            .on(sys::openat2, Action::Errno(libc::ENOSYS))
     }
 
     /// The same, and every call of `traced()` is shown to the grader first; so are the calls of
@@ -247,6 +270,21 @@ impl Filter {
         }
         for (nr, _) in traced() {
             self = self.on(nr, Action::Notify);
+        }
+        for (nr, _) in makes_files() {
+            // open(2) and openat(2) make a file only with these flags (in their 2nd and 3rd
+            // argument): the others are not shown to the grader.
+            let flags = match nr {
+                sys::openat => Some((2, ArgTest::AnyOf(MAKES_A_FILE))),
+                #[cfg(target_arch = "x86_64")]
+                sys::open => Some((1, ArgTest::AnyOf(MAKES_A_FILE))),
+                _ => None,
+            };
+            self.rules.push(Rule {
+                nr,
+                arg: flags,
+                action: Action::Notify,
+            });
         }
         self
     }

@@ -23,6 +23,10 @@ use super::seccomp;
 /// (`Trace::overflowed`), so that a flood of calls can neither fill the grader's memory nor push
 /// the evidence out.
 const MAX_CALLS: usize = 20_000;
+/// Most files (folders, links, in-memory files) a run may make, all its processes together: with
+/// the file-size limit (`sandbox::DEFAULT_MAX_FILE`), a bound on the disk one run can fill. No
+/// program of the kit makes more than two.
+pub const MAX_NEW_FILES: usize = 16;
 /// Most bytes of a path kept for a message (the file is known by its device and inode).
 const MAX_PATH: usize = 256;
 /// How long the listening thread goes on answering once the run is over: processes that are
@@ -142,6 +146,9 @@ pub struct Trace {
     pub dropped: u64,
     /// Whether the grader really listened (the child set up its filter and sent it).
     pub active: bool,
+    /// Files, folders and links the run's processes made (or tried to: past `MAX_NEW_FILES`
+    /// the calls failed with EDQUOT).
+    pub new_files: usize,
 }
 
 impl Trace {
@@ -176,6 +183,11 @@ impl Trace {
     /// The read/write-style calls (read, pread64, readv, write, ...) on the file `file`.
     pub fn data_calls_on<'a>(&'a self, file: &'a FileId) -> impl Iterator<Item = &'a Call> + 'a {
         self.on_file(file).filter(|c| c.moves_data())
+    }
+
+    /// Whether the run tried to make more files than a run may (`MAX_NEW_FILES`).
+    pub fn made_too_many_files(&self) -> bool {
+        self.new_files > MAX_NEW_FILES
     }
 
     /// The calls the grader refused.
@@ -364,9 +376,15 @@ impl Supervisor {
                         if let Some(look) = observer.as_mut() {
                             look(&call);
                         }
-                        let refused = call.refused;
+                        let mut error = call.refused.then_some(libc::EPERM);
+                        if seccomp::makes_files().iter().any(|(nr, _)| *nr == call.nr) {
+                            trace.new_files += 1;
+                            if trace.new_files > MAX_NEW_FILES {
+                                error = Some(libc::EDQUOT);
+                            }
+                        }
                         trace.keep(call);
-                        answer(&listener, id, refused);
+                        answer(&listener, id, error);
                     }
                     Next::Idle if stop_at.is_some() => break,
                     Next::Idle | Next::Gone => {}
@@ -460,13 +478,13 @@ fn next_call(listener: &OwnedFd) -> Next {
     Next::Call(notif.id, call)
 }
 
-/// Lets the stopped call go on, as the program made it, or refuses it with EPERM.
-fn answer(listener: &OwnedFd, id: u64, refuse: bool) {
+/// Lets the stopped call go on, as the program made it, or makes it fail with `error`.
+fn answer(listener: &OwnedFd, id: u64, error: Option<i32>) {
     let mut response = libc::seccomp_notif_resp {
         id,
         val: 0,
-        error: if refuse { -libc::EPERM } else { 0 },
-        flags: if refuse {
+        error: error.map_or(0, |e| -e),
+        flags: if error.is_some() {
             0
         } else {
             libc::SECCOMP_USER_NOTIF_FLAG_CONTINUE as u32

@@ -1,0 +1,428 @@
+//! A control group for each run, where the machine lets the grader make one: everything the run
+//! starts is in it (a process cannot leave a cgroup it was put in without write access to
+//! another, which a run's user never has), its memory and number of processes are limited as a
+//! whole, and at the end the whole group is killed at once (cgroup.kill, Linux 5.14) instead of
+//! being hunted process by process.
+//!
+//! Where the groups come from (found once, from /proc/self/mountinfo and /proc/self/cgroup):
+//! - cgroup v2: a child of the grader's own cgroup when the grader may write there (root, or a
+//!   subtree delegated to the user by systemd); under root, a child of the hierarchy's root when
+//!   the grader's own cgroup cannot have controllers (a cgroup with processes in it cannot hand
+//!   controllers down). Memory and pids limits apply when those controllers are enabled for the
+//!   children; without them the group still gives membership and cgroup.kill.
+//! - cgroup v1 (hybrid hosts, like the one CI uses): the memory and pids hierarchies, under root.
+//! - None of these (an ordinary user without delegation, a container with /sys/fs/cgroup
+//!   read-only): no group; the report says so, RLIMIT_AS bounds each process's memory instead
+//!   (`sandbox::Limits`), and leftovers are found by their seccomp filter (`confine`).
+
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The most memory (resident pages, page cache included) that a run's processes may use together.
+pub const MAX_MEMORY: u64 = 512 << 20;
+/// The most processes a run may have at once.
+pub const MAX_PROCESSES: u64 = 512;
+
+/// A cgroup v2 folder under which runs get groups, and what its children can limit.
+#[derive(Debug)]
+struct Unified {
+    base: PathBuf,
+    memory: bool,
+    pids: bool,
+}
+
+/// Where runs' groups are made on this machine.
+#[derive(Debug, Default)]
+struct Places {
+    unified: Option<Unified>,
+    /// cgroup v1 hierarchies (folders to make groups in) with the memory and pids controllers.
+    memory_v1: Option<PathBuf>,
+    pids_v1: Option<PathBuf>,
+}
+
+fn places() -> &'static Places {
+    static PLACES: OnceLock<Places> = OnceLock::new();
+    PLACES.get_or_init(|| {
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
+        let places = find_places(&mounts, &own, super::confine::is_root());
+        let bases = [
+            places.unified.as_ref().map(|u| &u.base),
+            places.memory_v1.as_ref(),
+        ];
+        for base in bases.into_iter().flatten().chain(&places.pids_v1) {
+            remove_abandoned(base);
+        }
+        places
+    })
+}
+
+/// Removes the groups that a grader which is gone (killed before it could) left in `base`:
+/// empty folders named after its process id. (A group with processes cannot be removed.)
+fn remove_abandoned(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(PREFIX))
+            .and_then(|rest| rest.split('-').next());
+        if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+            let _ = std::fs::remove_dir(entry.path());
+        }
+    }
+}
+
+/// How the groups of runs are named: `mmap-lab-run-PID-N`, PID the grader's.
+const PREFIX: &str = "mmap-lab-run-";
+
+/// A cgroup file system: where it is mounted, which folder of the hierarchy that is, and its
+/// controllers (v1) or none (v2).
+struct Mount<'a> {
+    point: &'a str,
+    root: &'a str,
+    v2: bool,
+    options: &'a str,
+}
+
+fn cgroup_mounts(mountinfo: &str) -> Vec<Mount<'_>> {
+    mountinfo
+        .lines()
+        .filter_map(|line| {
+            let (left, right) = line.split_once(" - ")?;
+            let fields: Vec<&str> = left.split(' ').collect();
+            let mut right = right.split(' ');
+            let kind = right.next()?;
+            let options = right.nth(1).unwrap_or("");
+            if kind != "cgroup" && kind != "cgroup2" {
+                return None;
+            }
+            Some(Mount {
+                root: fields.get(3)?,
+                point: fields.get(4)?,
+                v2: kind == "cgroup2",
+                options,
+            })
+        })
+        .collect()
+}
+
+/// The folder of the grader's own group in `mount`: the line of /proc/self/cgroup for that
+/// hierarchy (`0::/path` for v2, `N:memory:/path` for v1), within the mount.
+fn own_folder(mount: &Mount, own: &str) -> Option<PathBuf> {
+    let path = own.lines().find_map(|line| {
+        let mut parts = line.splitn(3, ':');
+        let (id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let matches = if mount.v2 {
+            id == "0" && controllers.is_empty()
+        } else {
+            controllers
+                .split(',')
+                .any(|c| mount.options.split(',').any(|o| o == c))
+        };
+        matches.then_some(path)
+    })?;
+    // Inside a mount of a sub-tree (a container without a cgroup namespace), the mount's root is
+    // a prefix of the path.
+    let within = path
+        .strip_prefix(mount.root.trim_end_matches('/'))
+        .unwrap_or(path);
+    Some(Path::new(mount.point).join(within.trim_start_matches('/')))
+}
+
+fn find_places(mountinfo: &str, own: &str, root: bool) -> Places {
+    let mounts = cgroup_mounts(mountinfo);
+    let mut places = Places::default();
+    if let Some(mount) = mounts.iter().find(|m| m.v2) {
+        let mut candidates: Vec<PathBuf> = own_folder(mount, own).into_iter().collect();
+        if root {
+            candidates.push(PathBuf::from(mount.point));
+        }
+        let usable: Vec<Unified> = candidates.iter().filter_map(|c| unified_at(c)).collect();
+        places.unified = usable
+            .iter()
+            .position(|u| u.memory && u.pids)
+            .or((!usable.is_empty()).then_some(0))
+            .map(|i| usable.into_iter().nth(i).expect("index within"));
+    }
+    if root {
+        for mount in mounts.iter().filter(|m| !m.v2) {
+            let has = |c: &str| mount.options.split(',').any(|o| o == c);
+            let folder = || own_folder(mount, own).filter(|f| writable(f));
+            if has("memory") && places.memory_v1.is_none() {
+                places.memory_v1 = folder();
+            }
+            if has("pids") && places.pids_v1.is_none() {
+                places.pids_v1 = folder();
+            }
+        }
+    }
+    places
+}
+
+/// `base` as a place for runs' groups, if the grader can make groups there; with the memory and
+/// pids controllers handed down to them where the kernel lets it.
+fn unified_at(base: &Path) -> Option<Unified> {
+    if !writable(base) {
+        return None;
+    }
+    // Fails (EBUSY) when `base` has processes of its own and is not the root: then its children
+    // get membership and cgroup.kill only.
+    let _ = std::fs::write(base.join("cgroup.subtree_control"), "+memory +pids");
+    let handed_down = std::fs::read_to_string(base.join("cgroup.subtree_control")).ok()?;
+    let has = |c: &str| handed_down.split_whitespace().any(|w| w == c);
+    Some(Unified {
+        base: base.to_owned(),
+        memory: has("memory"),
+        pids: has("pids"),
+    })
+}
+
+/// Whether the grader may make folders (groups) in `folder` and move processes into them.
+fn writable(folder: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(path) = std::ffi::CString::new(folder.as_os_str().as_bytes()) else {
+        return false;
+    };
+    let procs = std::ffi::CString::new(folder.join("cgroup.procs").as_os_str().as_bytes())
+        .unwrap_or_default();
+    // SAFETY: access(2) on two NUL-terminated paths that we own; it changes nothing.
+    unsafe {
+        libc::access(path.as_ptr(), libc::W_OK | libc::X_OK) == 0
+            && libc::access(procs.as_ptr(), libc::W_OK) == 0
+    }
+}
+
+/// One run's control groups (one per hierarchy in use), removed when dropped.
+#[derive(Debug)]
+pub(super) struct Group {
+    folders: Vec<PathBuf>,
+    /// Each group's cgroup.procs, open for writing: the child writes "0" there to join.
+    procs: Vec<OwnedFd>,
+    /// Where to learn whether the kernel killed a process for lack of memory in the group.
+    memory_events: Option<PathBuf>,
+}
+
+impl Group {
+    /// A new group for a run, in every hierarchy this machine offers (`None` where there is
+    /// none). A hierarchy where the group cannot be made is left out, not an error: the run is
+    /// then bounded by the fallbacks, as on a machine without cgroups.
+    pub(super) fn new() -> Option<Group> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let places = places();
+        let name = format!(
+            "{PREFIX}{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut group = Group {
+            folders: Vec::new(),
+            procs: Vec::new(),
+            memory_events: None,
+        };
+        if let Some(unified) = &places.unified {
+            let limits = [
+                (unified.memory, "memory.max", MAX_MEMORY),
+                (unified.memory, "memory.swap.max", 0),
+                (unified.pids, "pids.max", MAX_PROCESSES),
+            ];
+            if let Some(folder) = group.add(&unified.base.join(&name), &limits)
+                && unified.memory
+            {
+                group.memory_events = Some(folder.join("memory.events"));
+            }
+        }
+        if let Some(base) = &places.memory_v1 {
+            let limits = [
+                (true, "memory.limit_in_bytes", MAX_MEMORY),
+                (true, "memory.memsw.limit_in_bytes", MAX_MEMORY),
+            ];
+            if let Some(folder) = group.add(&base.join(&name), &limits) {
+                group
+                    .memory_events
+                    .get_or_insert(folder.join("memory.oom_control"));
+            }
+        }
+        if let Some(base) = &places.pids_v1 {
+            group.add(&base.join(&name), &[(true, "pids.max", MAX_PROCESSES)]);
+        }
+        (!group.procs.is_empty()).then_some(group)
+    }
+
+    /// Makes the group `folder` with `limits` (those whose flag is set; a limit the kernel does
+    /// not have, such as swap on a machine without it, is skipped), and keeps its cgroup.procs.
+    fn add(&mut self, folder: &Path, limits: &[(bool, &str, u64)]) -> Option<PathBuf> {
+        std::fs::create_dir(folder).ok()?;
+        self.folders.push(folder.to_owned());
+        for (_, file, value) in limits.iter().filter(|(wanted, ..)| *wanted) {
+            let _ = std::fs::write(folder.join(file), value.to_string());
+        }
+        let procs = std::fs::OpenOptions::new()
+            .write(true)
+            .open(folder.join("cgroup.procs"))
+            .ok()?;
+        self.procs.push(procs.into());
+        Some(folder.to_owned())
+    }
+
+    /// The descriptors the child writes to, to join (see `join`).
+    pub(super) fn joining(&self) -> Vec<libc::c_int> {
+        self.procs.iter().map(AsRawFd::as_raw_fd).collect()
+    }
+
+    /// Kills every process in the group, and waits (briefly) until it is empty.
+    pub(super) fn kill_all(&self) {
+        let Some(first) = self.folders.first() else {
+            return;
+        };
+        // cgroup.kill (v2, Linux 5.14) kills the group at once, forks in flight included.
+        let _ = std::fs::write(first.join("cgroup.kill"), "1");
+        for _ in 0..200 {
+            let members: Vec<i32> = self
+                .folders
+                .iter()
+                .filter_map(|f| std::fs::read_to_string(f.join("cgroup.procs")).ok())
+                .flat_map(|text| {
+                    text.split_whitespace()
+                        .filter_map(|p| p.parse().ok())
+                        .collect::<Vec<i32>>()
+                })
+                .collect();
+            if members.is_empty() {
+                return;
+            }
+            for pid in members {
+                // SAFETY: only sends a signal to a process of the run's group.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    /// Whether the kernel killed a process of the run because the group was out of memory.
+    pub(super) fn out_of_memory(&self) -> bool {
+        let Some(events) = &self.memory_events else {
+            return false;
+        };
+        std::fs::read_to_string(events).is_ok_and(|text| {
+            text.lines()
+                .filter_map(|l| l.strip_prefix("oom_kill "))
+                .any(|n| n.trim().parse::<u64>().is_ok_and(|n| n > 0))
+        })
+    }
+}
+
+/// Joins the groups through their cgroup.procs descriptors: in the child, before it gives up
+/// root (async-signal-safe: one write per group).
+pub(super) fn join(procs: &[libc::c_int]) -> io::Result<()> {
+    for &fd in procs {
+        // SAFETY: writes two bytes from a static buffer to a descriptor the grader opened.
+        if unsafe { libc::write(fd, b"0".as_ptr().cast(), 1) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        self.procs.clear();
+        for folder in self.folders.iter().rev() {
+            // A group empties a moment after its last process is reaped.
+            for _ in 0..100 {
+                if std::fs::remove_dir(folder).is_ok() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+    }
+}
+
+/// What the cgroups give a run on this machine, for the report.
+pub fn summary() -> String {
+    let places = places();
+    let memory = places.unified.as_ref().is_some_and(|u| u.memory) || places.memory_v1.is_some();
+    let pids = places.unified.as_ref().is_some_and(|u| u.pids) || places.pids_v1.is_some();
+    let mut held = Vec::new();
+    if places.unified.is_some() {
+        held.push("its processes killed together at the end (cgroup v2)".to_owned());
+    }
+    if memory {
+        held.push(format!("at most {} MiB of memory", MAX_MEMORY >> 20));
+    }
+    if pids {
+        held.push(format!("at most {MAX_PROCESSES} processes"));
+    }
+    if held.is_empty() {
+        format!(
+            "cgroups: none the grader may use here (as {}); each process's address space is \
+             limited instead (RLIMIT_AS), and leftovers are found by their seccomp filter",
+            if super::confine::is_root() {
+                "root, /sys/fs/cgroup is not writable"
+            } else {
+                "an ordinary user without a delegated cgroup"
+            }
+        )
+    } else {
+        let fallback = if memory {
+            ""
+        } else {
+            "; no memory controller: each process's address space is limited (RLIMIT_AS)"
+        };
+        format!(
+            "cgroups: each run in its own: {}{fallback}",
+            held.join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HYBRID: &str = "\
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+";
+    const OWN: &str = "8:pids:/\n4:memory:/jobs/42\n0::/user.slice/x.scope\n";
+
+    #[test]
+    fn the_grader_s_own_groups_are_found_in_each_hierarchy() {
+        let mounts = cgroup_mounts(HYBRID);
+        assert_eq!(mounts.len(), 3);
+        assert_eq!(
+            own_folder(&mounts[0], OWN).unwrap(),
+            Path::new("/sys/fs/cgroup/memory/jobs/42")
+        );
+        assert_eq!(
+            own_folder(&mounts[1], OWN).unwrap(),
+            Path::new("/sys/fs/cgroup/pids")
+        );
+        assert_eq!(
+            own_folder(&mounts[2], OWN).unwrap(),
+            Path::new("/sys/fs/cgroup/unified/user.slice/x.scope")
+        );
+    }
+
+    #[test]
+    fn a_mount_of_a_sub_tree_is_followed() {
+        let mounts = cgroup_mounts("1 0 0:1 /docker/ab /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n");
+        assert_eq!(
+            own_folder(&mounts[0], "0::/docker/ab/inner\n").unwrap(),
+            Path::new("/sys/fs/cgroup/inner")
+        );
+    }
+
+    #[test]
+    fn no_cgroup_file_system_gives_no_place() {
+        let places = find_places("1 0 0:1 / / rw - ext4 /dev/vda rw\n", OWN, true);
+        assert!(places.unified.is_none() && places.memory_v1.is_none());
+    }
+}
