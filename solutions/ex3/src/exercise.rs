@@ -3,17 +3,24 @@
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use cli_support::{Context, Failure, Outcome, open_regular};
 use memmap2::{Advice, MmapOptions};
 use nix::errno::Errno;
 use nix::sys::signal::{SigHandler, Signal, signal};
 
-/// How much of each file is mapped at a time. Mapped pages count towards the process's memory, so
-/// mapping window by window keeps it bounded (two windows) for a file of any size, while a window
-/// this large still keeps the cost of each mmap/munmap pair negligible. A multiple of every page
-/// size, as mmap(2) offsets must be.
+/// How much of each file is mapped at a time, at most. Mapped pages count towards the process's
+/// memory, so mapping window by window keeps it bounded (two windows a thread) for a file of any
+/// size, while a window this large still keeps the cost of each mmap/munmap pair negligible. A
+/// multiple of every page size, as mmap(2) offsets must be.
 const WINDOW: u64 = 16 << 20;
+/// The most that all threads together map at once: windows shrink as threads are added.
+const MAPPED: u64 = 64 << 20;
+/// The most threads that copy windows at once. A copy is bound by memory bandwidth: past a few
+/// threads, more only add memory.
+const MAX_THREADS: usize = 4;
 
 pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {
     // Past RLIMIT_FSIZE the kernel sends SIGXFSZ, whose default action kills the process. Ignored,
@@ -53,13 +60,70 @@ pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {
     }
     reserve(&dst, size).with_path("cannot reserve space for", dst_path)?;
 
-    let mut offset = 0;
-    while offset < size {
-        let len = (size - offset).min(WINDOW) as usize;
-        copy_window(&src, &dst, offset, len, src_path, dst_path)?;
-        offset += len as u64;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_THREADS));
+    let window = WINDOW.min(MAPPED / (2 * threads as u64));
+    let windows = size.div_ceil(window);
+    let copier = Copier {
+        src: (&src, src_path),
+        dst: (&dst, dst_path),
+        size,
+        window,
+        next: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        error: Mutex::new(None),
+    };
+    // Any window can be copied by any thread (a mapping needs no file offset and no lock), so
+    // the kernel's work of populating one window overlaps with the copy of another on another
+    // core. This thread copies too; a thread that cannot be started (a sandbox may refuse them)
+    // only makes the copy slower.
+    std::thread::scope(|scope| {
+        for _ in 1..threads.min(windows as usize) {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, || copier.run())
+                .is_err()
+            {
+                break;
+            }
+        }
+        copier.run();
+    });
+    let error = copier.error.into_inner().unwrap_or_else(|e| e.into_inner());
+    error.map_or(Ok(()), Err)
+}
+
+/// The windows of one copy, shared by the threads that copy them.
+struct Copier<'a> {
+    src: (&'a File, &'a Path),
+    dst: (&'a File, &'a Path),
+    size: u64,
+    window: u64,
+    /// The next window to copy, by index.
+    next: AtomicU64,
+    /// Set at the first error: the other threads stop after the window they are on.
+    stop: AtomicBool,
+    /// The first error, which is the one reported.
+    error: Mutex<Option<Failure>>,
+}
+
+impl Copier<'_> {
+    /// Takes windows one after the other until there are none left or a thread failed.
+    fn run(&self) {
+        while !self.stop.load(Ordering::Relaxed) {
+            let offset = self.next.fetch_add(1, Ordering::Relaxed) * self.window;
+            if offset >= self.size {
+                return;
+            }
+            let len = (self.size - offset).min(self.window) as usize;
+            if let Err(failure) =
+                copy_window(self.src.0, self.dst.0, offset, len, self.src.1, self.dst.1)
+            {
+                self.stop.store(true, Ordering::Relaxed);
+                let mut error = self.error.lock().unwrap_or_else(|e| e.into_inner());
+                error.get_or_insert(failure);
+                return;
+            }
+        }
     }
-    Ok(())
 }
 
 /// Allocates the blocks of DST now. Without this, the file system allocates a block when a page
