@@ -188,10 +188,10 @@ pub const MUTANTS: &[Mutant] = &[
         exercise: "ex3",
         name: "copies-with-read-write",
         edits: &[(
-            "copy_window(&src, &dst, offset, len, src_path, dst_path)?;",
-            "let _ = (copy_window, src_path);\n        \
-             std::io::copy(&mut &src, &mut &dst).with_path(\"cannot copy to\", dst_path)?;\n        \
-             let len = size as usize;",
+            "    let threads = std::thread::available_parallelism()",
+            "    std::io::copy(&mut &src, &mut &dst).with_path(\"cannot copy to\", dst_path)?;\n    \
+             if size > 0 {\n        return Ok(());\n    }\n    \
+             let threads = std::thread::available_parallelism()",
         )],
         caught_by: &["uses_mappings"],
     },
@@ -240,10 +240,16 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant {
         exercise: "ex3",
         name: "maps-the-whole-file",
-        edits: &[(
-            "const WINDOW: u64 = 16 << 20;",
-            "const WINDOW: u64 = 1 << 40;",
-        )],
+        edits: &[
+            (
+                "const WINDOW: u64 = 16 << 20;",
+                "const WINDOW: u64 = 1 << 40;",
+            ),
+            (
+                "const MAPPED: u64 = 64 << 20;",
+                "const MAPPED: u64 = 1 << 42;",
+            ),
+        ],
         caught_by: &["memory_stays_bounded"],
     },
     Mutant {
