@@ -4,6 +4,7 @@
 //!
 //! - `outcome.rs`: how a check ends when it does not pass (`Problem`, `Verdict`);
 //! - `runner/`: starting, watching and stopping a program under test, and the evidence it leaves;
+//! - `diff.rs`: how two byte strings differ, in words (text whole, or hex bytes at an offset);
 //! - `expect.rs` and `fixtures.rs`: a check's assertions, and its inputs;
 //! - `checks/`: the checks, one module per exercise; `rubric.rs`: their names and points;
 //! - `clean.rs`: the gate for text from outside the grader (no escape sequences, bounded);
@@ -20,6 +21,7 @@ pub mod batch;
 pub mod checks;
 pub mod clean;
 pub mod compile;
+pub mod diff;
 pub mod events;
 pub mod expect;
 pub mod fixtures;
