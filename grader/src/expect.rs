@@ -193,6 +193,28 @@ impl Run {
         same_bytes("stdout", &self.output.stdout, expected)
             .reword(|why| format!("`{}`: {why}{cut}", self.command))
     }
+
+    /// Like `printed`; when the run succeeded but printed something else, `hint` (given what it
+    /// printed) may name the likely mistake, which follows the difference. A run that failed
+    /// speaks for itself (a panic, a signal, an error message).
+    pub fn printed_or_hint(
+        &self,
+        expected: &[u8],
+        hint: impl FnOnce(&[u8]) -> Option<String>,
+    ) -> Verdict {
+        let succeeded = self.succeeded().is_ok();
+        self.printed(expected).reword(
+            |why| match hint(&self.output.stdout).filter(|_| succeeded) {
+                Some(hint) => format!("{why}\n{hint}"),
+                None => why,
+            },
+        )
+    }
+
+    /// What the run printed on stderr, as text.
+    pub fn stderr(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.output.stderr)
+    }
 }
 
 /// Compares two byte strings; on a difference, says where and how (see `diff.rs`).

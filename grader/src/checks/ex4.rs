@@ -13,20 +13,49 @@ use crate::outcome::Reword;
 use crate::runner::trace::regions;
 use crate::runner::{FileId, Region, Run, Running, maps_of, read_memory};
 
+/// `ex4 count WORKERS ITERS` printed WORKERS * ITERS, or else the likely mistake is named.
+fn counted(run: &Run, workers: u64, iters: u64) -> Verdict {
+    let total = workers * iters;
+    run.printed_or_hint(format!("{total}\n").as_bytes(), |got| {
+        let Some(got) = std::str::from_utf8(got)
+            .ok()
+            .and_then(|g| g.strip_suffix('\n')?.parse::<u64>().ok())
+        else {
+            return Some("print the total alone, in decimal, and a newline".into());
+        };
+        Some(if got == 0 && total > 0 {
+            "the parent read 0: the workers' increments never reached it. Memory is copied at \
+             fork: only a mapping made MAP_SHARED | MAP_ANONYMOUS before the fork is shared \
+             with the children (a MAP_PRIVATE one, or a variable, is not)"
+                .into()
+        } else if got < total {
+            format!(
+                "{} of {total} increments were lost: two workers that read the counter, add one \
+                 and write it back overwrite each other; update it with one atomic \
+                 read-modify-write (fetch_add) on an AtomicU64 in the shared mapping",
+                total - got
+            )
+        } else {
+            "more than WORKERS * ITERS: each of WORKERS children adds 1 to the one shared \
+             counter ITERS times, and the parent prints it after waiting for all of them"
+                .into()
+        })
+    })
+}
+
 pub fn count_total(t: &mut Ctx) -> Verdict {
     for _ in 0..2 {
         let (workers, iters) = (t.between(2, 8), t.between(1_000, 30_000));
-        t.run(["count", &workers.to_string(), &iters.to_string()])
-            .printed(format!("{}\n", workers * iters).as_bytes())?;
+        let run = t.run(["count", &workers.to_string(), &iters.to_string()]);
+        counted(&run, workers, iters)?;
     }
     Ok(())
 }
 
 pub fn count_edge_cases(t: &mut Ctx) -> Verdict {
-    t.run(["count", "1", "0"]).printed(b"0\n")?;
+    counted(&t.run(["count", "1", "0"]), 1, 0)?;
     let iters = t.between(1, 100);
-    t.run(["count", "64", &iters.to_string()])
-        .printed(format!("{}\n", 64 * iters).as_bytes())?;
+    counted(&t.run(["count", "64", &iters.to_string()]), 64, iters)?;
     count_usage(t)
 }
 
@@ -46,13 +75,7 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
             .jostle(Duration::from_micros(300));
         run.succeeded()?;
         counted_by_children(&run)?;
-        run.printed(format!("{}\n", 4 * iters).as_bytes())
-            .reword(|why| {
-                format!(
-                    "{why}\n(lost increments mean the counter is not updated with an atomic \
-                 read-modify-write such as fetch_add)"
-                )
-            })?;
+        counted(&run, 4, iters)?;
     }
     Ok(())
 }
@@ -82,7 +105,7 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
                 .find(|&v| iters < v && v < total && v % iters != 0));
         }
     });
-    run.printed(format!("{total}\n").as_bytes())?;
+    counted(&run, workers, iters)?;
     let trace = watched(&run)?;
     let mapped = trace
         .named("mmap")
@@ -226,6 +249,62 @@ impl Mailbox {
     }
 }
 
+/// What the mailbox at `path` held when a side ran out of time, and so what that side was
+/// probably waiting for. `send_started`: a sender (the program or the grader) had started.
+fn mailbox_story(path: &Path, send_started: bool) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let state = match crate::safe_fs::read_at_most(path, 4) {
+        Err(_) => {
+            return format!(
+                "the mailbox '{name}' was never made: the side that starts first creates the \
+                 file, a page long, and maps it shared"
+            );
+        }
+        Ok((bytes, size)) if bytes.len() < 4 || size < 8 => {
+            return format!(
+                "the mailbox '{name}' is only {size} bytes long: the side that starts first makes \
+                 it a page (4096 bytes) long before mapping it"
+            );
+        }
+        Ok((bytes, _)) => u32::from_ne_bytes(bytes[..4].try_into().expect("4 bytes")),
+    };
+    let started = match send_started {
+        true => ", though `send` had started",
+        false => "",
+    };
+    match state {
+        EMPTY => format!(
+            "the mailbox '{name}' was still empty (state 0) when the time ran out{started}: \
+             `recv` was waiting for a message that never showed. Did `recv` reset the mailbox \
+             when it started (grow a file shorter than a page, but never wipe one that may \
+             already hold a message), or did `send` not mark it full (state 1, stored with \
+             Release ordering after the message)?"
+        ),
+        FULL => format!(
+            "the mailbox '{name}' still held a message (state 1) when the time ran out: nobody \
+             took it. Does `recv` wait for state 1, re-reading it (Acquire) in its loop, and \
+             mark the mailbox taken (state 2) once it has printed the message?"
+        ),
+        TAKEN => format!(
+            "the message in '{name}' was taken (state 2), but `send` did not notice: does it \
+             wait for state 2, re-reading the state (Acquire) in its loop, and then exit?"
+        ),
+        other => format!(
+            "the mailbox '{name}' holds state {other}, which is none of 0 (empty), 1 (full) and \
+             2 (taken)"
+        ),
+    }
+}
+
+/// A side of the mailbox printed `expected`, as `Run::printed` judges it; when it ran out of
+/// time, the mailbox's state says what it was probably waiting for.
+fn side_printed(run: &Run, expected: &[u8], path: &Path, send_started: bool) -> Verdict {
+    run.printed(expected).reword(|why| match run.timed_out {
+        true => format!("{why}\n{}", mailbox_story(path, send_started)),
+        false => why,
+    })
+}
+
 /// The line of the program's memory map that maps `path` shared, if any.
 fn maps_shared(running: &Running, path: &Path) -> bool {
     let path = path.to_string_lossy();
@@ -266,7 +345,16 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
                 .or_else(|| Mailbox::open(&path).ok().filter(|m| m.state() == Ok(FULL)));
             mailbox.is_some()
         })
-        .map_err(waited_for(waiting_for))?;
+        .map_err(|run| {
+            let story = run.timed_out.then(|| mailbox_story(&path, true));
+            waited_for(waiting_for)(run).map_reason(|why| {
+                [Some(why), story]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        })?;
     let mailbox = mailbox.expect("found above");
     let shared = maps_shared(&sender, &path);
     let got = mailbox.take()?;
@@ -297,7 +385,7 @@ pub fn recv_first(t: &mut Ctx) -> Verdict {
     })?;
     mailbox.post(message.as_bytes())?;
     let run = receiver.finish();
-    run.printed(format!("{message}\n").as_bytes())?;
+    side_printed(&run, format!("{message}\n").as_bytes(), &path, true)?;
     only_through_the_mapping(&run, &path)?;
     ensure(mailbox.state()? == TAKEN, || {
         "after printing the message, `ex4 recv` should have marked the mailbox taken (state 2)"
@@ -324,8 +412,9 @@ pub fn both_sides(t: &mut Ctx) -> Verdict {
         } else {
             (first, second)
         };
-        sent.printed(b"")?;
-        received.printed(format!("{message}\n").as_bytes())?;
+        let path = t.path(&name);
+        side_printed(&sent, b"", &path, true)?;
+        side_printed(&received, format!("{message}\n").as_bytes(), &path, true)?;
     }
     Ok(())
 }
@@ -335,10 +424,14 @@ pub fn long_and_empty_messages(t: &mut Ctx) -> Verdict {
         let message = t.text(len);
         let receiver = t.start(["recv", "mailbox"])?;
         let sender = t.start(["send", "mailbox", &message])?;
-        sender.finish().printed(b"")?;
-        receiver
-            .finish()
-            .printed(format!("{message}\n").as_bytes())?;
+        let path = t.path("mailbox");
+        side_printed(&sender.finish(), b"", &path, true)?;
+        side_printed(
+            &receiver.finish(),
+            format!("{message}\n").as_bytes(),
+            &path,
+            true,
+        )?;
         std::fs::remove_file(t.path("mailbox")).map_err(|e| e.to_string())?;
     }
     let too_long = t.text(CAPACITY + 1);
