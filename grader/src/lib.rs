@@ -15,7 +15,9 @@
 //! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
 //! - `submission.rs` and `batch.rs`: hand-ins, graded in a pristine copy of the kit, one or a
-//!   class.
+//!   class;
+//! - `hints.rs`: `grader hint`, an exercise's README hints a level at a time; `watch.rs`:
+//!   `grader watch`, an exercise graded again each time its sources change.
 
 pub mod batch;
 pub mod checks;
@@ -27,6 +29,7 @@ pub mod expect;
 pub mod fixtures;
 pub mod grade;
 pub mod harness;
+pub mod hints;
 pub mod kit;
 pub mod outcome;
 pub mod report;
@@ -34,3 +37,4 @@ pub mod rubric;
 pub mod runner;
 pub mod safe_fs;
 pub mod submission;
+pub mod watch;

@@ -73,9 +73,8 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
         let run = t
             .start(["count", "4", &iters.to_string()])?
             .jostle(Duration::from_micros(300));
-        run.succeeded()?;
-        counted_by_children(&run)?;
         counted(&run, 4, iters)?;
+        counted_by_children(&run)?;
     }
     Ok(())
 }
@@ -145,6 +144,20 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
 /// a computed total shows none.
 fn counted_by_children(run: &crate::runner::Run) -> Verdict {
     let cpu = run.cpu_times.unwrap_or_default();
+    let least = Duration::from_millis(10);
+    ensure(cpu.children >= least || cpu.own >= least, || {
+        format!(
+            "`{}` printed the right total, but counting took no measurable CPU time (its \
+             children {} ms, itself {} ms): either nobody counted (a total computed instead), \
+             or the compiler folded each worker's loop into one addition, which it may do with \
+             a plain load and store of the counter, not one atomic read-modify-write (and which \
+             loses increments whenever workers overlap): each forked worker adds 1, ITERS \
+             times, with fetch_add",
+            run.command,
+            cpu.children.as_millis(),
+            cpu.own.as_millis()
+        )
+    })?;
     ensure(
         cpu.children >= cpu.own && cpu.children >= Duration::from_millis(10),
         || {

@@ -323,6 +323,22 @@ pub const MUTANTS: &[Mutant] = &[
             "counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);",
         )],
         caught_by: &["count_is_atomic"],
+        // The compiler folds the plain load and store of each worker's loop into one addition: the
+        // total is often right, and the counting takes no time.
+        shows: &[(
+            "count_is_atomic",
+            "folded each worker's loop into one addition",
+        )],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "non-atomic-counter-not-folded",
+        // The same load and store, kept apart (black_box): increments are lost when workers overlap.
+        edits: &[(
+            "counter.fetch_add(1, Ordering::Relaxed);",
+            "counter.store(std::hint::black_box(counter.load(Ordering::Relaxed)) + 1, Ordering::Relaxed);",
+        )],
+        caught_by: &["count_is_atomic"],
         shows: &[("count_is_atomic", "increments were lost")],
     },
     Mutant {
