@@ -59,10 +59,11 @@ impl<'a> Compared<'a> {
         let is_whole = self.offset == 0
             && self.got.len() as u64 == self.got_size
             && self.want.len() as u64 == self.want_size;
-        if is_whole && self.got.len().max(self.want.len()) <= WHOLE {
-            if let (Some(got), Some(want)) = (text(self.got), text(self.want)) {
-                return Some(format!("is {got:?}, expected {want:?}"));
-            }
+        if is_whole
+            && self.got.len().max(self.want.len()) <= WHOLE
+            && let (Some(got), Some(want)) = (text(self.got), text(self.want))
+        {
+            return Some(format!("is {got:?}, expected {want:?}"));
         }
         let position = self.offset + at as u64;
         let mut head = format!("differs from byte {position}");

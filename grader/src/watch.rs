@@ -30,7 +30,7 @@ extern "C" fn on_ctrl_c(_: libc::c_int) {
         // SAFETY: _exit is async-signal-safe.
         unsafe { libc::_exit(130) };
     }
-    let note = b"\nwatch: stopping after this round (Ctrl-C again to stop at once)\n";
+    let note = b"\nwatch: stopping (Ctrl-C again to stop at once)\n";
     // SAFETY: write(2) is async-signal-safe, and the buffer lives for the call.
     unsafe { libc::write(2, note.as_ptr().cast(), note.len()) };
 }

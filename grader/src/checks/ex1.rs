@@ -51,7 +51,7 @@ fn peeked(t: &Ctx, file: &str, data: &[u8], offset: u64, len: u64) -> Result<Run
 fn peek_hint(got: &[u8], expected: &[u8], data: &[u8], offset: u64) -> Option<String> {
     let page_start = (offset - offset % PAGE as u64) as usize;
     let from_page = data.get(page_start..).unwrap_or_default();
-    if offset % PAGE as u64 != 0 && !got.is_empty() && from_page.starts_with(got) {
+    if !offset.is_multiple_of(PAGE as u64) && !got.is_empty() && from_page.starts_with(got) {
         return Some(format!(
             "it printed the bytes from the page boundary ({page_start}), not from OFFSET \
              ({offset}): skip OFFSET - start bytes at the front of the mapping"
