@@ -262,9 +262,18 @@ impl Mailbox {
     }
 }
 
+/// Who ran the program's side of a mailbox: `send`, `recv`, or both (the grader plays the other
+/// side when only one is the program's).
+#[derive(Clone, Copy, PartialEq)]
+enum Sides {
+    Send,
+    Recv,
+    Both,
+}
+
 /// What the mailbox at `path` held when a side ran out of time, and so what that side was
-/// probably waiting for. `send_started`: a sender (the program or the grader) had started.
-fn mailbox_story(path: &Path, send_started: bool) -> String {
+/// probably waiting for.
+fn mailbox_story(path: &Path, sides: Sides) -> String {
     let name = path.file_name().unwrap_or_default().to_string_lossy();
     let state = match crate::safe_fs::read_at_most(path, 4) {
         Err(_) => {
@@ -281,17 +290,17 @@ fn mailbox_story(path: &Path, send_started: bool) -> String {
         }
         Ok((bytes, _)) => u32::from_ne_bytes(bytes[..4].try_into().expect("4 bytes")),
     };
-    let started = match send_started {
-        true => ", though `send` had started",
-        false => "",
-    };
+    let unmarked = "`send` marks the mailbox full (state 1) with a Release store, after writing \
+                    the message and its length";
     match state {
+        EMPTY if sides == Sides::Send => format!(
+            "the mailbox '{name}' was still empty (state 0) when the time ran out: {unmarked}"
+        ),
         EMPTY => format!(
-            "the mailbox '{name}' was still empty (state 0) when the time ran out{started}: \
-             `recv` was waiting for a message that never showed. Did `recv` reset the mailbox \
-             when it started (grow a file shorter than a page, but never wipe one that may \
-             already hold a message), or did `send` not mark it full (state 1, stored with \
-             Release ordering after the message)?"
+            "the mailbox '{name}' was still empty (state 0) when the time ran out, though a \
+             sender had started: `recv` was waiting for a message that never showed. Did `recv` \
+             reset the mailbox when it started (grow a file shorter than a page, but never wipe \
+             one that may already hold a message)? ({unmarked}.)"
         ),
         FULL => format!(
             "the mailbox '{name}' still held a message (state 1) when the time ran out: nobody \
@@ -311,9 +320,9 @@ fn mailbox_story(path: &Path, send_started: bool) -> String {
 
 /// A side of the mailbox printed `expected`, as `Run::printed` judges it; when it ran out of
 /// time, the mailbox's state says what it was probably waiting for.
-fn side_printed(run: &Run, expected: &[u8], path: &Path, send_started: bool) -> Verdict {
+fn side_printed(run: &Run, expected: &[u8], path: &Path, sides: Sides) -> Verdict {
     run.printed(expected).reword(|why| match run.timed_out {
-        true => format!("{why}\n{}", mailbox_story(path, send_started)),
+        true => format!("{why}\n{}", mailbox_story(path, sides)),
         false => why,
     })
 }
@@ -359,7 +368,7 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
             mailbox.is_some()
         })
         .map_err(|run| {
-            let story = run.timed_out.then(|| mailbox_story(&path, true));
+            let story = run.timed_out.then(|| mailbox_story(&path, Sides::Send));
             waited_for(waiting_for)(run).map_reason(|why| {
                 [Some(why), story]
                     .into_iter()
@@ -398,7 +407,7 @@ pub fn recv_first(t: &mut Ctx) -> Verdict {
     })?;
     mailbox.post(message.as_bytes())?;
     let run = receiver.finish();
-    side_printed(&run, format!("{message}\n").as_bytes(), &path, true)?;
+    side_printed(&run, format!("{message}\n").as_bytes(), &path, Sides::Recv)?;
     only_through_the_mapping(&run, &path)?;
     ensure(mailbox.state()? == TAKEN, || {
         "after printing the message, `ex4 recv` should have marked the mailbox taken (state 2)"
@@ -426,8 +435,13 @@ pub fn both_sides(t: &mut Ctx) -> Verdict {
             (first, second)
         };
         let path = t.path(&name);
-        side_printed(&sent, b"", &path, true)?;
-        side_printed(&received, format!("{message}\n").as_bytes(), &path, true)?;
+        side_printed(&sent, b"", &path, Sides::Both)?;
+        side_printed(
+            &received,
+            format!("{message}\n").as_bytes(),
+            &path,
+            Sides::Both,
+        )?;
     }
     Ok(())
 }
@@ -438,12 +452,12 @@ pub fn long_and_empty_messages(t: &mut Ctx) -> Verdict {
         let receiver = t.start(["recv", "mailbox"])?;
         let sender = t.start(["send", "mailbox", &message])?;
         let path = t.path("mailbox");
-        side_printed(&sender.finish(), b"", &path, true)?;
+        side_printed(&sender.finish(), b"", &path, Sides::Both)?;
         side_printed(
             &receiver.finish(),
             format!("{message}\n").as_bytes(),
             &path,
-            true,
+            Sides::Both,
         )?;
         std::fs::remove_file(t.path("mailbox")).map_err(|e| e.to_string())?;
     }

@@ -412,7 +412,8 @@ pub const MUTANTS: &[Mutant] = &[
         caught_by: &["both_sides"],
         shows: &[(
             "both_sides",
-            "empty (state 0) when the time ran out, though `send` had started",
+            "empty (state 0) when the time ran out, though a sender had started: `recv` was \
+             waiting for a message that never showed. Did `recv` reset the mailbox",
         )],
     },
 ];
