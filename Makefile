@@ -10,9 +10,10 @@ GRADER := $(CARGO) run --release -q -p grader -- --kit "$(CURDIR)"
 grade:
 	@$(GRADER)
 
-## status: one line per exercise: its points and the names of its failing tests
+## status: one line per exercise: its points and the names of its failing tests (a score below
+##         full marks, status 1, is no error here)
 status:
-	@$(GRADER) status
+	@$(GRADER) status || [ $$? -eq 1 ]
 
 ## hint: the next level of an exercise's hints, from its README (EX=ex3; N=2 shows level 2)
 hint:
