@@ -3,12 +3,26 @@ CARGO ?= cargo
 # The grader works on the kit it is given: this folder, wherever it is now (never a path built in).
 GRADER := $(CARGO) run --release -q -p grader -- --kit "$(CURDIR)"
 
-.PHONY: grade grade-solutions test lint bench handin gradescope
+.PHONY: grade grade-solutions test lint bench handin gradescope status hint watch
 .DEFAULT_GOAL := grade
 
 ## grade: build and grade your four exercises (exercises/ex1..ex4); prints `Score: N/100`
 grade:
 	@$(GRADER)
+
+## status: one line per exercise: its points and the names of its failing tests (a score below
+##         full marks, status 1, is no error here)
+status:
+	@$(GRADER) status || [ $$? -eq 1 ]
+
+## hint: the next level of an exercise's hints, from its README (EX=ex3; N=2 shows level 2)
+hint:
+	@$(GRADER) hint $(EX) $(N)
+
+## watch: grade an exercise again each time a file of its src/ changes, failing tests first
+##        (EX=ex3; Ctrl-C stops)
+watch:
+	@$(GRADER) watch $(EX)
 
 ## grade-solutions: grade the reference solutions (they score 100/100)
 grade-solutions:

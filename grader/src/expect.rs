@@ -6,6 +6,7 @@ use std::path::Path;
 
 use predicates::prelude::*;
 
+use crate::diff::{Compared, difference, first_difference};
 use crate::fail;
 use crate::outcome::{Problem, Reword, Verdict, ensure};
 use crate::runner::{OUTPUT_CAP, Run, describe_signal};
@@ -205,52 +206,60 @@ impl Run {
         same_bytes("stdout", &self.output.stdout, expected)
             .reword(|why| format!("`{}`: {why}{cut}", self.command))
     }
+
+    /// Like `printed`; when the run succeeded but printed something else, `hint` (given what it
+    /// printed) may name the likely mistake, which follows the difference. A run that failed
+    /// speaks for itself (a panic, a signal, an error message).
+    pub fn printed_or_hint(
+        &self,
+        expected: &[u8],
+        hint: impl FnOnce(&[u8]) -> Option<String>,
+    ) -> Verdict {
+        let succeeded = self.succeeded().is_ok();
+        self.printed(expected).reword(
+            |why| match hint(&self.output.stdout).filter(|_| succeeded) {
+                Some(hint) => format!("{why}\n{hint}"),
+                None => why,
+            },
+        )
+    }
+
+    /// What the run printed on stderr, as text.
+    pub fn stderr(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.output.stderr)
+    }
 }
 
-/// Compares two byte strings; on a difference, says where and how, briefly.
+/// Compares two byte strings; on a difference, says where and how (see `diff.rs`).
 pub fn same_bytes(what: &str, actual: &[u8], expected: &[u8]) -> Verdict {
-    if predicate::eq(expected).eval(actual) {
-        return Ok(());
+    match difference(actual, expected) {
+        None => Ok(()),
+        Some(how) => fail!("{what} {how}"),
     }
-    let at = actual
-        .iter()
-        .zip(expected)
-        .position(|(a, b)| a != b)
-        .unwrap_or(actual.len().min(expected.len()));
-    let show = |bytes: &[u8]| {
-        let window = &bytes[at.min(bytes.len())..(at + 24).min(bytes.len())];
-        format!("{:?}", String::from_utf8_lossy(window))
-    };
-    fail!(
-        "{what} is {} bytes, expected {}; they first differ at byte {at}: got {}, expected {}",
-        actual.len(),
-        expected.len(),
-        show(actual),
-        show(expected)
-    )
+}
+
+/// The last part of a path, for messages.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The file at `path` holds exactly `expected`. (Read without following links and no further
 /// than needed: the program may have left anything there.)
 pub fn file_holds(path: &Path, expected: &[u8]) -> Verdict {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = file_name(path);
     match safe_fs::read_at_most(path, expected.len() + 1) {
-        Ok((actual, size)) if size != expected.len() as u64 => fail!(
-            "file '{name}' is {size} bytes long, expected {}{}",
-            expected.len(),
-            same_bytes(
-                "",
-                &actual[..actual.len().min(expected.len())],
-                &expected[..actual.len().min(expected.len())]
-            )
-            .err()
-            .map(|why| format!(" (and{why})"))
-            .unwrap_or_default()
-        ),
-        Ok((actual, _)) => same_bytes(&format!("file '{name}'"), &actual, expected),
+        Ok((actual, size)) => {
+            let compared = Compared {
+                got_size: size,
+                ..Compared::whole(&actual, expected)
+            };
+            match compared.describe() {
+                None => Ok(()),
+                Some(how) => fail!("file '{name}' {how}"),
+            }
+        }
         Err(e) => fail!("cannot read file '{name}' after the run: {e}"),
     }
 }
@@ -259,38 +268,42 @@ pub fn file_holds(path: &Path, expected: &[u8]) -> Verdict {
 pub fn same_files(actual: &Path, expected: &Path) -> Verdict {
     use std::io::Read;
     let open = |p: &Path| {
-        safe_fs::open_regular(p)
-            .map(std::io::BufReader::new)
-            .map_err(|e| format!("cannot read '{}': {e}", p.display()))
+        let file =
+            safe_fs::open_regular(p).map_err(|e| format!("cannot read '{}': {e}", p.display()))?;
+        let size = file.metadata().map_err(|e| e.to_string())?.len();
+        Ok::<_, String>((std::io::BufReader::new(file), size))
     };
-    let (mut a, mut b) = (open(actual)?, open(expected)?);
+    // Reads until `buf` is full or the file ends.
+    let fill = |file: &mut std::io::BufReader<std::fs::File>, buf: &mut [u8]| {
+        let mut n = 0;
+        while n < buf.len() {
+            match file.read(&mut buf[n..]).map_err(|e| e.to_string())? {
+                0 => break,
+                more => n += more,
+            }
+        }
+        Ok::<usize, String>(n)
+    };
+    let ((mut a, got_size), (mut b, want_size)) = (open(actual)?, open(expected)?);
     let (mut x, mut y) = (vec![0; 1 << 20], vec![0; 1 << 20]);
     let mut offset = 0;
     loop {
-        let n = a.read(&mut x).map_err(|e| e.to_string())?;
-        b.read_exact(&mut y[..n]).map_err(|_| {
-            format!(
-                "'{}' is longer than '{}'",
-                actual.display(),
-                expected.display()
-            )
-        })?;
-        if n == 0 {
-            let longer = b.read(&mut y[..1]).map_err(|e| e.to_string())? > 0;
-            return ensure(!longer, || {
-                format!(
-                    "'{}' is shorter than '{}' ({offset} bytes)",
-                    actual.display(),
-                    expected.display()
-                )
-            });
+        let (n, m) = (fill(&mut a, &mut x)?, fill(&mut b, &mut y)?);
+        if first_difference(&x[..n], &y[..m]).is_some() {
+            let compared = Compared {
+                got: &x[..n],
+                want: &y[..m],
+                offset,
+                got_size,
+                want_size,
+            };
+            let how = compared.describe().unwrap_or_default();
+            return fail!("file '{}' {how}", file_name(actual));
         }
-        same_bytes(
-            &format!("'{}' from byte {offset}", actual.display()),
-            &x[..n],
-            &y[..n],
-        )?;
-        offset += n;
+        if n == 0 {
+            return Ok(());
+        }
+        offset += n as u64;
     }
 }
 

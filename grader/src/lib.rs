@@ -4,6 +4,7 @@
 //!
 //! - `outcome.rs`: how a check ends when it does not pass (`Problem`, `Verdict`);
 //! - `runner/`: starting, watching and stopping a program under test, and the evidence it leaves;
+//! - `diff.rs`: how two byte strings differ, in words (text whole, or hex bytes at an offset);
 //! - `expect.rs` and `fixtures.rs`: a check's assertions, and its inputs;
 //! - `checks/`: the checks, one module per exercise; `rubric.rs`: their names and points;
 //! - `clean.rs`: the gate for text from outside the grader (no escape sequences, bounded);
@@ -14,17 +15,21 @@
 //! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
 //! - `submission.rs` and `batch.rs`: hand-ins, graded in a pristine copy of the kit, one or a
-//!   class.
+//!   class;
+//! - `hints.rs`: `grader hint`, an exercise's README hints a level at a time; `watch.rs`:
+//!   `grader watch`, an exercise graded again each time its sources change.
 
 pub mod batch;
 pub mod checks;
 pub mod clean;
 pub mod compile;
+pub mod diff;
 pub mod events;
 pub mod expect;
 pub mod fixtures;
 pub mod grade;
 pub mod harness;
+pub mod hints;
 pub mod kit;
 pub mod outcome;
 pub mod report;
@@ -32,3 +37,4 @@ pub mod rubric;
 pub mod runner;
 pub mod safe_fs;
 pub mod submission;
+pub mod watch;

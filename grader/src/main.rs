@@ -6,6 +6,9 @@
 //! grader batch DIR [--jobs N] [--csv PATH] [--out DIR]                       grade a class
 //! grader handin [--out PATH]                                                 make handin.tar.gz
 //! grader export DIR                                                          the kit, no answers
+//! grader status                                  a line per exercise: points, failing tests
+//! grader hint EXERCISE [N]                       the next level of the README's hints (or N)
+//! grader watch EXERCISE [--rounds N]             grade again on each change to its src/
 //!
 //! REPORT: --json PATH (Gradescope's results.json), or --format FORMAT --out PATH (FORMAT:
 //! gradescope, junit)
@@ -31,7 +34,7 @@ use grader::grade::{Plan, Programs, built, grade as grade_plan};
 use grader::harness::default_jobs;
 use grader::kit;
 use grader::outcome::Problem;
-use grader::report::{FORMATS, file_reporter, terminal::Terminal};
+use grader::report::{FORMATS, file_reporter, status::StatusLines, terminal::Terminal};
 use grader::rubric::{EXERCISES, Test, tests_of};
 use grader::submission::{Submission, handin, stage};
 
@@ -41,6 +44,9 @@ const USAGE: &str =
        grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR]
        grader [--kit DIR] handin [--out PATH]
        grader [--kit DIR] export DIR
+       grader [--kit DIR] status [--solutions]
+       grader [--kit DIR] hint EXERCISE [N]
+       grader [--kit DIR] watch EXERCISE [--rounds N]
 REPORT: --json PATH | --format FORMAT --out PATH
 --kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
 export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR";
@@ -56,6 +62,8 @@ struct Options {
     /// The report files to write: (format, path).
     reports: Vec<(String, PathBuf)>,
     submission: Option<PathBuf>,
+    /// `grader status`: a line per exercise instead of the whole report.
+    status: bool,
 }
 
 enum Job {
@@ -63,6 +71,8 @@ enum Job {
     Batch(batch::Options),
     Handin(PathBuf),
     Export(PathBuf),
+    Hint(&'static str, Option<usize>),
+    Watch(&'static str, Option<usize>),
 }
 
 /// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
@@ -134,9 +144,40 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 _ => Err("export takes a DIR".into()),
             };
         }
+        Some("hint") => {
+            args.next();
+            let exercise = exercise_named(&args.next().ok_or("hint needs an EXERCISE")?)?;
+            let level = match args.next() {
+                None => None,
+                Some(n) => Some(
+                    n.parse()
+                        .map_err(|_| format!("hint: '{n}' is not a level"))?,
+                ),
+            };
+            return match args.next() {
+                None => Ok(Job::Hint(exercise, level)),
+                Some(_) => Err("hint takes an EXERCISE and at most a level".into()),
+            };
+        }
+        Some("watch") => {
+            args.next();
+            let exercise = exercise_named(&args.next().ok_or("watch needs an EXERCISE")?)?;
+            return match (args.next().as_deref(), args.next(), args.next()) {
+                (None, ..) => Ok(Job::Watch(exercise, None)),
+                (Some("--rounds"), Some(n), None) => match n.parse() {
+                    Ok(n) if n > 0 => Ok(Job::Watch(exercise, Some(n))),
+                    _ => Err(format!("--rounds needs a number above 0, not '{n}'")),
+                },
+                _ => Err("watch takes an EXERCISE and --rounds N".into()),
+            };
+        }
         _ => {}
     }
     let mut options = Options::default();
+    if args.peek().map(String::as_str) == Some("status") {
+        args.next();
+        options.status = true;
+    }
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--solutions" => options.solutions = true,
@@ -213,6 +254,15 @@ fn main() -> ExitCode {
                 println!("copied the kit without its answers to {}", to.display());
                 ExitCode::SUCCESS
             }),
+        Job::Hint(exercise, level) => kit()
+            .and_then(|kit| grader::hints::show(&kit, exercise, level))
+            .map(|text| {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }),
+        Job::Watch(exercise, rounds) => kit()
+            .and_then(|kit| grader::watch::run(&kit, exercise, rounds))
+            .map(|()| ExitCode::SUCCESS),
     };
     grader::runner::clean_up();
     result.unwrap_or_else(|why| {
@@ -285,12 +335,16 @@ fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result
         submission: submission.as_ref().map(|(submission, _)| submission),
     };
     let mut terminal = Terminal::stdout();
+    let mut status = StatusLines::new(std::io::stdout());
     let mut files: Vec<Box<dyn Reporter>> = options
         .reports
         .iter()
         .map(|(format, path)| file_reporter(format, path).expect("checked when parsed"))
         .collect();
-    let mut reporters: Vec<&mut dyn Reporter> = vec![&mut terminal];
+    let mut reporters: Vec<&mut dyn Reporter> = match options.status {
+        true => vec![&mut status],
+        false => vec![&mut terminal],
+    };
     reporters.extend(files.iter_mut().map(|r| r.as_mut() as &mut dyn Reporter));
     let graded = grade_plan(&plan, build, &mut reporters);
     if let Some(why) = graded.report_errors.first() {

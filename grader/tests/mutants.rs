@@ -1,5 +1,6 @@
 //! Wrong programs that the grader must catch: every mutant (see `support/mod.rs`) is built and
-//! graded on its exercise, and must fail each rubric test named in its `caught_by`.
+//! graded on its exercise, and must fail each rubric test named in its `caught_by`, with the hint
+//! named in its `shows` (the message that names the mistake).
 
 mod support;
 
@@ -47,6 +48,23 @@ fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
                 problems.push(format!("{}: {number} did not catch it", m.name))
             }
             Some(_) => {}
+        }
+    }
+    // The hint that names the mistake, in the failure of the test that shows it.
+    for (name, text) in m.shows {
+        let number = format!("{}.{name}", m.exercise);
+        let output = json["tests"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| t["number"] == number.as_str())
+            .and_then(|t| t["output"].as_str())
+            .unwrap_or_default();
+        if !output.contains(text) {
+            problems.push(format!(
+                "{}: {number} does not say {text:?}; it says: {output}",
+                m.name
+            ));
         }
     }
     problems

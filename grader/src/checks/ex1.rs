@@ -1,9 +1,12 @@
 //! Exercise 1: access a file through a mapping (`ex1 peek`, `ex1 bump`).
 
+use std::path::Path;
+
 use crate::checks::{mappings_of, through_mappings, usage_errors, watched};
 use crate::expect::file_holds;
-use crate::fixtures::{Ctx, MIB, PAGE, Verdict, ensure};
+use crate::fixtures::{Ctx, MIB, PAGE, Problem, Verdict, ensure};
 use crate::outcome::Reword;
+use crate::runner::Run;
 
 /// The bytes that `peek` should print.
 fn expected_peek(data: &[u8], offset: u64, len: u64) -> &[u8] {
@@ -26,6 +29,97 @@ fn peek(t: &Ctx, file: &str, offset: u64, len: u64) -> crate::runner::Run {
     t.run(["peek", file, &offset.to_string(), &len.to_string()])
 }
 
+/// `ex1 peek FILE OFFSET LEN` of `data` printed its range, or else the likely mistake is named.
+fn peeked(t: &Ctx, file: &str, data: &[u8], offset: u64, len: u64) -> Result<Run, Problem> {
+    let run = peek(t, file, offset, len);
+    let expected = expected_peek(data, offset, len);
+    let unaligned = run.stderr().contains("Invalid argument");
+    run.printed_or_hint(expected, |got| peek_hint(got, expected, data, offset))
+        .reword(|why| match unaligned {
+            true => format!(
+                "{why}\nmmap(2) answers EINVAL (Invalid argument) to an offset that is not a \
+                 multiple of the page size, or to a length of 0: map from OFFSET rounded down to \
+                 a page, and return early when the range is empty"
+            ),
+            false => why,
+        })?;
+    Ok(run)
+}
+
+/// What a wrong `peek` output suggests, if anything: bytes from the page boundary instead of
+/// from OFFSET, or a range not clipped right.
+fn peek_hint(got: &[u8], expected: &[u8], data: &[u8], offset: u64) -> Option<String> {
+    let page_start = (offset - offset % PAGE as u64) as usize;
+    let from_page = data.get(page_start..).unwrap_or_default();
+    if !offset.is_multiple_of(PAGE as u64) && !got.is_empty() && from_page.starts_with(got) {
+        return Some(format!(
+            "it printed the bytes from the page boundary ({page_start}), not from OFFSET \
+             ({offset}): skip OFFSET - start bytes at the front of the mapping"
+        ));
+    }
+    if got.len() > expected.len() && got.starts_with(expected) {
+        return Some(
+            "it printed more than the range: stop at OFFSET + LEN or at the end of the file, \
+             whichever comes first"
+                .into(),
+        );
+    }
+    (got.len() < expected.len() && expected.starts_with(got)).then(|| {
+        format!(
+            "it printed only the first {} of the {} bytes: map every page from OFFSET's to the \
+             end of the range, and write all of it out",
+            got.len(),
+            expected.len()
+        )
+    })
+}
+
+/// After a bump (`run`, in words: `` `ex1 bump data.bin 3 1` ``), the file at `path`, which held
+/// `before`, holds each k*STRIDE-th byte bumped by DELTA; or else the likely mistake is named.
+fn bumped(path: &Path, before: &[u8], stride: usize, delta: u8, run: &str) -> Verdict {
+    let expected = expected_bump(before, stride, delta);
+    file_holds(path, &expected).reword(|why| {
+        let now = crate::safe_fs::read_at_most(path, before.len() + 1)
+            .map(|(bytes, _)| bytes)
+            .unwrap_or_default();
+        format!("after {run}: {why}\n{}", bump_hint(&now, before, &expected))
+    })
+}
+
+/// Why a file that `bump` changed (from `before` to `now`) is not `expected`, as far as the bytes
+/// tell: nothing changed, the size changed, other bytes changed, or the right ones by the wrong
+/// amount.
+fn bump_hint(now: &[u8], before: &[u8], expected: &[u8]) -> String {
+    if now == before {
+        return "the file did not change at all: stores to a MAP_PRIVATE mapping never reach the \
+                file; map it MAP_SHARED (and msync it before exiting)"
+            .into();
+    }
+    if now.len() != before.len() {
+        return "bump changes bytes in place and never the file's size".into();
+    }
+    let changed =
+        |a: &[u8]| -> Vec<usize> { (0..before.len()).filter(|&i| a[i] != before[i]).collect() };
+    let (got, want) = (changed(now), changed(expected));
+    match got.iter().zip(&want).find(|(g, w)| g != w) {
+        Some((g, w)) => format!(
+            "the bytes changed are not the right ones (byte {} changed, where byte {} was \
+             expected next): change the bytes at offsets 0, STRIDE, 2*STRIDE, ... (k*STRIDE, \
+             starting at 0) and no other",
+            g, w
+        ),
+        None if got.len() != want.len() => format!(
+            "{} bytes changed, where {} should have: change the bytes at every offset k*STRIDE \
+             (k = 0, 1, 2, ...) below the size",
+            got.len(),
+            want.len()
+        ),
+        None => "the right bytes changed, by the wrong amount: add DELTA to each, wrapping around \
+                 at 256 (u8::wrapping_add)"
+            .into(),
+    }
+}
+
 pub fn peek_range(t: &mut Ctx) -> Verdict {
     let size = 3 * PAGE + t.between(1, PAGE as u64 - 1) as usize;
     let (_, data) = t.random_file("data.bin", size);
@@ -33,14 +127,10 @@ pub fn peek_range(t: &mut Ctx) -> Verdict {
     for _ in 0..4 {
         let offset = t.below(size as u64 - 1) | 1;
         let len = t.between(1, size as u64 - offset);
-        peek(t, "data.bin", offset, len).printed(expected_peek(&data, offset, len))?;
+        peeked(t, "data.bin", &data, offset, len)?;
     }
     let offset = PAGE as u64 + t.between(1, 100);
-    peek(t, "data.bin", offset, 2 * PAGE as u64).printed(expected_peek(
-        &data,
-        offset,
-        2 * PAGE as u64,
-    ))
+    peeked(t, "data.bin", &data, offset, 2 * PAGE as u64).map(drop)
 }
 
 pub fn peek_clamps_at_end(t: &mut Ctx) -> Verdict {
@@ -49,18 +139,18 @@ pub fn peek_clamps_at_end(t: &mut Ctx) -> Verdict {
     let size = size as u64;
     // A range that runs past the end stops at the end.
     let offset = size - t.between(1, 100);
-    peek(t, "data.bin", offset, 1000).printed(expected_peek(&data, offset, 1000))?;
-    peek(t, "data.bin", 7, u64::MAX).printed(&data[7..])?;
+    peeked(t, "data.bin", &data, offset, 1000)?;
+    peeked(t, "data.bin", &data, 7, u64::MAX)?;
     // At or past the end, or with LEN 0: nothing, and success.
-    peek(t, "data.bin", size, 10).printed(b"")?;
-    peek(t, "data.bin", size + t.between(1, 1 << 40), 10).printed(b"")?;
-    peek(t, "data.bin", t.below(size), 0).printed(b"")
+    peeked(t, "data.bin", &data, size, 10)?;
+    peeked(t, "data.bin", &data, size + t.between(1, 1 << 40), 10)?;
+    peeked(t, "data.bin", &data, t.below(size), 0).map(drop)
 }
 
 pub fn peek_empty_file(t: &mut Ctx) -> Verdict {
     t.file("empty.bin", b"");
-    peek(t, "empty.bin", 0, 10).printed(b"")?;
-    peek(t, "empty.bin", 5, 0).printed(b"")
+    peeked(t, "empty.bin", b"", 0, 10)?;
+    peeked(t, "empty.bin", b"", 5, 0).map(drop)
 }
 
 pub fn peek_sparse_tib(t: &mut Ctx) -> Verdict {
@@ -133,8 +223,7 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
 pub fn peek_uses_mapping(t: &mut Ctx) -> Verdict {
     let size = 4 * MIB;
     let (_, data) = t.random_file("data.bin", size);
-    let run = peek(t, "data.bin", 0, size as u64);
-    run.printed(&data)?;
+    let run = peeked(t, "data.bin", &data, 0, size as u64)?;
     through_mappings(&run, &[t.file_id("data.bin")])
 }
 
@@ -142,9 +231,13 @@ pub fn bump_defaults(t: &mut Ctx) -> Verdict {
     let size = 100_000 + t.below(50_000) as usize;
     let (path, data) = t.random_file("data.bin", size);
     t.run(["bump", "data.bin"]).succeeded()?;
-    file_holds(&path, &expected_bump(&data, 20_000, 10)).reword(|why| {
-        format!("after `ex1 bump data.bin` (stride 20000, delta 10): {why}; was the mapping MAP_SHARED, and every 20000th byte changed, starting at 0?")
-    })
+    bumped(
+        &path,
+        &data,
+        20_000,
+        10,
+        "`ex1 bump data.bin` (stride 20000, delta 10)",
+    )
 }
 
 pub fn bump_stride_delta(t: &mut Ctx) -> Verdict {
@@ -157,9 +250,14 @@ pub fn bump_stride_delta(t: &mut Ctx) -> Verdict {
     ] {
         t.run(["bump", "data.bin", &stride.to_string(), &delta.to_string()])
             .succeeded()?;
+        bumped(
+            &path,
+            &data,
+            stride,
+            delta,
+            &format!("`ex1 bump data.bin {stride} {delta}`"),
+        )?;
         data = expected_bump(&data, stride, delta);
-        file_holds(&path, &data)
-            .reword(|why| format!("after `ex1 bump data.bin {stride} {delta}`: {why}"))?;
     }
     Ok(())
 }
@@ -167,7 +265,7 @@ pub fn bump_stride_delta(t: &mut Ctx) -> Verdict {
 pub fn bump_empty_file(t: &mut Ctx) -> Verdict {
     let path = t.file("empty.bin", b"");
     t.run(["bump", "empty.bin", "1", "1"]).succeeded()?;
-    file_holds(&path, b"")
+    bumped(&path, b"", 1, 1, "`ex1 bump empty.bin 1 1`")
 }
 
 pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
@@ -175,7 +273,7 @@ pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
     let (path, data) = t.random_file("data.bin", size);
     let run = t.run(["bump", "data.bin", "1000", "3"]);
     run.succeeded()?;
-    file_holds(&path, &expected_bump(&data, 1000, 3))?;
+    bumped(&path, &data, 1000, 3, &format!("`{}`", run.command))?;
     // 4195 bytes change: through read/write or pread/pwrite that is thousands of calls.
     through_mappings(&run, &[t.file_id("data.bin")])
 }
@@ -185,7 +283,7 @@ pub fn bump_maps_shared_and_msyncs(t: &mut Ctx) -> Verdict {
     let (path, data) = t.random_file("data.bin", size);
     let run = t.run(["bump", "data.bin", "100", "1"]);
     run.succeeded()?;
-    file_holds(&path, &expected_bump(&data, 100, 1))?;
+    bumped(&path, &data, 100, 1, &format!("`{}`", run.command))?;
     let trace = watched(&run)?;
     let file = t.file_id("data.bin");
     let maps = mappings_of(&run, trace, &file, "'data.bin'")?;

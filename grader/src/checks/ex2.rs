@@ -21,6 +21,65 @@ fn patched(data: &[u8], offset: usize, text: &str) -> Vec<u8> {
     out
 }
 
+/// `ex2 patch` of `data` printed it with `text` at `offset`, or else the likely mistake is named.
+fn patch_printed(run: &Run, data: &[u8], offset: usize, text: &str) -> Verdict {
+    run.printed_or_hint(&patched(data, offset, text), |got| {
+        if got == data && !text.is_empty() {
+            Some(
+                "it printed the file without TEXT: write TEXT into the private mapping at OFFSET, \
+                  then print the whole mapping"
+                    .into(),
+            )
+        } else {
+            (got.len() != data.len()).then(|| {
+                format!(
+                    "print the whole file ({} bytes), with TEXT written over its bytes at OFFSET",
+                    data.len()
+                )
+            })
+        }
+    })
+}
+
+/// `ex2 fork TEXT` printed its three lines, or else the likely mistake is named: a line lost or
+/// doubled is output left in a buffer at the fork (or at a child's exit).
+fn fork_printed(run: &Run, text: &str) -> Verdict {
+    let expected = fork_lines(text);
+    run.printed_or_hint(&expected, |got| {
+        let want: Vec<&[u8]> = expected.split_inclusive(|&b| b == b'\n').collect();
+        let lines: Vec<&[u8]> = got.split_inclusive(|&b| b == b'\n').collect();
+        let times = |line: &[u8]| lines.iter().filter(|l| **l == line).count();
+        if want.iter().any(|line| times(line) > 1) || lines.len() > want.len() {
+            Some(
+                "a line came out more than once: output still in a buffer when the process forks \
+                  is copied into the child, and both print it: flush before fork?"
+                    .into(),
+            )
+        } else if want.iter().any(|line| times(line) == 0) {
+            Some(
+                match lines.iter().any(|l| l.starts_with(b"child sees: ")) {
+                    true => {
+                        "a line is missing or wrong: the child upper-cases its copy of the mapping \
+                         and prints it; the parent, after waitpid, prints its own copy unchanged"
+                    }
+                    false => {
+                        "a line is missing: output left in a buffer is lost when a process ends \
+                          with process::exit or _exit: flush before fork, and in the child before \
+                          it exits?"
+                    }
+                }
+                .into(),
+            )
+        } else {
+            Some(
+                "the lines are right but out of order: print the first line (and flush it) \
+                  before fork, and let the parent wait for the child (waitpid) before its own line"
+                    .into(),
+            )
+        }
+    })
+}
+
 /// An old modification time, set on the file `name` before the run, so that any write shows.
 fn backdate(t: &Ctx, name: &str) -> Result<SystemTime, Problem> {
     let then = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
@@ -48,13 +107,13 @@ pub fn patch_prints_patched(t: &mut Ctx) -> Verdict {
     for _ in 0..3 {
         let text = t.text(t.between(1, 200) as usize);
         let offset = t.below((size - text.len()) as u64) as usize;
-        t.run(["patch", "data.bin", &offset.to_string(), &text])
-            .printed(&patched(&data, offset, &text))?;
+        let run = t.run(["patch", "data.bin", &offset.to_string(), &text]);
+        patch_printed(&run, &data, offset, &text)?;
     }
     // Right up to the last byte.
     let text = t.text(5);
-    t.run(["patch", "data.bin", &(size - 5).to_string(), &text])
-        .printed(&patched(&data, size - 5, &text))
+    let run = t.run(["patch", "data.bin", &(size - 5).to_string(), &text]);
+    patch_printed(&run, &data, size - 5, &text)
 }
 
 pub fn patch_leaves_file_unchanged(t: &mut Ctx) -> Verdict {
@@ -62,18 +121,22 @@ pub fn patch_leaves_file_unchanged(t: &mut Ctx) -> Verdict {
     let (path, data) = t.random_file("data.bin", size);
     let mtime = backdate(t, "data.bin")?;
     let text = t.text(100);
-    t.run(["patch", "data.bin", "10", &text])
-        .printed(&patched(&data, 10, &text))?;
+    patch_printed(&t.run(["patch", "data.bin", "10", &text]), &data, 10, &text)?;
     unchanged(&path, &data, mtime)
 }
 
 pub fn patch_empty_text(t: &mut Ctx) -> Verdict {
     let (_, data) = t.random_file("data.bin", 1000 + t.below(1000) as usize);
-    t.run(["patch", "data.bin", "3", ""]).printed(&data)?;
-    t.run(["patch", "data.bin", &data.len().to_string(), ""])
-        .printed(&data)?;
+    patch_printed(&t.run(["patch", "data.bin", "3", ""]), &data, 3, "")?;
+    let end = data.len();
+    patch_printed(
+        &t.run(["patch", "data.bin", &end.to_string(), ""]),
+        &data,
+        end,
+        "",
+    )?;
     t.file("empty.bin", b"");
-    t.run(["patch", "empty.bin", "0", ""]).printed(b"")
+    patch_printed(&t.run(["patch", "empty.bin", "0", ""]), b"", 0, "")
 }
 
 pub fn patch_past_end(t: &mut Ctx) -> Verdict {
@@ -98,7 +161,7 @@ pub fn patch_uses_mapping(t: &mut Ctx) -> Verdict {
     let (_, data) = t.random_file("data.bin", size);
     let text = t.text(64);
     let run = t.run(["patch", "data.bin", "4096", &text]);
-    run.printed(&patched(&data, 4096, &text))?;
+    patch_printed(&run, &data, 4096, &text)?;
     through_mappings(&run, &[t.file_id("data.bin")])
 }
 
@@ -107,7 +170,7 @@ pub fn patch_maps_private_read_only(t: &mut Ctx) -> Verdict {
     let (_, data) = t.random_file("data.bin", size);
     let text = t.text(32);
     let run = t.run(["patch", "data.bin", "100", &text]);
-    run.printed(&patched(&data, 100, &text))?;
+    patch_printed(&run, &data, 100, &text)?;
     let trace = watched(&run)?;
     let file = t.file_id("data.bin");
     let maps = mappings_of(&run, trace, &file, "'data.bin'")?;
@@ -151,13 +214,13 @@ pub fn fork_three_lines(t: &mut Ctx) -> Verdict {
     // stdout is a pipe here: anything left in a buffer at fork would be printed twice.
     for _ in 0..2 {
         let text = t.text(t.between(5, 60) as usize);
-        t.run(["fork", &text]).printed(&fork_lines(&text))?;
+        fork_printed(&t.run(["fork", &text]), &text)?;
     }
     Ok(())
 }
 
 pub fn fork_empty_text(t: &mut Ctx) -> Verdict {
-    t.run(["fork", ""]).printed(&fork_lines(""))
+    fork_printed(&t.run(["fork", ""]), "")
 }
 
 /// What the grader saw of TEXT while `ex2 fork` ran.
@@ -207,7 +270,7 @@ pub fn fork_text_in_private_anonymous_mapping(t: &mut Ctx) -> Verdict {
         }) as Observer
     };
     let run = t.start_observed(["fork", &text], Some(observer))?.finish();
-    run.printed(&fork_lines(&text))?;
+    fork_printed(&run, &text)?;
     watched(&run)?;
     let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
     ensure(!seen.places.is_empty(), || {
@@ -265,7 +328,7 @@ pub fn fork_really_forks(t: &mut Ctx) -> Verdict {
     quiet.failed_with(1, "ex2").reword(|why| {
         format!("with fork(2) made to fail (EAGAIN), the program should fail cleanly with status 1: {why}")
     })?;
-    t.run(["fork", &text]).printed(&fork_lines(&text))
+    fork_printed(&t.run(["fork", &text]), &text)
 }
 
 /// A missing file is the program's own error to report; bad command lines are the front end's.

@@ -18,7 +18,21 @@ fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
 fn copies(t: &Ctx, src: &str, dst: &str, data: &[u8]) -> Verdict {
     let run = copy(t, src, dst);
     run.printed(b"")?;
-    file_holds(&t.path(dst), data).reword(|why| format!("after `{}`: {why}", run.command))?;
+    file_holds(&t.path(dst), data).reword(|why| {
+        let size = std::fs::symlink_metadata(t.path(dst)).map_or(0, |m| m.len());
+        let hint = match size.cmp(&(data.len() as u64)) {
+            std::cmp::Ordering::Greater => {
+                "\nDST must end exactly as long as SRC: set its length to SRC's size \
+                 (ftruncate, File::set_len), which also cuts a longer DST down"
+            }
+            std::cmp::Ordering::Less => {
+                "\nDST must end exactly as long as SRC: set its length before mapping it, and \
+                 copy every window, the last, shorter one included"
+            }
+            std::cmp::Ordering::Equal => "",
+        };
+        format!("after `{}`: {why}{hint}", run.command)
+    })?;
     a_copy(t, &run, src, dst)
 }
 
@@ -157,7 +171,14 @@ pub fn refuses_bad_input(t: &mut Ctx) -> Verdict {
             .cmd([src, "dst.bin"])
             .timeout(crate::runner::default_timeout().min(Duration::from_secs(5)))
             .run();
-        run.failed_naming("ex3", src)?;
+        run.failed_naming("ex3", src)
+            .reword(|why| match run.timed_out && src == fifo {
+                true => format!(
+                    "{why}\nit was probably waiting in open(2) for a writer to the FIFO: open SRC \
+                 with O_NONBLOCK (open_regular does), and refuse what is not a regular file"
+                ),
+                false => why,
+            })?;
         missing(&t.path("dst.bin")).reword(|why| format!("`{}` failed, but {why}", run.command))?;
     }
     Ok(())

@@ -13,20 +13,49 @@ use crate::outcome::Reword;
 use crate::runner::trace::regions;
 use crate::runner::{FileId, Region, Run, Running, maps_of, read_memory};
 
+/// `ex4 count WORKERS ITERS` printed WORKERS * ITERS, or else the likely mistake is named.
+fn counted(run: &Run, workers: u64, iters: u64) -> Verdict {
+    let total = workers * iters;
+    run.printed_or_hint(format!("{total}\n").as_bytes(), |got| {
+        let Some(got) = std::str::from_utf8(got)
+            .ok()
+            .and_then(|g| g.strip_suffix('\n')?.parse::<u64>().ok())
+        else {
+            return Some("print the total alone, in decimal, and a newline".into());
+        };
+        Some(if got == 0 && total > 0 {
+            "the parent read 0: the workers' increments never reached it. Memory is copied at \
+             fork: only a mapping made MAP_SHARED | MAP_ANONYMOUS before the fork is shared \
+             with the children (a MAP_PRIVATE one, or a variable, is not)"
+                .into()
+        } else if got < total {
+            format!(
+                "{} of {total} increments were lost: two workers that read the counter, add one \
+                 and write it back overwrite each other; update it with one atomic \
+                 read-modify-write (fetch_add) on an AtomicU64 in the shared mapping",
+                total - got
+            )
+        } else {
+            "more than WORKERS * ITERS: each of WORKERS children adds 1 to the one shared \
+             counter ITERS times, and the parent prints it after waiting for all of them"
+                .into()
+        })
+    })
+}
+
 pub fn count_total(t: &mut Ctx) -> Verdict {
     for _ in 0..2 {
         let (workers, iters) = (t.between(2, 8), t.between(1_000, 30_000));
-        t.run(["count", &workers.to_string(), &iters.to_string()])
-            .printed(format!("{}\n", workers * iters).as_bytes())?;
+        let run = t.run(["count", &workers.to_string(), &iters.to_string()]);
+        counted(&run, workers, iters)?;
     }
     Ok(())
 }
 
 pub fn count_edge_cases(t: &mut Ctx) -> Verdict {
-    t.run(["count", "1", "0"]).printed(b"0\n")?;
+    counted(&t.run(["count", "1", "0"]), 1, 0)?;
     let iters = t.between(1, 100);
-    t.run(["count", "64", &iters.to_string()])
-        .printed(format!("{}\n", 64 * iters).as_bytes())?;
+    counted(&t.run(["count", "64", &iters.to_string()]), 64, iters)?;
     count_usage(t)
 }
 
@@ -44,15 +73,8 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
         let run = t
             .start(["count", "4", &iters.to_string()])?
             .jostle(Duration::from_micros(300));
-        run.succeeded()?;
+        counted(&run, 4, iters)?;
         counted_by_children(&run)?;
-        run.printed(format!("{}\n", 4 * iters).as_bytes())
-            .reword(|why| {
-                format!(
-                    "{why}\n(lost increments mean the counter is not updated with an atomic \
-                 read-modify-write such as fetch_add)"
-                )
-            })?;
     }
     Ok(())
 }
@@ -82,7 +104,7 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
                 .find(|&v| iters < v && v < total && v % iters != 0));
         }
     });
-    run.printed(format!("{total}\n").as_bytes())?;
+    counted(&run, workers, iters)?;
     let trace = watched(&run)?;
     let mapped = trace
         .named("mmap")
@@ -122,6 +144,20 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
 /// a computed total shows none.
 fn counted_by_children(run: &crate::runner::Run) -> Verdict {
     let cpu = run.cpu_times.unwrap_or_default();
+    let least = Duration::from_millis(10);
+    ensure(cpu.children >= least || cpu.own >= least, || {
+        format!(
+            "`{}` printed the right total, but counting took no measurable CPU time (its \
+             children {} ms, itself {} ms): either nobody counted (a total computed instead), \
+             or the compiler folded each worker's loop into one addition, which it may do with \
+             a plain load and store of the counter, not one atomic read-modify-write (and which \
+             loses increments whenever workers overlap): each forked worker adds 1, ITERS \
+             times, with fetch_add",
+            run.command,
+            cpu.children.as_millis(),
+            cpu.own.as_millis()
+        )
+    })?;
     ensure(
         cpu.children >= cpu.own && cpu.children >= Duration::from_millis(10),
         || {
@@ -226,6 +262,71 @@ impl Mailbox {
     }
 }
 
+/// Who ran the program's side of a mailbox: `send`, `recv`, or both (the grader plays the other
+/// side when only one is the program's).
+#[derive(Clone, Copy, PartialEq)]
+enum Sides {
+    Send,
+    Recv,
+    Both,
+}
+
+/// What the mailbox at `path` held when a side ran out of time, and so what that side was
+/// probably waiting for.
+fn mailbox_story(path: &Path, sides: Sides) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let state = match crate::safe_fs::read_at_most(path, 4) {
+        Err(_) => {
+            return format!(
+                "the mailbox '{name}' was never made: the side that starts first creates the \
+                 file, a page long, and maps it shared"
+            );
+        }
+        Ok((bytes, size)) if bytes.len() < 4 || size < 8 => {
+            return format!(
+                "the mailbox '{name}' is only {size} bytes long: the side that starts first makes \
+                 it a page (4096 bytes) long before mapping it"
+            );
+        }
+        Ok((bytes, _)) => u32::from_ne_bytes(bytes[..4].try_into().expect("4 bytes")),
+    };
+    let unmarked = "`send` marks the mailbox full (state 1) with a Release store, after writing \
+                    the message and its length";
+    match state {
+        EMPTY if sides == Sides::Send => format!(
+            "the mailbox '{name}' was still empty (state 0) when the time ran out: {unmarked}"
+        ),
+        EMPTY => format!(
+            "the mailbox '{name}' was still empty (state 0) when the time ran out, though a \
+             sender had started: `recv` was waiting for a message that never showed. Did `recv` \
+             reset the mailbox when it started (grow a file shorter than a page, but never wipe \
+             one that may already hold a message)? ({unmarked}.)"
+        ),
+        FULL => format!(
+            "the mailbox '{name}' still held a message (state 1) when the time ran out: nobody \
+             took it. Does `recv` wait for state 1, re-reading it (Acquire) in its loop, and \
+             mark the mailbox taken (state 2) once it has printed the message?"
+        ),
+        TAKEN => format!(
+            "the message in '{name}' was taken (state 2), but `send` did not notice: does it \
+             wait for state 2, re-reading the state (Acquire) in its loop, and then exit?"
+        ),
+        other => format!(
+            "the mailbox '{name}' holds state {other}, which is none of 0 (empty), 1 (full) and \
+             2 (taken)"
+        ),
+    }
+}
+
+/// A side of the mailbox printed `expected`, as `Run::printed` judges it; when it ran out of
+/// time, the mailbox's state says what it was probably waiting for.
+fn side_printed(run: &Run, expected: &[u8], path: &Path, sides: Sides) -> Verdict {
+    run.printed(expected).reword(|why| match run.timed_out {
+        true => format!("{why}\n{}", mailbox_story(path, sides)),
+        false => why,
+    })
+}
+
 /// The line of the program's memory map that maps `path` shared, if any.
 fn maps_shared(running: &Running, path: &Path) -> bool {
     let path = path.to_string_lossy();
@@ -266,7 +367,16 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
                 .or_else(|| Mailbox::open(&path).ok().filter(|m| m.state() == Ok(FULL)));
             mailbox.is_some()
         })
-        .map_err(waited_for(waiting_for))?;
+        .map_err(|run| {
+            let story = run.timed_out.then(|| mailbox_story(&path, Sides::Send));
+            waited_for(waiting_for)(run).map_reason(|why| {
+                [Some(why), story]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        })?;
     let mailbox = mailbox.expect("found above");
     let shared = maps_shared(&sender, &path);
     let got = mailbox.take()?;
@@ -297,7 +407,7 @@ pub fn recv_first(t: &mut Ctx) -> Verdict {
     })?;
     mailbox.post(message.as_bytes())?;
     let run = receiver.finish();
-    run.printed(format!("{message}\n").as_bytes())?;
+    side_printed(&run, format!("{message}\n").as_bytes(), &path, Sides::Recv)?;
     only_through_the_mapping(&run, &path)?;
     ensure(mailbox.state()? == TAKEN, || {
         "after printing the message, `ex4 recv` should have marked the mailbox taken (state 2)"
@@ -324,8 +434,14 @@ pub fn both_sides(t: &mut Ctx) -> Verdict {
         } else {
             (first, second)
         };
-        sent.printed(b"")?;
-        received.printed(format!("{message}\n").as_bytes())?;
+        let path = t.path(&name);
+        side_printed(&sent, b"", &path, Sides::Both)?;
+        side_printed(
+            &received,
+            format!("{message}\n").as_bytes(),
+            &path,
+            Sides::Both,
+        )?;
     }
     Ok(())
 }
@@ -335,10 +451,14 @@ pub fn long_and_empty_messages(t: &mut Ctx) -> Verdict {
         let message = t.text(len);
         let receiver = t.start(["recv", "mailbox"])?;
         let sender = t.start(["send", "mailbox", &message])?;
-        sender.finish().printed(b"")?;
-        receiver
-            .finish()
-            .printed(format!("{message}\n").as_bytes())?;
+        let path = t.path("mailbox");
+        side_printed(&sender.finish(), b"", &path, Sides::Both)?;
+        side_printed(
+            &receiver.finish(),
+            format!("{message}\n").as_bytes(),
+            &path,
+            Sides::Both,
+        )?;
         std::fs::remove_file(t.path("mailbox")).map_err(|e| e.to_string())?;
     }
     let too_long = t.text(CAPACITY + 1);

@@ -39,8 +39,10 @@ impl<W: Write> LibTest<W> {
             text.push_str("\nfailures:\n\n");
             for o in &failed {
                 text.push_str(&format!(
-                    "---- {} ({}, {} points) ----\n",
-                    o.test.name, o.test.title, o.test.points
+                    "---- {} ({}, {}) ----\n",
+                    o.test.name,
+                    o.test.title,
+                    super::points(o.test.points)
                 ));
                 if let Status::GraderError { .. } = o.status {
                     text.push_str("grading error (the grader's fault, not the program's):\n");
@@ -55,8 +57,9 @@ impl<W: Write> LibTest<W> {
         let exercise = &self.exercise;
         if score.is_grade() {
             text.push_str(&format!(
-                "\n{exercise} score: {}/{} points\n",
-                score.got, score.max
+                "\n{exercise} score: {}/{}\n",
+                score.got,
+                super::points(score.max)
             ));
         } else {
             text.push_str(&format!(
@@ -169,5 +172,25 @@ test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 8 filtered out; 
         assert!(text.ends_with(
             "test peek_range ... ok\n\nex1 score: 3/3 points\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 10 filtered out; finished in 1.50s\n\n"
         ), "{text}");
+    }
+
+    #[test]
+    fn one_point_is_one_point_not_one_points() {
+        let outcomes = vec![samples::outcome(
+            "ex1",
+            "peek_empty_file",
+            Err(crate::outcome::Problem::Fail("printed 1 byte".into())),
+            &[],
+        )];
+        let mut libtest = LibTest::new(Vec::new(), "ex1", 10);
+        samples::replay(&outcomes, &mut libtest);
+        let text = String::from_utf8(libtest.into_inner()).unwrap();
+        assert!(
+            text.contains(
+                "---- peek_empty_file (peek of an empty file prints nothing, 1 point) ----"
+            ) && text.contains("ex1 score: 0/1 point\n")
+                && !text.contains("1 points"),
+            "{text}"
+        );
     }
 }

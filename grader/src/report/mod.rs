@@ -4,11 +4,13 @@
 //! - `terminal`: `make grade`'s lines, and report.txt (the same, without colour);
 //! - `json`: Gradescope's results.json;
 //! - `junit`: JUnit XML, for CI systems and test dashboards;
-//! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints.
+//! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints;
+//! - `status`: `grader status`, a line per exercise: its points and its failing tests.
 
 pub mod json;
 pub mod junit;
 pub mod libtest;
+pub mod status;
 pub mod terminal;
 
 use std::path::Path;
@@ -30,6 +32,14 @@ pub fn file_reporter(name: &str, path: &Path) -> Option<Box<dyn Reporter>> {
         .iter()
         .find(|(format, _)| *format == name)
         .map(|(_, new)| new(path))
+}
+
+/// `1 point`, `3 points`.
+pub fn points(n: u32) -> String {
+    match n {
+        1 => "1 point".to_owned(),
+        n => format!("{n} points"),
+    }
 }
 
 /// Why a test did not pass, in lines: its reason, then the seed that repeats its inputs.

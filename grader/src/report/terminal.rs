@@ -88,9 +88,9 @@ impl<W: Write> Terminal<W> {
             format!("Score: {}/{}{}", score.got, score.max, remarks(score))
         } else {
             format!(
-                "Score: none: {}, so this is not a grade (the other tests scored {} points)",
+                "Score: none: {}, so this is not a grade (the other tests scored {})",
                 errors(score.grader_errors),
-                score.got
+                super::points(score.got)
             )
         };
         format!("{}\n", self.paint("1", &line))
@@ -107,10 +107,8 @@ fn errors(n: usize) -> String {
 /// ` (2 points not run here)`, ` (a grading error in 1 test)`, or nothing.
 fn remarks(score: &Score) -> String {
     let mut remarks = Vec::new();
-    match score.not_run {
-        0 => {}
-        1 => remarks.push("1 point not run here".to_owned()),
-        n => remarks.push(format!("{n} points not run here")),
+    if score.not_run > 0 {
+        remarks.push(format!("{} not run here", super::points(score.not_run)));
     }
     if score.grader_errors > 0 {
         remarks.push(errors(score.grader_errors));

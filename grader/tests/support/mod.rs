@@ -42,6 +42,8 @@ pub struct Mutant {
     /// (text in the solution's `src/exercise.rs`, found exactly once; what replaces it).
     pub edits: &'static [(&'static str, &'static str)],
     pub caught_by: &'static [&'static str],
+    /// (a rubric test, text that its failure must show): the hint that names this mistake.
+    pub shows: &'static [(&'static str, &'static str)],
 }
 
 pub const MUTANTS: &[Mutant] = &[
@@ -52,13 +54,18 @@ pub const MUTANTS: &[Mutant] = &[
             "        MapFlags::MAP_SHARED,\n    )\n    .with_path(\"cannot map\", path)?;\n    // Only",
             "        MapFlags::MAP_PRIVATE,\n    )\n    .with_path(\"cannot map\", path)?;\n    // Only",
         )],
-        caught_by: &["bump_defaults", "bump_stride_delta"],
+        caught_by: &["bump_defaults", "bump_stride_delta", "bump_uses_mapping"],
+        shows: &[
+            ("bump_stride_delta", "the file did not change at all"),
+            ("bump_uses_mapping", "\n  got      at 0: ["),
+        ],
     },
     Mutant {
         exercise: "ex1",
         name: "bump-stride-off-by-one",
         edits: &[(".step_by(step)", ".skip(1).step_by(step)")],
         caught_by: &["bump_defaults", "bump_stride_delta"],
+        shows: &[("bump_defaults", "(k*STRIDE, starting at 0)")],
     },
     Mutant {
         exercise: "ex1",
@@ -68,6 +75,7 @@ pub const MUTANTS: &[Mutant] = &[
             "let start = offset;",
         )],
         caught_by: &["peek_range"],
+        shows: &[("peek_range", "not a multiple of the page size")],
     },
     Mutant {
         exercise: "ex1",
@@ -79,6 +87,7 @@ pub const MUTANTS: &[Mutant] = &[
              out.write_all(&buf)",
         )],
         caught_by: &["peek_uses_mapping"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex1",
@@ -90,6 +99,7 @@ pub const MUTANTS: &[Mutant] = &[
             "let start = 0 * page_size();",
         )],
         caught_by: &["peek_maps_only_the_range"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex1",
@@ -99,6 +109,7 @@ pub const MUTANTS: &[Mutant] = &[
             "    let _ = Mapping::flush;\n    Ok(())",
         )],
         caught_by: &["bump_maps_shared_and_msyncs"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex2",
@@ -111,6 +122,7 @@ pub const MUTANTS: &[Mutant] = &[
             (".map_copy(&file)", ".map_mut(&file)"),
         ],
         caught_by: &["patch_leaves_file_unchanged"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex2",
@@ -122,6 +134,7 @@ pub const MUTANTS: &[Mutant] = &[
              out.write_all(&data).context(\"cannot write to stdout\")",
         )],
         caught_by: &["patch_uses_mapping"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex2",
@@ -131,6 +144,7 @@ pub const MUTANTS: &[Mutant] = &[
             "OpenOptions::new().read(true).write(true))?;",
         )],
         caught_by: &["patch_maps_private_read_only"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex2",
@@ -140,6 +154,7 @@ pub const MUTANTS: &[Mutant] = &[
             "let mut mapping = vec![0u8; text.len().max(1)];",
         )],
         caught_by: &["fork_text_in_private_anonymous_mapping"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex2",
@@ -151,12 +166,36 @@ pub const MUTANTS: &[Mutant] = &[
              return say(b\"parent sees: \", text);\n    }\n",
         )],
         caught_by: &["fork_really_forks"],
+        shows: &[],
+    },
+    Mutant {
+        exercise: "ex2",
+        name: "fork-with-a-buffer-at-fork",
+        // The first line left in a BufWriter when the process forks: both copies print it.
+        edits: &[
+            (
+                "    say(b\"before fork: \", &mapping[..text.len()])?;\n",
+                "    let mut pending = std::io::BufWriter::new(std::io::stdout());\n    \
+                 pending.write_all(&[&b\"before fork: \"[..], &mapping[..text.len()], &b\"\\n\"[..]].concat()).context(\"cannot write to stdout\")?;\n",
+            ),
+            (
+                "            mapping[..text.len()].make_ascii_uppercase();",
+                "            let _ = pending.flush();\n            mapping[..text.len()].make_ascii_uppercase();",
+            ),
+            (
+                "                WaitStatus::Exited(_, 0) => {}",
+                "                WaitStatus::Exited(_, 0) => drop(pending),",
+            ),
+        ],
+        caught_by: &["fork_three_lines", "fork_empty_text"],
+        shows: &[("fork_three_lines", "flush before fork?")],
     },
     Mutant {
         exercise: "ex3",
         name: "creates-with-a-fixed-mode",
         edits: &[(".mode(src_meta.mode() & 0o777)", ".mode(0o644)")],
         caught_by: &["creates_destination_with_source_mode"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex3",
@@ -174,6 +213,7 @@ pub const MUTANTS: &[Mutant] = &[
             ),
         ],
         caught_by: &["maps_source_read_only_and_destination_shared"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex3",
@@ -183,6 +223,7 @@ pub const MUTANTS: &[Mutant] = &[
             "dst.set_len(size.div_ceil(4096) * 4096)",
         )],
         caught_by: &["copies_exactly", "copies_odd_sizes"],
+        shows: &[("copies_odd_sizes", "bytes long, expected")],
     },
     Mutant {
         exercise: "ex3",
@@ -194,6 +235,7 @@ pub const MUTANTS: &[Mutant] = &[
              let threads = std::thread::available_parallelism()",
         )],
         caught_by: &["uses_mappings"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex3",
@@ -203,12 +245,14 @@ pub const MUTANTS: &[Mutant] = &[
             "(if dst_meta.len() < size { dst.set_len(size) } else { Ok(()) }).with_path(",
         )],
         caught_by: &["overwrites_longer_destination"],
+        shows: &[("overwrites_longer_destination", "cuts a longer DST down")],
     },
     Mutant {
         exercise: "ex3",
         name: "truncates-before-same-file-check",
         edits: &[(".create(true)", ".create(true).truncate(true)")],
         caught_by: &["refuses_same_file"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex3",
@@ -226,6 +270,7 @@ pub const MUTANTS: &[Mutant] = &[
             ),
         ],
         caught_by: &["full_disk"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex3",
@@ -236,6 +281,7 @@ pub const MUTANTS: &[Mutant] = &[
              let src = (|| { drop(src); open_regular(src_path, OpenOptions::new().read(true)) })()?;",
         )],
         caught_by: &["refuses_bad_input"],
+        shows: &[("refuses_bad_input", "waiting in open(2) for a writer")],
     },
     Mutant {
         exercise: "ex3",
@@ -251,6 +297,7 @@ pub const MUTANTS: &[Mutant] = &[
             ),
         ],
         caught_by: &["memory_stays_bounded"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex3",
@@ -262,6 +309,7 @@ pub const MUTANTS: &[Mutant] = &[
              to.flush_range(start, end - start).with_path(\"cannot msync\", dst_path)?;\n    }",
         )],
         caught_by: &["as_fast_as_cp"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex4",
@@ -271,6 +319,7 @@ pub const MUTANTS: &[Mutant] = &[
             "            MapFlags::MAP_PRIVATE,\n",
         )],
         caught_by: &["count_total", "count_is_atomic"],
+        shows: &[("count_total", "the parent read 0")],
     },
     Mutant {
         exercise: "ex4",
@@ -280,6 +329,23 @@ pub const MUTANTS: &[Mutant] = &[
             "counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);",
         )],
         caught_by: &["count_is_atomic"],
+        // The compiler folds the plain load and store of each worker's loop into one addition: the
+        // total is often right, and the counting takes no time.
+        shows: &[(
+            "count_is_atomic",
+            "folded each worker's loop into one addition",
+        )],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "non-atomic-counter-not-folded",
+        // The same load and store, kept apart (black_box): increments are lost when workers overlap.
+        edits: &[(
+            "counter.fetch_add(1, Ordering::Relaxed);",
+            "counter.store(std::hint::black_box(counter.load(Ordering::Relaxed)) + 1, Ordering::Relaxed);",
+        )],
+        caught_by: &["count_is_atomic"],
+        shows: &[("count_is_atomic", "increments were lost")],
     },
     Mutant {
         exercise: "ex4",
@@ -290,6 +356,7 @@ pub const MUTANTS: &[Mutant] = &[
              return Ok(workers as u64 * iters);\n    }\n",
         )],
         caught_by: &["count_forks_workers_sharing_memory"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex4",
@@ -301,6 +368,7 @@ pub const MUTANTS: &[Mutant] = &[
              return Ok(counter.load(Ordering::Relaxed));\n    }\n    let mut children = Vec::new();\n",
         )],
         caught_by: &["count_forks_workers_sharing_memory"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex4",
@@ -317,6 +385,7 @@ pub const MUTANTS: &[Mutant] = &[
             ),
         ],
         caught_by: &["count_forks_workers_sharing_memory"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex4",
@@ -326,6 +395,7 @@ pub const MUTANTS: &[Mutant] = &[
             "std::os::unix::fs::FileExt::read_exact_at(&std::fs::File::open(path).with_path(\"cannot open\", path)?, &mut message, HEADER as u64).with_path(\"cannot read\", path)?;",
         )],
         caught_by: &["recv_first"],
+        shows: &[],
     },
     Mutant {
         exercise: "ex4",
@@ -335,6 +405,22 @@ pub const MUTANTS: &[Mutant] = &[
             "let _ = TAKEN;",
         )],
         caught_by: &["recv_first"],
+        shows: &[],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "recv-resets-the-mailbox",
+        // recv marks the mailbox empty when it starts, wiping a message already posted.
+        edits: &[(
+            "let mailbox = Mailbox::open(path)?;\n    mailbox.wait_for(FULL);",
+            "let mailbox = Mailbox::open(path)?;\n    mailbox.state().store(0, Ordering::Release);\n    mailbox.wait_for(FULL);",
+        )],
+        caught_by: &["both_sides"],
+        shows: &[(
+            "both_sides",
+            "empty (state 0) when the time ran out, though a sender had started: `recv` was \
+             waiting for a message that never showed. Did `recv` reset the mailbox",
+        )],
     },
 ];
 

@@ -1,0 +1,265 @@
+//! The tools that get a student unstuck, run as a student runs them (`make status`, `make hint`,
+//! `make watch` call these): `grader status`, `grader hint`, `grader watch`.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use grader::rubric::{EXERCISES, tests_of};
+use support::{grader_bin, kit_root};
+
+fn grader(kit: &Path, args: &[&str]) -> Output {
+    Command::new(grader_bin())
+        .arg("--kit")
+        .arg(kit)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("cannot run the grader")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn status_is_one_line_per_exercise_with_its_points_and_failing_tests() {
+    // The untouched stubs: every test fails, and every one is named.
+    let stubs = grader(&kit_root(), &["status"]);
+    let out = text(&stubs.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), EXERCISES.len(), "{out}");
+    for (line, exercise) in lines.iter().zip(EXERCISES) {
+        let names: Vec<&str> = tests_of(exercise).map(|t| t.name).collect();
+        assert_eq!(
+            *line,
+            format!("{exercise}: 0/25, failing: {}", names.join(", ")),
+            "{out}"
+        );
+    }
+    assert_eq!(stubs.status.code(), Some(1));
+    // The reference solutions: four lines of full marks, and nothing else.
+    let solutions = grader(&kit_root(), &["status", "--solutions"]);
+    assert_eq!(
+        text(&solutions.stdout),
+        "ex1: 25/25\nex2: 25/25\nex3: 25/25\nex4: 25/25\n",
+        "{}",
+        text(&solutions.stderr)
+    );
+    assert_eq!(solutions.status.code(), Some(0));
+}
+
+/// A kit that holds only what `hint` reads: the workspace's manifest and the exercises' manifests
+/// and READMEs.
+fn readme_kit(dir: &Path) {
+    support::copy_tree(&kit_root().join("Cargo.toml"), &dir.join("Cargo.toml"));
+    for exercise in EXERCISES {
+        for file in ["Cargo.toml", "README.md"] {
+            let part = Path::new("exercises").join(exercise).join(file);
+            support::copy_tree(&kit_root().join(&part), &dir.join(&part));
+        }
+    }
+}
+
+#[test]
+fn hint_opens_the_readmes_levels_one_at_a_time_and_remembers_them() {
+    let kit = tempfile::tempdir().unwrap();
+    readme_kit(kit.path());
+    let readme = std::fs::read_to_string(kit.path().join("exercises/ex3/README.md")).unwrap();
+    let topics = grader::hints::parse(&readme);
+    let levels = grader::hints::levels(&topics);
+    assert!(topics.len() >= 3 && levels >= 3, "{topics:?}");
+    for level in 1..=levels {
+        let shown = grader(kit.path(), &["hint", "ex3"]);
+        assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
+        let out = text(&shown.stdout);
+        assert!(
+            out.starts_with(&format!("ex3 hints, level {level} of {levels}")),
+            "{out}"
+        );
+        for topic in &topics {
+            // This level's hint of every topic, no other level's, and no HTML.
+            for (i, hint) in topic.levels.iter().enumerate() {
+                let first_line = hint.lines().next().unwrap();
+                assert_eq!(
+                    out.contains(first_line),
+                    i + 1 == level,
+                    "level {level}, hint {}: {first_line:?} in\n{out}",
+                    i + 1
+                );
+            }
+        }
+        assert!(
+            !out.contains("<details>") && !out.contains("<summary>"),
+            "{out}"
+        );
+    }
+    let state = std::fs::read_to_string(kit.path().join(grader::hints::STATE_FILE)).unwrap();
+    assert_eq!(state, format!("ex3 {levels}\n"));
+    let again = text(&grader(kit.path(), &["hint", "ex3", "1"]).stdout);
+    assert!(again.starts_with("ex3 hints, level 1 of"), "{again}");
+    // Every exercise's README has hints the command can read.
+    for exercise in EXERCISES {
+        let out = grader(kit.path(), &["hint", exercise]);
+        assert!(
+            text(&out.stdout).starts_with(&format!("{exercise} hints, level ")),
+            "{exercise}: {}",
+            text(&out.stderr)
+        );
+    }
+    // Bad requests are clear errors, never a panic.
+    let too_far = grader(kit.path(), &["hint", "ex3", "99"]);
+    assert!(
+        text(&too_far.stderr).contains(&format!("ex3 has hint levels 1 to {levels}, not 99")),
+        "{}",
+        text(&too_far.stderr)
+    );
+    for args in [&["hint"][..], &["hint", "ex9"], &["hint", "ex3", "two"]] {
+        let out = grader(kit.path(), args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+/// The lines a running grader prints, as they come (a thread reads them).
+struct Lines {
+    rx: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Lines {
+    fn of(child: &mut Child) -> Lines {
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines {
+            rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The lines up to the first that starts with `start`. The bound is only there so that a
+    /// broken watch fails the test instead of hanging it: a round takes seconds.
+    fn until(&mut self, start: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match self.rx.recv_timeout(Duration::from_secs(900)) {
+                Ok(line) => {
+                    let done = line.starts_with(start);
+                    self.seen.push(line.clone());
+                    lines.push(line);
+                    if done {
+                        return lines;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line starting with {start:?}; the output so far:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn watch_grades_again_when_a_file_is_saved_failing_tests_first_and_stops_on_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = dir.path().join("kit");
+    grader::kit::copy_without_answers(&kit_root(), &kit).unwrap();
+    let mut watch = Command::new(grader_bin())
+        .arg("--kit")
+        .arg(&kit)
+        .args(["watch", "ex1", "--rounds", "3"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Lines::of(&mut watch);
+    let first = lines.until("watch: waiting for a change");
+    assert!(first.iter().any(|l| l == "ex1: 0/25"), "{first:#?}");
+    // The stub's tests all fail: rubric order.
+    let titles: Vec<&String> = first.iter().filter(|l| l.contains(": FAIL (")).collect();
+    assert_eq!(titles.len(), tests_of("ex1").count(), "{first:#?}");
+    // Saved: the reference exercise.rs in place of the stub.
+    std::fs::copy(
+        kit_root().join("solutions/ex1/src/exercise.rs"),
+        kit.join("exercises/ex1/src/exercise.rs"),
+    )
+    .unwrap();
+    let second = lines.until("watch: waiting for a change");
+    assert!(
+        second
+            .iter()
+            .any(|l| l == "watch: round 2: building and grading ex1")
+            && second.iter().any(|l| l == "ex1: 25/25"),
+        "{second:#?}"
+    );
+    // Half-right: one test fails, and it comes first.
+    let mutant = support::MUTANTS
+        .iter()
+        .find(|m| m.name == "bump-map-private")
+        .unwrap();
+    let solution = std::fs::read_to_string(kit.join("exercises/ex1/src/exercise.rs")).unwrap();
+    let (find, replace) = mutant.edits[0];
+    assert!(
+        solution.contains(find),
+        "the mutant's edit no longer applies"
+    );
+    std::fs::write(
+        kit.join("exercises/ex1/src/exercise.rs"),
+        solution.replacen(find, replace, 1),
+    )
+    .unwrap();
+    let third = lines.until("Score:");
+    let verdicts: Vec<&String> = third
+        .iter()
+        .filter(|l| {
+            [": FAIL (", ": OK (", ": not run ("]
+                .iter()
+                .any(|v| l.contains(v))
+        })
+        .collect();
+    let first_pass = verdicts.iter().position(|l| l.contains(": OK (")).unwrap();
+    assert!(
+        first_pass > 0
+            && verdicts[first_pass..]
+                .iter()
+                .all(|l| !l.contains(": FAIL (")),
+        "{third:#?}"
+    );
+    let _ = lines.until("watch: stopped");
+    assert!(watch.wait().unwrap().success());
+
+    // Ctrl-C while it waits: it ends at once, cleanly.
+    let mut watch = Command::new(grader_bin())
+        .arg("--kit")
+        .arg(&kit)
+        .args(["watch", "ex1"])
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = Lines::of(&mut watch);
+    lines.until("watch: waiting for a change");
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(watch.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    lines.until("watch: stopped");
+    assert!(watch.wait().unwrap().success());
+}
