@@ -40,6 +40,16 @@ pub struct Ctx {
     made: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
 }
 
+impl Drop for Ctx {
+    /// Before the folder goes (with `_dir`): under root, nothing a program did stops its removal;
+    /// as an ordinary user, a folder the program made unlistable would.
+    fn drop(&mut self) {
+        if !crate::runner::is_root() {
+            crate::safe_fs::let_owner_in(&self.root);
+        }
+    }
+}
+
 impl Ctx {
     /// `seed` makes the check's inputs; the same seed gives the same inputs.
     pub fn new(exercise: &'static str, program: &Path, seed: u64) -> std::io::Result<Ctx> {
@@ -79,8 +89,8 @@ impl Ctx {
         self.notes.push(note.into());
     }
 
-    pub fn into_notes(self) -> Vec<String> {
-        self.notes
+    pub fn into_notes(mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// A path in the check's directory (absolute, so it can be compared with /proc's view).

@@ -217,12 +217,45 @@ fn a_run_gets_bounded_memory() {
 #[test]
 fn a_run_makes_a_bounded_number_of_files() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(program) = compile("file_hog", dir.path(), &[]) else {
+    // New files, whiteouts left by renameat2, socket files made by bind.
+    for (how, defines) in [
+        ("files", vec![]),
+        ("whiteouts", vec!["-DWHITEOUT".to_owned()]),
+    ]
+    .into_iter()
+    .chain([("sockets", vec!["-DBIND".to_owned()])])
+    {
+        let Some(program) = compile("file_hog", dir.path(), &defines) else {
+            return;
+        };
+        let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
+        let copies = test_named(&json, "copies_exactly");
+        assert_eq!(copies["status"], "failed", "{how}: {output:?}");
+        if how == "files" {
+            let said = copies["output"].as_str().unwrap();
+            assert!(said.contains("made more than 16 files"), "{said}");
+        }
+    }
+}
+
+#[test]
+fn no_system_v_segment_outlives_a_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // A key of this test's own, so that two runs of the suite cannot see each other's.
+    let key = 0x6d6d_0000 | (std::process::id() & 0xffff) as i32;
+    let Some(program) = compile("shm_hog", dir.path(), &[format!("-DKEY={key}")]) else {
         return;
     };
-    let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
-    let copies = test_named(&json, "copies_exactly");
-    assert_eq!(copies["status"], "failed", "{output:?}");
-    let said = copies["output"].as_str().unwrap();
-    assert!(said.contains("made more than 16 files"), "{said}");
+    let (output, json) = grade("ex1", &program, dir.path(), &mut grader());
+    // SAFETY: shmget only looks the key up (no IPC_CREAT).
+    let left = unsafe { libc::shmget(key, 0, 0) };
+    if left >= 0 {
+        // SAFETY: removes the segment the program left, so that the test leaves nothing behind.
+        unsafe { libc::shmctl(left, libc::IPC_RMID, std::ptr::null_mut()) };
+    }
+    assert!(
+        left < 0,
+        "a segment of the run's is still there: {output:?}"
+    );
+    assert_eq!(test_named(&json, "peek_range")["status"], "failed");
 }

@@ -114,3 +114,53 @@ fn a_program_cannot_kill_the_grader_or_its_neighbours() {
         "{stdout}"
     );
 }
+
+/// Makes folders its user may not list or enter, with a file inside, then fails.
+const HIDER: &str = r#"
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(void) {
+    mkdir("keep", 0300);
+    mkdir("keep/inner", 0);
+    close(open("keep/data", O_CREAT | O_WRONLY, 0600));
+    return 1;
+}
+"#;
+
+#[test]
+fn a_folder_a_program_locks_is_still_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let source = dir.path().join("hider.c");
+    std::fs::write(&source, HIDER).unwrap();
+    let hider = dir.path().join("hider");
+    match Command::new("cc")
+        .arg("-o")
+        .arg(&hider)
+        .arg(&source)
+        .status()
+    {
+        Ok(status) => assert!(status.success(), "hider.c does not compile"),
+        Err(_) => {
+            println!("skipped: no C compiler (`cc`) to build the hostile program");
+            return;
+        }
+    }
+    let grader = dir.path().join("grader");
+    std::fs::copy(support::grader_bin(), &grader).unwrap();
+    // The checks' folders go here, where the test can see what is left.
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let graded = as_unprivileged(&grader)
+        .args(["ex1", "--bin"])
+        .arg(format!("ex1={}", hider.display()))
+        .env("TMPDIR", &work)
+        .env("GRADER_TIMEOUT", "5")
+        .output()
+        .unwrap();
+    assert_eq!(graded.status.code(), Some(1), "{graded:?}");
+    let left: Vec<_> = std::fs::read_dir(&work).unwrap().flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -43,7 +43,11 @@ mod sys {
         lremovexattr => SYS_lremovexattr, fremovexattr => SYS_fremovexattr,
         setpgid => SYS_setpgid, openat => SYS_openat, openat2 => SYS_openat2,
         mkdirat => SYS_mkdirat, mknodat => SYS_mknodat, symlinkat => SYS_symlinkat,
-        linkat => SYS_linkat, memfd_create => SYS_memfd_create,
+        linkat => SYS_linkat, memfd_create => SYS_memfd_create, shmget => SYS_shmget,
+        shmat => SYS_shmat, shmctl => SYS_shmctl, msgget => SYS_msgget, msgsnd => SYS_msgsnd,
+        msgrcv => SYS_msgrcv, msgctl => SYS_msgctl, semget => SYS_semget, semop => SYS_semop,
+        semtimedop => SYS_semtimedop, semctl => SYS_semctl, bind => SYS_bind,
+        memfd_secret => SYS_memfd_secret, renameat2 => SYS_renameat2,
     }
     #[cfg(target_arch = "x86_64")]
     numbers! {
@@ -137,6 +141,22 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         lremovexattr,
         fremovexattr,
         setpgid,
+        // System V IPC: segments, queues and semaphores outlive the run (and its user) and hold
+        // memory no cgroup of the run accounts for; one run could pass state to a later one.
+        shmget,
+        shmat,
+        shmctl,
+        msgget,
+        msgsnd,
+        msgrcv,
+        msgctl,
+        semget,
+        semop,
+        semtimedop,
+        semctl,
+        // bind(2) on a socketpair's socket makes a socket file, which no count of files sees.
+        bind,
+        memfd_secret,
     ];
     // Landlock has no right for a file's mode, owner, times or attributes: the program may
     // change none, anywhere. (The older calls exist only on x86-64.)
@@ -235,6 +255,14 @@ impl Filter {
         for request in [FICLONE, FICLONERANGE, FIDEDUPERANGE] {
             when(sys::ioctl, 1, ArgTest::Equals(request), libc::EPERM);
         }
+        // A rename that leaves a whiteout behind makes a new inode each time, past the count of
+        // new files (`makes_files`).
+        when(
+            sys::renameat2,
+            4,
+            ArgTest::AnyOf(RENAME_WHITEOUT),
+            libc::EPERM,
+        );
         // New namespaces (of users, mounts, the network...) only widen what the kernel exposes.
         when(sys::clone, 0, ArgTest::AnyOf(NEW_NAMESPACES), libc::EPERM);
         // No threads, and no process sharing its descriptors with another: the grader learns
@@ -377,6 +405,9 @@ const NEW_NAMESPACES: u32 = (libc::CLONE_NEWUSER
     | libc::CLONE_NEWIPC
     | libc::CLONE_NEWUTS
     | libc::CLONE_NEWCGROUP) as u32;
+
+/// renameat2's flag that leaves a whiteout (linux/fs.h).
+const RENAME_WHITEOUT: u32 = 1 << 2;
 
 // ioctl requests of linux/fs.h (the same numbers on x86-64 and arm64).
 const FICLONE: u32 = 0x4004_9409;
