@@ -88,40 +88,6 @@ pub fn create(path: &Path, mode: u32) -> io::Result<File> {
     open(path, libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL, mode)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_are_never_followed_and_fifos_never_block() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let secret = root.join("secret");
-        std::fs::write(&secret, "do not touch").unwrap();
-        let link = root.join("link");
-        std::os::unix::fs::symlink(&secret, &link).unwrap();
-        assert!(open_regular(&link).is_err(), "read through a link");
-        // Creating over a link replaces the link, and the target is untouched.
-        std::io::Write::write_all(&mut create(&link, 0o644).unwrap(), b"new").unwrap();
-        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "do not touch");
-        assert_eq!(std::fs::read_to_string(&link).unwrap(), "new");
-        // A folder swapped for a link is refused too.
-        std::os::unix::fs::symlink(&root, root.join("sub")).unwrap();
-        assert!(open_regular(&root.join("sub/secret")).is_err());
-        nix::unistd::mkfifo(
-            &root.join("fifo"),
-            nix::sys::stat::Mode::from_bits_truncate(0o644),
-        )
-        .unwrap();
-        assert!(open_regular(&root.join("fifo")).is_err());
-        assert_eq!(
-            read_at_most(&secret, 3).unwrap(),
-            (b"do ".to_vec(), 12),
-            "reads stop at the limit"
-        );
-    }
-}
-
 /// Gives the grader's user back every folder under `root` (a check's folder, which that user
 /// owns), so that the folder can be removed: a program that runs as the grader's user (an
 /// ordinary user's grader) can make a folder it may not list (mkdir takes a mode, and the umask
@@ -168,5 +134,39 @@ pub fn let_owner_in(root: &Path) {
     }
     if let Some(top) = open_at(None, root, libc::O_RDONLY) {
         walk(&top, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_are_never_followed_and_fifos_never_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let secret = root.join("secret");
+        std::fs::write(&secret, "do not touch").unwrap();
+        let link = root.join("link");
+        std::os::unix::fs::symlink(&secret, &link).unwrap();
+        assert!(open_regular(&link).is_err(), "read through a link");
+        // Creating over a link replaces the link, and the target is untouched.
+        std::io::Write::write_all(&mut create(&link, 0o644).unwrap(), b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&secret).unwrap(), "do not touch");
+        assert_eq!(std::fs::read_to_string(&link).unwrap(), "new");
+        // A folder swapped for a link is refused too.
+        std::os::unix::fs::symlink(&root, root.join("sub")).unwrap();
+        assert!(open_regular(&root.join("sub/secret")).is_err());
+        nix::unistd::mkfifo(
+            &root.join("fifo"),
+            nix::sys::stat::Mode::from_bits_truncate(0o644),
+        )
+        .unwrap();
+        assert!(open_regular(&root.join("fifo")).is_err());
+        assert_eq!(
+            read_at_most(&secret, 3).unwrap(),
+            (b"do ".to_vec(), 12),
+            "reads stop at the limit"
+        );
     }
 }
