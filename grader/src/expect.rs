@@ -18,16 +18,18 @@ pub fn explain(run: &Run) -> String {
         return why.clone();
     }
     let stderr = String::from_utf8_lossy(&run.output.stderr);
-    let ending = if run.timed_out {
+    // Out of memory first: a worker killed for it can leave its parent waiting, or failing.
+    let ending = if run.out_of_memory {
+        format!(
+            "ran out of memory: the kernel killed one of its processes when, together, they used \
+             all the memory a run may have ({} MiB); map files in windows rather than copying \
+             them into memory",
+            crate::runner::MAX_RUN_MEMORY >> 20
+        )
+    } else if run.timed_out {
         format!(
             "did not finish within its time ({:.1}s) and was killed",
             run.elapsed.as_secs_f64()
-        )
-    } else if run.out_of_memory {
-        format!(
-            "was killed by the kernel: together, its processes used all the memory a run may \
-             have ({} MiB); map files in windows rather than copying them into memory",
-            crate::runner::MAX_RUN_MEMORY >> 20
         )
     } else if let Some(signal) = run.output.status.signal() {
         describe_signal(signal)

@@ -237,15 +237,20 @@ impl Ctx {
         path
     }
 
-    /// A sparse file of `len` bytes (made with ftruncate) with `data` written at `at`.
+    /// A sparse file of `len` bytes (made with ftruncate) with `data` written at `at`, that the
+    /// program may only read: written through a mapping, its holes would take real disk, far
+    /// past what the limit on file sizes lets a run write (and the program may not change a
+    /// file's mode back).
     pub fn sparse_file(&self, name: &str, len: u64, at: u64, data: &[u8]) -> PathBuf {
-        use std::os::unix::fs::FileExt;
+        use std::os::unix::fs::{FileExt, PermissionsExt};
         let path = self.path(name);
         let file = self.create(name);
         file.set_len(len)
             .expect("the file system must allow large sparse files");
         file.write_all_at(data, at)
             .expect("cannot write into the sparse file");
+        file.set_permissions(std::fs::Permissions::from_mode(0o444))
+            .expect("cannot make the sparse file read-only");
         path
     }
 

@@ -208,10 +208,7 @@ fn a_run_gets_bounded_memory() {
     // is told so; elsewhere the address-space limit makes the allocation fail.
     let cgroup = String::from_utf8_lossy(&output.stdout).contains("MiB of memory, at most");
     let said = patch["output"].as_str().unwrap();
-    assert!(
-        !cgroup || said.contains("all the memory a run may have"),
-        "{said}"
-    );
+    assert!(!cgroup || said.contains("ran out of memory"), "{said}");
 }
 
 #[test]
@@ -258,4 +255,26 @@ fn no_system_v_segment_outlives_a_run() {
         "a segment of the run's is still there: {output:?}"
     );
     assert_eq!(test_named(&json, "peek_range")["status"], "failed");
+}
+
+#[test]
+fn the_huge_sparse_file_cannot_be_filled() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("sparse_fill", dir.path(), &[]) else {
+        return;
+    };
+    let (output, json) = grade("ex1", &program, dir.path(), &mut grader());
+    let sparse = test_named(&json, "peek_sparse_tib");
+    assert_eq!(sparse["status"], "failed", "{output:?}");
+}
+
+#[test]
+fn failed_forks_are_no_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("fake_forks", dir.path(), &[]) else {
+        return;
+    };
+    let (output, json) = grade("ex4", &program, dir.path(), &mut grader());
+    let forks = test_named(&json, "count_forks_workers_sharing_memory");
+    assert_eq!(forks["status"], "failed", "{output:?}");
 }

@@ -195,6 +195,21 @@ impl Trace {
         self.calls.iter().filter(|c| c.refused)
     }
 
+    /// How many processes other than `pid` made a watched call (every process that exits on its
+    /// own does: exit_group is watched). Unlike the calls to clone, which are seen before they
+    /// run and may fail, these processes existed.
+    pub fn processes_besides(&self, pid: u32) -> usize {
+        let mut pids: Vec<u32> = self
+            .calls
+            .iter()
+            .map(|c| c.pid)
+            .filter(|p| *p != pid)
+            .collect();
+        pids.sort_unstable();
+        pids.dedup();
+        pids.len()
+    }
+
     /// The processes (and threads) the run created, as calls to clone, fork, ...
     pub fn process_creations(&self) -> impl Iterator<Item = &Call> {
         self.calls
