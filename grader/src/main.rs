@@ -6,6 +6,7 @@
 //! grader batch DIR [--jobs N] [--csv PATH] [--out DIR]                       grade a class
 //! grader handin [--out PATH]                                                 make handin.tar.gz
 //! grader export DIR                                                          the kit, no answers
+//! grader student-kit DIR                                                     what a class gets
 //!
 //! REPORT: --json PATH (Gradescope's results.json), or --format FORMAT --out PATH (FORMAT:
 //! gradescope, junit)
@@ -41,9 +42,11 @@ const USAGE: &str =
        grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR]
        grader [--kit DIR] handin [--out PATH]
        grader [--kit DIR] export DIR
+       grader [--kit DIR] student-kit DIR
 REPORT: --json PATH | --format FORMAT --out PATH
 --kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
-export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR";
+export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR
+student-kit DIR: writes the student kit (no answers, no instructor material) into DIR";
 
 /// Grading could not be done at all (not a grade).
 const CANNOT_GRADE: u8 = 3;
@@ -63,6 +66,7 @@ enum Job {
     Batch(batch::Options),
     Handin(PathBuf),
     Export(PathBuf),
+    StudentKit(PathBuf),
 }
 
 /// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
@@ -127,11 +131,16 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 _ => Err("handin takes only --out PATH".into()),
             };
         }
-        Some("export") => {
-            args.next();
+        Some(job @ ("export" | "student-kit")) => {
+            let job = if job == "export" {
+                Job::Export
+            } else {
+                Job::StudentKit
+            };
+            let name = args.next();
             return match (args.next(), args.next()) {
-                (Some(dir), None) => Ok(Job::Export(dir.into())),
-                _ => Err("export takes a DIR".into()),
+                (Some(dir), None) => Ok(job(dir.into())),
+                _ => Err(format!("{} takes a DIR", name.unwrap_or_default())),
             };
         }
         _ => {}
@@ -211,6 +220,12 @@ fn main() -> ExitCode {
             .and_then(|kit| kit::copy_without_answers(&kit, &to))
             .map(|()| {
                 println!("copied the kit without its answers to {}", to.display());
+                ExitCode::SUCCESS
+            }),
+        Job::StudentKit(to) => kit()
+            .and_then(|kit| grader::student_kit::write(&kit, &to))
+            .map(|()| {
+                println!("wrote the student kit to {}", to.display());
                 ExitCode::SUCCESS
             }),
     };

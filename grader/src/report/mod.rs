@@ -4,11 +4,13 @@
 //! - `terminal`: `make grade`'s lines, and report.txt (the same, without colour);
 //! - `json`: Gradescope's results.json;
 //! - `junit`: JUnit XML, for CI systems and test dashboards;
+//! - `markdown`: a summary table, for a CI run's page (GitHub's step summary);
 //! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints.
 
 pub mod json;
 pub mod junit;
 pub mod libtest;
+pub mod markdown;
 pub mod terminal;
 
 use std::path::Path;
@@ -22,6 +24,7 @@ pub type NewReporter = fn(&Path) -> Box<dyn Reporter>;
 pub const FORMATS: &[(&str, NewReporter)] = &[
     ("gradescope", |path| Box::new(json::Gradescope::new(path))),
     ("junit", |path| Box::new(junit::Junit::new(path))),
+    ("markdown", |path| Box::new(markdown::Markdown::new(path))),
 ];
 
 /// The reporter that writes format `name` to `path`, if there is such a format.

@@ -82,18 +82,21 @@ impl<W: Write> Terminal<W> {
         )
     }
 
-    /// The last line, which scripts read: `Score: N/100`; no number at all when it is not a grade.
     fn score(&self, score: &Score) -> String {
-        let line = if score.is_grade() {
-            format!("Score: {}/{}{}", score.got, score.max, remarks(score))
-        } else {
-            format!(
-                "Score: none: {}, so this is not a grade (the other tests scored {} points)",
-                errors(score.grader_errors),
-                score.got
-            )
-        };
-        format!("{}\n", self.paint("1", &line))
+        format!("{}\n", self.paint("1", &score_line(score)))
+    }
+}
+
+/// The last line, which scripts read: `Score: N/100`; no number at all when it is not a grade.
+pub(super) fn score_line(score: &Score) -> String {
+    if score.is_grade() {
+        format!("Score: {}/{}{}", score.got, score.max, remarks(score))
+    } else {
+        format!(
+            "Score: none: {}, so this is not a grade (the other tests scored {} points)",
+            errors(score.grader_errors),
+            score.got
+        )
     }
 }
 
