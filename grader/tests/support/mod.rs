@@ -359,20 +359,28 @@ fn kit_with_mutants(root: &Path, mutants: &[&Mutant]) -> PathBuf {
             m.name
         );
         std::fs::write(&manifest, renamed).unwrap();
-        let source = dir.join("src/exercise.rs");
-        let mut code = std::fs::read_to_string(&source).unwrap();
-        for (find, replace) in m.edits {
-            let found = code.matches(find).count();
-            assert_eq!(
-                found, 1,
-                "mutant {}: {find:?} occurs {found} times in the solution (expected once)",
-                m.name
-            );
-            code = code.replacen(find, replace, 1);
-        }
-        std::fs::write(&source, code).unwrap();
+        std::fs::write(dir.join("src/exercise.rs"), mutant_source(m)).unwrap();
     }
     scratch
+}
+
+/// The mutant's `src/exercise.rs`: the solution's, with the mutant's edits.
+pub fn mutant_source(m: &Mutant) -> String {
+    let source = kit_root()
+        .join("solutions")
+        .join(m.exercise)
+        .join("src/exercise.rs");
+    let mut code = std::fs::read_to_string(&source).unwrap();
+    for (find, replace) in m.edits {
+        let found = code.matches(find).count();
+        assert_eq!(
+            found, 1,
+            "mutant {}: {find:?} occurs {found} times in the solution (expected once)",
+            m.name
+        );
+        code = code.replacen(find, replace, 1);
+    }
+    code
 }
 
 /// Copies a file or a folder (but its `target/`), failing the test on any error.
