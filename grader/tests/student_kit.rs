@@ -240,6 +240,13 @@ fn answers() -> BTreeMap<String, String> {
         let source = support::mutant_source(m);
         answers.insert(format!("mutant {}", m.name), normalised(source.as_bytes()));
     }
+    // A mutant reformatted (tabs, lines joined) is still found.
+    let first = &support::MUTANTS[0];
+    let reformatted = support::mutant_source(first)
+        .replace("    ", "\t")
+        .replace(";\n", "; ");
+    let mutant = &answers[&format!("mutant {}", first.name)];
+    assert_eq!(&normalised(reformatted.as_bytes()), mutant);
     let c = answers.keys().filter(|a| a.ends_with(".c")).count();
     let solutions = answers.keys().filter(|a| a.contains("/solutions/")).count();
     assert!(c >= 4 && solutions >= 8, "{:#?}", answers.keys());
