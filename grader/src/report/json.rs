@@ -10,11 +10,16 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::events::{Event, Reporter, Score, Status, TestOutcome};
+use crate::rubric::{EXERCISES, Test, tests_of};
 
 pub struct Gradescope {
     path: PathBuf,
-    /// Shown once to the student (Gradescope's top-level `output`): the sandbox in force.
+    /// Shown once to the student (Gradescope's top-level `output`): the sandbox in force, the
+    /// submission's files ignored, the exercises that did not build and why.
     output: String,
+    /// What repeats the run's inputs (Gradescope's top-level `extra_data`): the seed, and the
+    /// hash of the submission's files.
+    extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Gradescope {
@@ -22,7 +27,20 @@ impl Gradescope {
         Gradescope {
             path: path.to_owned(),
             output: String::new(),
+            extra: serde_json::Map::new(),
         }
+    }
+}
+
+/// A test's `number`, by which Gradescope orders the tests: the exercise's and the test's places
+/// in the rubric, "1.1" to "4.N".
+fn number(test: &Test) -> String {
+    let exercise = EXERCISES.iter().position(|e| *e == test.exercise);
+    let place = tests_of(test.exercise).position(|t| t.name == test.name);
+    match (exercise, place) {
+        (Some(e), Some(t)) => format!("{}.{}", e + 1, t + 1),
+        // A test that is not in the rubric (the grader's own tests make some).
+        _ => format!("{}.{}", test.exercise, test.name),
     }
 }
 
@@ -47,12 +65,12 @@ pub fn results(
             }
             let mut test = json!({
                 "name": format!("{}: {}", o.test.exercise, o.test.title),
-                "number": format!("{}.{}", o.test.exercise, o.test.name),
+                "number": number(o.test),
                 "score": this.got,
                 "max_score": this.max,
                 "status": status,
                 "output": output,
-                "visibility": "visible",
+                "visibility": if o.test.after_due_date { "after_due_date" } else { "visible" },
             });
             if !o.measurements.is_empty() {
                 let measured: serde_json::Map<_, _> = o
@@ -77,16 +95,34 @@ pub fn results(
 
 impl Reporter for Gradescope {
     fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
-        if let Event::RunStarted { sandbox, .. } = event {
-            self.output = sandbox.iter().map(|l| format!("sandbox: {l}\n")).collect();
-        }
-        let Event::RunFinished {
-            outcomes,
-            score,
-            elapsed,
-        } = event
-        else {
-            return Ok(());
+        let (outcomes, score, elapsed) = match event {
+            Event::RunStarted { sandbox, seed, .. } => {
+                self.output = sandbox.iter().map(|l| format!("sandbox: {l}\n")).collect();
+                self.extra = serde_json::Map::from_iter([("seed".into(), json!(seed))]);
+                return Ok(());
+            }
+            Event::FilesIgnored {
+                taken,
+                ignored,
+                hash,
+            } => {
+                self.output
+                    .push_str(&super::terminal::files(*taken, ignored));
+                self.extra.insert("submission_sha256".into(), json!(hash));
+                return Ok(());
+            }
+            Event::ExerciseNotBuilt { exercise, status } => {
+                let why = status.reason().map_or("", |r| r.as_str());
+                let why = why.lines().map(|l| format!("    {l}\n"));
+                self.output += &format!("{exercise} was not built:\n{}", why.collect::<String>());
+                return Ok(());
+            }
+            Event::RunFinished {
+                outcomes,
+                score,
+                elapsed,
+            } => (outcomes, score, elapsed),
+            _ => return Ok(()),
         };
         if !score.is_grade() {
             return match std::fs::remove_file(&self.path) {
@@ -96,8 +132,9 @@ impl Reporter for Gradescope {
                 _ => Ok(()),
             };
         }
-        let text = serde_json::to_string_pretty(&results(outcomes, score, *elapsed, &self.output))
-            .map_err(|e| e.to_string())?;
+        let mut results = results(outcomes, score, *elapsed, &self.output);
+        results["extra_data"] = serde_json::Value::Object(self.extra.clone());
+        let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
         super::write_file(&self.path, &(text + "\n"))
     }
 }
@@ -124,13 +161,15 @@ mod tests {
         assert_eq!(json["visibility"], "visible");
         assert_eq!(json["stdout_visibility"], "visible");
         assert_eq!(json["output"], format!("sandbox: {}\n", samples::SANDBOX));
+        // Not a submission: the seed alone repeats the run.
+        assert_eq!(json["extra_data"], json!({"seed": 42}));
         let tests = json["tests"].as_array().unwrap();
         assert_eq!(tests.len(), 4);
         assert_eq!(
             tests[0],
             json!({
                 "name": "ex1: peek prints exactly the bytes asked for, from any offset",
-                "number": "ex1.peek_range",
+                "number": "1.1",
                 "score": 3,
                 "max_score": 3,
                 "status": "passed",
@@ -159,6 +198,88 @@ mod tests {
                 .unwrap()
                 .starts_with("not run here, worth no points in this run: not checked here")
         );
+    }
+
+    #[test]
+    fn numbers_follow_the_rubric() {
+        let numbers: Vec<String> = crate::rubric::RUBRIC.iter().map(number).collect();
+        assert_eq!(numbers[0], "1.1");
+        let ex2 = EXERCISES
+            .iter()
+            .map(|e| tests_of(e).count())
+            .collect::<Vec<_>>();
+        assert_eq!(numbers[ex2[0]], "2.1");
+        assert_eq!(numbers.last().unwrap(), &format!("4.{}", ex2[3]));
+        let unique: std::collections::BTreeSet<&String> = numbers.iter().collect();
+        assert_eq!(unique.len(), numbers.len());
+    }
+
+    /// A rubric test that the instructor shows only after the due date.
+    static HIDDEN: Test = crate::rubric::after_due_date(Test {
+        ..crate::rubric::RUBRIC[0]
+    });
+
+    #[test]
+    fn a_test_can_be_shown_only_after_the_due_date() {
+        let hidden = TestOutcome::new(&HIDDEN, Ok(()), &[], None, Duration::ZERO);
+        let (_dir, text) = written(&[hidden, samples::one_of_each().remove(1)]);
+        let json: serde_json::Value = serde_json::from_str(&text.unwrap()).unwrap();
+        assert_eq!(json["tests"][0]["visibility"], "after_due_date");
+        assert_eq!(json["tests"][1]["visibility"], "visible");
+    }
+
+    #[test]
+    fn the_student_sees_once_what_was_ignored_and_what_did_not_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        let mut reporter = Gradescope::new(&path);
+        let files = samples::hostile_files();
+        samples::replay_with_files(&samples::one_of_each()[..1], Some(&files), &mut reporter);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let output = json["output"].as_str().unwrap();
+        assert!(output.starts_with("sandbox: "), "{output}");
+        assert!(
+            output.contains("student files graded: 3\nignored"),
+            "{output}"
+        );
+        assert!(output.contains(": not a student file\n"), "{output}");
+        samples::assert_no_controls(output);
+        assert_eq!(
+            json["extra_data"],
+            json!({"seed": 42, "submission_sha256": samples::HASH})
+        );
+
+        // An exercise that did not build: the compiler's error, once, at the top.
+        let error = Status::Fail {
+            reason: "error[E0308]: mismatched types\n --> src/exercise.rs:3:5".into(),
+        };
+        let outcomes = samples::one_of_each();
+        for event in [
+            Event::RunStarted {
+                tests: &[],
+                seed: 7,
+                sandbox: &[],
+            },
+            Event::ExerciseNotBuilt {
+                exercise: "ex2",
+                status: &error,
+            },
+            Event::RunFinished {
+                outcomes: &outcomes,
+                score: Score::of(&outcomes),
+                elapsed: Duration::ZERO,
+            },
+        ] {
+            reporter.report(&event).unwrap();
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            json["output"],
+            "ex2 was not built:\n    error[E0308]: mismatched types\n     --> src/exercise.rs:3:5\n"
+        );
+        assert_eq!(json["extra_data"], json!({"seed": 7}));
     }
 
     #[test]

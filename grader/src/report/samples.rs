@@ -56,6 +56,9 @@ pub fn one_of_each() -> Vec<TestOutcome> {
     ]
 }
 
+/// The hash of the sample submission's files.
+pub const HASH: &str = "5ca1ab1e";
+
 /// A line of the sandbox's summary, as `runner::sandbox_summary` gives it.
 pub const SANDBOX: &str = "Landlock ABI 7: files, TCP, signals";
 
@@ -170,7 +173,11 @@ pub fn replay_with_files(
         sandbox: &[SANDBOX.to_owned()],
     });
     if let Some(ignored) = files {
-        send(Event::FilesIgnored { taken: 3, ignored });
+        send(Event::FilesIgnored {
+            taken: 3,
+            ignored,
+            hash: HASH,
+        });
     }
     let mut start = 0;
     while start < outcomes.len() {
