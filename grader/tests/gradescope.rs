@@ -91,6 +91,53 @@ fn a_submission_is_graded_into_results_json() {
 }
 
 #[test]
+fn a_zip_upload_is_graded_with_numbers_output_and_extra_data() {
+    let root = tempfile::tempdir().unwrap();
+    let student = tempfile::tempdir().unwrap();
+    support::perfect_submission(student.path());
+    std::fs::write(student.path().join("notes.txt"), "not graded").unwrap();
+    let submission = root.path().join("submission");
+    std::fs::create_dir(&submission).unwrap();
+    // Zipped by Python's zipfile, deflated, with its folders' entries, as zip tools make them.
+    let zipped = Command::new("python3")
+        .current_dir(student.path())
+        .args([
+            "-c",
+            "import os, sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+             \x20   for root, dirs, files in os.walk('.'):\n\
+             \x20       for name in dirs + files: z.write(os.path.join(root, name))",
+        ])
+        .arg(submission.join("my-work.zip"))
+        .output()
+        .expect("cannot run python3");
+    assert!(zipped.status.success(), "{zipped:?}");
+    let run = run_autograder(root.path());
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let results = std::fs::read_to_string(root.path().join("results/results.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&results).unwrap();
+    assert_eq!(json["score"], 100, "{json:#}");
+    let output = json["output"].as_str().unwrap();
+    assert!(output.contains("sandbox: "), "{output}");
+    assert!(output.contains("notes.txt: not a student file"), "{output}");
+    let taken = grader::submission::Submission::import(student.path(), &kit_root()).unwrap();
+    assert_eq!(json["extra_data"]["submission_sha256"], taken.hash);
+    assert!(json["extra_data"]["seed"].is_u64(), "{json:#}");
+    let numbers: Vec<&str> = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers[..2], ["1.1", "1.2"]);
+    assert!(numbers.iter().all(|n| n.starts_with(['1', '2', '3', '4'])));
+}
+
+#[test]
 fn a_failing_grader_gives_no_score() {
     let root = tempfile::tempdir().unwrap();
     // A submission the grader cannot read at all: a tarball that is not one.
