@@ -15,13 +15,7 @@ use support::kit_root;
 /// behind `make student-kit`, and checks its tarball beside it.
 fn student_kit(dir: &Path) -> PathBuf {
     let kit = dir.join("student-kit");
-    let made = Command::new("bash")
-        .arg(kit_root().join("grader/publish/student-kit.sh"))
-        .arg(&kit)
-        .env("GRADER_BIN", support::grader_bin())
-        .output()
-        .expect("cannot run student-kit.sh");
-    assert!(made.status.success(), "student-kit.sh failed: {made:?}");
+    support::publish("grader/publish/student-kit.sh", &kit);
     let listed = Command::new("tar")
         .arg("-tzf")
         .arg(dir.join("student-kit.tar.gz"))

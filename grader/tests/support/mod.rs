@@ -31,6 +31,22 @@ pub fn grader_bin() -> PathBuf {
     )
 }
 
+/// Runs one of the scripts that publish the kit (`make gradescope`'s, `make student-kit`'s), with
+/// this test's grader, writing to `out`.
+pub fn publish(script: &str, out: &Path) {
+    let made = Command::new("bash")
+        .arg(kit_root().join(script))
+        .arg(out)
+        .env("GRADER_BIN", grader_bin())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+    assert!(
+        made.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
+
 /// Builds the given mutants in a scratch copy of the kit under `dir`; returns their binaries.
 pub fn build(dir: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
     build_mutants(&kit_with_mutants(dir, mutants), mutants)
