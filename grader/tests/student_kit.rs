@@ -206,6 +206,15 @@ fn a_class_can_work_in_the_student_kit() {
         text(&tested.stdout).contains("ex1 score: 25/25"),
         "{tested:?}"
     );
+    // The hand-in holds the student's files, the answers copied in.
+    let handed_in = in_kit(&kit, "make", &["handin"]);
+    assert!(handed_in.status.success(), "{handed_in:?}");
+    let handin = grader::submission::Submission::import(&kit.join("handin.tar.gz"), &kit_root());
+    let taken = handin.unwrap().taken;
+    assert!(
+        taken.len() >= 3 * grader::rubric::EXERCISES.len(),
+        "{taken:?}"
+    );
 
     // No instructor target, and a clear refusal where the solutions would be graded.
     let solutions = in_kit(&kit, "make", &["grade-solutions"]);
