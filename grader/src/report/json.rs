@@ -12,22 +12,19 @@ use serde_json::json;
 use crate::events::{Event, Reporter, Score, Status, TestOutcome};
 use crate::rubric::{EXERCISES, Test, tests_of};
 
+use super::preamble::{Preamble, remove_results};
+
 pub struct Gradescope {
     path: PathBuf,
-    /// Shown once to the student (Gradescope's top-level `output`): the sandbox in force, the
-    /// submission's files ignored, the exercises that did not build and why.
-    output: String,
-    /// What repeats the run's inputs (Gradescope's top-level `extra_data`): the seed, and the
-    /// hash of the submission's files.
-    extra: serde_json::Map<String, serde_json::Value>,
+    /// Gradescope's top-level `output` (shown once to the student) and `extra_data`.
+    preamble: Preamble,
 }
 
 impl Gradescope {
     pub fn new(path: &Path) -> Gradescope {
         Gradescope {
             path: path.to_owned(),
-            output: String::new(),
-            extra: serde_json::Map::new(),
+            preamble: Preamble::default(),
         }
     }
 }
@@ -103,45 +100,20 @@ pub fn results(
 
 impl Reporter for Gradescope {
     fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
-        let (outcomes, score, elapsed) = match event {
-            Event::RunStarted { sandbox, seed, .. } => {
-                self.output = sandbox.iter().map(|l| format!("sandbox: {l}\n")).collect();
-                self.extra = serde_json::Map::from_iter([("seed".into(), json!(seed))]);
-                return Ok(());
-            }
-            Event::FilesIgnored {
-                taken,
-                ignored,
-                hash,
-            } => {
-                self.output
-                    .push_str(&super::terminal::files(*taken, ignored));
-                self.extra.insert("submission_sha256".into(), json!(hash));
-                return Ok(());
-            }
-            Event::ExerciseNotBuilt { exercise, status } => {
-                let why = status.reason().map_or("", |r| r.as_str());
-                let why = why.lines().map(|l| format!("    {l}\n"));
-                self.output += &format!("{exercise} was not built:\n{}", why.collect::<String>());
-                return Ok(());
-            }
-            Event::RunFinished {
-                outcomes,
-                score,
-                elapsed,
-            } => (outcomes, score, elapsed),
-            _ => return Ok(()),
+        self.preamble.take(event);
+        let Event::RunFinished {
+            outcomes,
+            score,
+            elapsed,
+        } = event
+        else {
+            return Ok(());
         };
         if !score.is_grade() {
-            return match std::fs::remove_file(&self.path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    Err(format!("cannot remove {}: {e}", self.path.display()))
-                }
-                _ => Ok(()),
-            };
+            return remove_results(&self.path);
         }
-        let mut results = results(outcomes, score, *elapsed, &self.output);
-        results["extra_data"] = serde_json::Value::Object(self.extra.clone());
+        let mut results = results(outcomes, score, *elapsed, &self.preamble.output);
+        results["extra_data"] = serde_json::Value::Object(self.preamble.extra.clone());
         let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
         super::write_file(&self.path, &(text + "\n"))
     }
@@ -300,6 +272,10 @@ mod tests {
         std::fs::write(&path, "{\"score\": 100}").unwrap();
         samples::replay(&samples::with_grading_error(), &mut Gradescope::new(&path));
         assert!(!path.exists());
+        // What is not a file (`--json /dev/stdout`, here a FIFO) is left where it is.
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        samples::replay(&samples::with_grading_error(), &mut Gradescope::new(&path));
+        assert!(std::fs::symlink_metadata(&path).is_ok());
     }
 
     #[test]

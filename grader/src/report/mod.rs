@@ -11,6 +11,7 @@ pub mod json;
 pub mod junit;
 pub mod libtest;
 pub mod markdown;
+pub mod preamble;
 pub mod terminal;
 
 use std::path::Path;
