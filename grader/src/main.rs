@@ -9,7 +9,7 @@
 //! grader student-kit DIR                                                     what a class gets
 //!
 //! REPORT: --json PATH (Gradescope's results.json), or --format FORMAT --out PATH (FORMAT:
-//! gradescope, junit)
+//! gradescope, junit, markdown, tap, prairielearn, autolab: `grader::report::FORMATS`)
 //! ```
 //!
 //! Each takes `--kit DIR`, the kit to work on; by default it is the kit at or above the current

@@ -66,7 +66,7 @@ pub fn results(
                 output = format!("not run here, worth no points in this run: {output}");
             }
             let mut test = json!({
-                "name": format!("{}: {}", o.test.exercise, o.test.title),
+                "name": super::label(o.test),
                 "number": number(o.test),
                 "score": this.got,
                 "max_score": this.max,

@@ -3,21 +3,7 @@
 //! kit's GitHub workflow writes it to `$GITHUB_STEP_SUMMARY`, which GitHub shows on the run's page.
 //! Written even after a grading error, whose score line says it is no grade.
 
-use std::path::{Path, PathBuf};
-
-use crate::events::{Event, Reporter, Status, TestOutcome};
-
-pub struct Markdown {
-    path: PathBuf,
-}
-
-impl Markdown {
-    pub fn new(path: &Path) -> Markdown {
-        Markdown {
-            path: path.to_owned(),
-        }
-    }
-}
+use crate::events::{Score, Status, TestOutcome};
 
 /// Text for a table cell that renders as itself: every ASCII punctuation character escaped (no
 /// link, emphasis, HTML or `|` ending the cell can come from a program's output), on one line.
@@ -53,7 +39,7 @@ fn row(o: &TestOutcome) -> String {
 }
 
 /// The whole summary of a run that ended with `outcomes`.
-fn summary(outcomes: &[TestOutcome], score: &crate::events::Score) -> String {
+pub fn summary(outcomes: &[TestOutcome], score: &Score) -> Option<String> {
     let mut text = format!(
         "## {}\n\n| exercise | test | points | result | why |\n| --- | --- | ---: | --- | --- |\n",
         cell(&super::terminal::score_line(score))
@@ -63,18 +49,7 @@ fn summary(outcomes: &[TestOutcome], score: &crate::events::Score) -> String {
         "\nRun `make grade` on your machine to see every reason in full; \
          `cargo test -p exN -- TEST` runs one test.\n",
     );
-    text
-}
-
-impl Reporter for Markdown {
-    fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
-        match event {
-            Event::RunFinished {
-                outcomes, score, ..
-            } => super::write_file(&self.path, &summary(outcomes, score)),
-            _ => Ok(()),
-        }
-    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -83,10 +58,7 @@ mod tests {
     use crate::report::samples;
 
     fn written(outcomes: &[TestOutcome]) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("summary.md");
-        samples::replay(outcomes, &mut Markdown::new(&path));
-        std::fs::read_to_string(&path).unwrap()
+        samples::rendered(outcomes, summary).unwrap()
     }
 
     /// The table's rows, each split into its cells (on `|` not escaped).

@@ -155,6 +155,15 @@ pub fn assert_harmless(text: &str) {
     assert_eq!(fake, None, "{text}");
 }
 
+/// What the `Document` reporter of `render` writes for a run that ended with `outcomes`, if
+/// anything.
+pub fn rendered(outcomes: &[TestOutcome], render: super::Render) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report");
+    replay(outcomes, super::Document::boxed(&path, render).as_mut());
+    std::fs::read_to_string(&path).ok()
+}
+
 /// Sends `reporter` the events of a run that ended with `outcomes`, as `grade` would.
 pub fn replay(outcomes: &[TestOutcome], reporter: &mut dyn Reporter) {
     replay_with_files(outcomes, None, reporter)
