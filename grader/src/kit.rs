@@ -195,11 +195,19 @@ mod tests {
 
     #[test]
     fn the_lock_loses_only_the_solutions() {
-        let lock = std::fs::read_to_string(find(None).unwrap().join("Cargo.lock")).unwrap();
+        let package =
+            |name: &str| format!("[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n");
+        let lock: String = [
+            "cli-support",
+            "ex1",
+            "ex1-solution",
+            "ex4-solution",
+            "grader",
+        ]
+        .map(package)
+        .concat();
         let pruned = lock_without_solutions(&lock);
-        assert!(lock.contains("name = \"ex1-solution\""));
-        assert!(!pruned.contains("-solution"), "{pruned}");
-        let kept = |text: &str| text.matches("[[package]]").count();
-        assert_eq!(kept(&pruned), kept(&lock) - EXERCISES.len());
+        let kept = ["cli-support", "ex1", "grader"].map(package).concat();
+        assert_eq!(pruned, kept);
     }
 }

@@ -140,14 +140,4 @@ mod tests {
         let missing = with_sections("<!-- kit README: Three -->", readme).unwrap_err();
         assert!(missing.contains("Three"), "{missing}");
     }
-
-    #[test]
-    fn the_kit_has_what_the_student_kit_is_made_of() {
-        let kit = crate::kit::find(None).unwrap();
-        let read = |file: &str| std::fs::read_to_string(kit.join(file)).unwrap();
-        let makefile = students_makefile(&read("Makefile")).unwrap();
-        assert!(makefile.contains("\ngrade:") && makefile.contains("\nhandin:"));
-        assert!(!makefile.contains("solutions"), "{makefile}");
-        with_sections(&read("student/README.md"), &read("README.md")).unwrap();
-    }
 }
