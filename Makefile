@@ -1,9 +1,9 @@
-# The mmap lab kit. `make grade` grades your exercises; `make test` runs the kit's own test suite.
+# The mmap lab kit. `make grade` grades your exercises; `make handin` packs them to submit.
 CARGO ?= cargo
 # The grader works on the kit it is given: this folder, wherever it is now (never a path built in).
 GRADER := $(CARGO) run --release -q -p grader -- --kit "$(CURDIR)"
 
-.PHONY: grade grade-solutions test lint bench handin gradescope status hint watch
+.PHONY: grade status hint watch handin
 .DEFAULT_GOAL := grade
 
 ## grade: build and grade your four exercises (exercises/ex1..ex4); prints `Score: N/100`
@@ -24,12 +24,19 @@ hint:
 watch:
 	@$(GRADER) watch $(EX)
 
+## handin: handin.tar.gz, your exercise sources (exercises/ex*/src) and a manifest, to submit
+handin:
+	@$(GRADER) handin --out handin.tar.gz
+
+# ---- Instructors' targets: the student kit's Makefile is everything above this line. ----
+.PHONY: grade-solutions test lint bench gradescope student-kit
+
 ## grade-solutions: grade the reference solutions (they score 100/100)
 grade-solutions:
 	@$(GRADER) --solutions
 
 ## test: the kit's whole test suite: the solutions against their rubrics, the grader's self-tests
-##       (solutions at 100, stubs at 0, every mutant caught), formatting and lints
+##       (solutions at 100, stubs at 0, every mutant caught, the student kit), formatting and lints
 test: lint
 	$(CARGO) test --release
 
@@ -41,10 +48,10 @@ lint:
 bench:
 	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
 
-## handin: handin.tar.gz, your exercise sources (exercises/ex*/src) and a manifest, to submit
-handin:
-	@$(GRADER) handin --out handin.tar.gz
-
 ## gradescope: dist/gradescope.zip, the autograder for Gradescope (setup.sh, run_autograder, the kit)
 gradescope:
 	@bash grader/gradescope/package.sh
+
+## student-kit: dist/student-kit/ and dist/student-kit.tar.gz, what a class gets (no answers)
+student-kit:
+	@bash grader/publish/student-kit.sh

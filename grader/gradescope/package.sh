@@ -6,17 +6,8 @@
 # packed (git archive), so no build output or local change goes in.
 # GRADER_BIN names a built grader to copy the kit with, instead of `cargo run`.
 set -euo pipefail
-kit=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/../publish/committed.sh"
 out=$(realpath -m "${1:-$kit/dist/gradescope.zip}")
-if [ -n "${GRADER_BIN:-}" ]; then
-    grader=("$GRADER_BIN")
-else
-    grader=("${CARGO:-cargo}" run --release -q -p grader --)
-fi
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
-mkdir "$stage/committed"
-git -C "$kit" archive --format=tar HEAD | tar -x -C "$stage/committed"
 (cd "$kit" && "${grader[@]}" --kit "$stage/committed" export "$stage/bundle")
 cp "$stage/committed/grader/gradescope/setup.sh" "$stage/committed/grader/gradescope/run_autograder" "$stage/bundle/"
 chmod +x "$stage/bundle/setup.sh" "$stage/bundle/run_autograder"

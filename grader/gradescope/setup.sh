@@ -9,12 +9,17 @@ KIT="$ROOT/source"
 apt-get update -qq
 apt-get install -y -qq build-essential curl ca-certificates util-linux python3 >/dev/null
 if ! command -v cargo >/dev/null; then
-    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
+        sh -s -- -y --profile minimal --default-toolchain none
 fi
 # shellcheck disable=SC1091
 source "$HOME/.cargo/env"
 
 cd "$KIT"
+# The compiler of rust-toolchain.toml: the one the students and their CI build with.
+if command -v rustup >/dev/null; then
+    rustup toolchain install
+fi
 cargo build --release -p grader
 # The dependencies of the exercises, compiled where submissions will be built: the student crates,
 # stubs here, are built as a submission's are, with the same dependencies and features.

@@ -270,7 +270,7 @@ fn previous_scores(results: &Path) -> Option<BTreeMap<&'static str, u32>> {
         serde_json::from_str(&std::fs::read_to_string(results).ok()?).ok()?;
     let mut scores: BTreeMap<&'static str, u32> = EXERCISES.iter().map(|e| (*e, 0)).collect();
     for test in json["tests"].as_array()? {
-        let exercise = test["number"].as_str()?.split('.').next()?;
+        let exercise = test["extra_data"]["id"].as_str()?.split('.').next()?;
         let exercise = EXERCISES.iter().find(|e| **e == exercise)?;
         *scores.get_mut(exercise)? += test["score"].as_u64()? as u32;
     }

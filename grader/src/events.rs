@@ -201,6 +201,8 @@ pub enum Event<'a> {
     FilesIgnored {
         taken: usize,
         ignored: &'a [Ignored],
+        /// The hash of the files taken (their paths and contents): the same hash, the same inputs.
+        hash: &'a str,
     },
     ExerciseBuilt {
         exercise: &'static str,

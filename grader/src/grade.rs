@@ -95,6 +95,7 @@ pub fn grade(
         stream.send(Event::FilesIgnored {
             taken: submission.taken.len(),
             ignored: &ignored,
+            hash: &submission.hash,
         });
     }
     let mut programs = build();
@@ -315,6 +316,7 @@ mod tests {
             title: "a test of the grader",
             check,
             solo: false,
+            after_due_date: false,
         }
     }
 

@@ -67,8 +67,15 @@ fn lacks(dir: &Path) -> Option<String> {
 /// What of a kit is copied to build submissions in, and shipped to Gradescope: enough for the
 /// workspace to build the student crates and the grader. Not `solutions/`, nor the grader's tests
 /// (C versions of the programs, mutants of the solutions), so that no submitted code can compile
-/// in an answer with `#[path]` or `include!`.
-const PARTS: [&str; 4] = ["Cargo.toml", "Cargo.lock", "exercises", "grader"];
+/// in an answer with `#[path]` or `include!`. With the pinned toolchain, so that submissions are
+/// built by the compiler the students use.
+const PARTS: [&str; 5] = [
+    "Cargo.toml",
+    "Cargo.lock",
+    "rust-toolchain.toml",
+    "exercises",
+    "grader",
+];
 const NOT_COPIED: &str = "grader/tests";
 
 /// Copies the kit at `kit` into `to` without its answers (see `PARTS`), build outputs (`target/`)
@@ -86,7 +93,26 @@ pub fn copy_without_answers(kit: &Path, to: &Path) -> Result<(), String> {
     }
     let manifest = to.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
-    std::fs::write(&manifest, without_solutions(&text)?).map_err(|e| e.to_string())
+    std::fs::write(&manifest, without_solutions(&text)?).map_err(|e| e.to_string())?;
+    // Pruned as Cargo would prune it on the first build, so that a fresh clone stays unchanged.
+    let lock = to.join("Cargo.lock");
+    let text = std::fs::read_to_string(&lock).map_err(|e| e.to_string())?;
+    std::fs::write(&lock, lock_without_solutions(&text)).map_err(|e| e.to_string())
+}
+
+/// Cargo.lock without the solutions' packages (`[[package]]` entries; nothing depends on them).
+fn lock_without_solutions(lock: &str) -> String {
+    let solutions: Vec<String> = EXERCISES
+        .iter()
+        .map(|e| format!("name = \"{}\"", crate::compile::package(e, true)))
+        .collect();
+    lock.split_inclusive("\n\n")
+        .filter(|entry| {
+            !entry
+                .lines()
+                .any(|line| solutions.iter().any(|s| line == s))
+        })
+        .collect()
 }
 
 /// The workspace manifest without the `"solutions/*"` members. Cargo takes a member glob that
@@ -165,5 +191,23 @@ mod tests {
             "{trimmed}"
         );
         assert!(without_solutions("members = [\"solutions/ex*\"]").is_err());
+    }
+
+    #[test]
+    fn the_lock_loses_only_the_solutions() {
+        let package =
+            |name: &str| format!("[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n");
+        let lock: String = [
+            "cli-support",
+            "ex1",
+            "ex1-solution",
+            "ex4-solution",
+            "grader",
+        ]
+        .map(package)
+        .concat();
+        let pruned = lock_without_solutions(&lock);
+        let kept = ["cli-support", "ex1", "grader"].map(package).concat();
+        assert_eq!(pruned, kept);
     }
 }

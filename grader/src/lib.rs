@@ -13,6 +13,7 @@
 //! - `report/`: the consumers of those events (terminal, results.json, JUnit, `cargo test`);
 //! - `harness.rs`: `cargo test -p exN`; `compile.rs` and `main.rs`: `make grade`;
 //! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
+//!   `student_kit.rs`: that copy made into what a class gets;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
 //! - `submission.rs` and `batch.rs`: hand-ins, graded in a pristine copy of the kit, one or a
 //!   class;
@@ -36,5 +37,6 @@ pub mod report;
 pub mod rubric;
 pub mod runner;
 pub mod safe_fs;
+pub mod student_kit;
 pub mod submission;
 pub mod watch;

@@ -9,9 +9,10 @@
 //! grader status                                  a line per exercise: points, failing tests
 //! grader hint EXERCISE [N]                       the next level of the README's hints (or N)
 //! grader watch EXERCISE [--rounds N]             grade again on each change to its src/
+//! grader student-kit DIR                                                     what a class gets
 //!
 //! REPORT: --json PATH (Gradescope's results.json), or --format FORMAT --out PATH (FORMAT:
-//! gradescope, junit)
+//! gradescope, junit, markdown, tap, prairielearn, autolab: `grader::report::FORMATS`)
 //! ```
 //!
 //! Each takes `--kit DIR`, the kit to work on; by default it is the kit at or above the current
@@ -47,9 +48,11 @@ const USAGE: &str =
        grader [--kit DIR] status [--solutions]
        grader [--kit DIR] hint EXERCISE [N]
        grader [--kit DIR] watch EXERCISE [--rounds N]
+       grader [--kit DIR] student-kit DIR
 REPORT: --json PATH | --format FORMAT --out PATH
 --kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
-export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR";
+export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR
+student-kit DIR: writes the student kit (no answers, no instructor material) into DIR";
 
 /// Grading could not be done at all (not a grade).
 const CANNOT_GRADE: u8 = 3;
@@ -73,6 +76,7 @@ enum Job {
     Export(PathBuf),
     Hint(&'static str, Option<usize>),
     Watch(&'static str, Option<usize>),
+    StudentKit(PathBuf),
 }
 
 /// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
@@ -137,11 +141,16 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 _ => Err("handin takes only --out PATH".into()),
             };
         }
-        Some("export") => {
-            args.next();
+        Some(job @ ("export" | "student-kit")) => {
+            let job = if job == "export" {
+                Job::Export
+            } else {
+                Job::StudentKit
+            };
+            let name = args.next();
             return match (args.next(), args.next()) {
-                (Some(dir), None) => Ok(Job::Export(dir.into())),
-                _ => Err("export takes a DIR".into()),
+                (Some(dir), None) => Ok(job(dir.into())),
+                _ => Err(format!("{} takes a DIR", name.unwrap_or_default())),
             };
         }
         Some("hint") => {
@@ -263,6 +272,12 @@ fn main() -> ExitCode {
         Job::Watch(exercise, rounds) => kit()
             .and_then(|kit| grader::watch::run(&kit, exercise, rounds))
             .map(|()| ExitCode::SUCCESS),
+        Job::StudentKit(to) => kit()
+            .and_then(|kit| grader::student_kit::write(&kit, &to))
+            .map(|()| {
+                println!("wrote the student kit to {}", to.display());
+                ExitCode::SUCCESS
+            }),
     };
     grader::runner::clean_up();
     result.unwrap_or_else(|why| {

@@ -19,6 +19,8 @@ pub struct Test {
     /// Runs alone, after the others: it measures time, or needs the machine to itself to
     /// provoke a race, and would suffer from company.
     pub solo: bool,
+    /// Gradescope shows it to students only after the due date (see `after_due_date`).
+    pub after_due_date: bool,
 }
 
 impl std::fmt::Debug for Test {
@@ -41,12 +43,23 @@ const fn test(
         title,
         check,
         solo: false,
+        after_due_date: false,
     }
 }
 
 /// The same test, run alone, after the others (see `Test::solo`).
 const fn alone(test: Test) -> Test {
     Test { solo: true, ..test }
+}
+
+/// The same test, shown to students on Gradescope only after the due date (its score and output;
+/// `make grade` still shows it): wrap a row of the table in it, `after_due_date(test(...))`, for
+/// the tests whose failures would give the answer away before the deadline.
+pub const fn after_due_date(test: Test) -> Test {
+    Test {
+        after_due_date: true,
+        ..test
+    }
 }
 
 pub const EXERCISES: [&str; 4] = ["ex1", "ex2", "ex3", "ex4"];
@@ -111,15 +124,23 @@ pub fn tests_of(exercise: &str) -> impl Iterator<Item = &'static Test> {
     RUBRIC.iter().filter(move |t| t.exercise == exercise)
 }
 
-/// A fingerprint of the rubric: every test's exercise, name, points and title. A grade given
-/// under another rubric is not kept (`grader batch`). (The hasher is the standard library's,
+/// A fingerprint of the rubric: every test's exercise, name, points, title and settings. A grade
+/// given under another rubric is not kept (`grader batch`). (The hasher is the standard library's,
 /// stable within one build of the grader, which is all the comparison needs: another build is
 /// another grader version anyway.)
 pub fn fingerprint() -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();
     for t in RUBRIC {
-        (t.exercise, t.name, t.points, t.title, t.solo).hash(&mut hasher);
+        (
+            t.exercise,
+            t.name,
+            t.points,
+            t.title,
+            t.solo,
+            t.after_due_date,
+        )
+            .hash(&mut hasher);
     }
     format!("{:016x}", hasher.finish())
 }

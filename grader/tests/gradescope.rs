@@ -15,17 +15,7 @@ use support::kit_root;
 /// puts it: `root/source`.
 fn unpack_bundle(root: &Path) -> PathBuf {
     let zip = root.join("gradescope.zip");
-    let packed = Command::new("bash")
-        .arg(kit_root().join("grader/gradescope/package.sh"))
-        .arg(&zip)
-        .env("GRADER_BIN", support::grader_bin())
-        .output()
-        .expect("cannot run package.sh");
-    assert!(
-        packed.status.success(),
-        "package.sh failed: {}",
-        String::from_utf8_lossy(&packed.stderr)
-    );
+    support::publish("grader/gradescope/package.sh", &zip);
     let source = root.join("source");
     let unzipped = Command::new("python3")
         .args(["-m", "zipfile", "-e"])
@@ -55,6 +45,20 @@ fn run_autograder(root: &Path) -> std::process::Output {
         .expect("cannot run run_autograder")
 }
 
+/// Runs run_autograder on the upload in `root`/submission, which must score 100: its results.json.
+fn full_marks(root: &Path) -> serde_json::Value {
+    let run = run_autograder(root);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let results = std::fs::read_to_string(root.join("results/results.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&results).unwrap();
+    assert_eq!(json["score"], 100, "{json:#}");
+    json
+}
+
 #[test]
 fn a_submission_is_graded_into_results_json() {
     let root = tempfile::tempdir().unwrap();
@@ -64,15 +68,7 @@ fn a_submission_is_graded_into_results_json() {
     let submission = root.path().join("submission");
     std::fs::create_dir(&submission).unwrap();
     grader::submission::handin(student.path(), &submission.join("handin.tar.gz")).unwrap();
-    let run = run_autograder(root.path());
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let results = std::fs::read_to_string(root.path().join("results/results.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&results).unwrap();
-    assert_eq!(json["score"], 100, "{json:#}");
+    let json = full_marks(root.path());
     assert!(json["execution_time"].is_u64());
     let tests = json["tests"].as_array().unwrap();
     assert_eq!(tests.len(), grader::rubric::RUBRIC.len());
@@ -88,6 +84,45 @@ fn a_submission_is_graded_into_results_json() {
             assert!(!test[field].is_null(), "{field} missing in {test}");
         }
     }
+}
+
+#[test]
+fn a_zip_upload_is_graded_with_numbers_output_and_extra_data() {
+    let root = tempfile::tempdir().unwrap();
+    let student = tempfile::tempdir().unwrap();
+    support::perfect_submission(student.path());
+    std::fs::write(student.path().join("notes.txt"), "not graded").unwrap();
+    let submission = root.path().join("submission");
+    std::fs::create_dir(&submission).unwrap();
+    // Zipped by Python's zipfile, deflated, with its folders' entries, as zip tools make them.
+    let zipped = Command::new("python3")
+        .current_dir(student.path())
+        .args([
+            "-c",
+            "import os, sys, zipfile\n\
+             with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n\
+             \x20   for root, dirs, files in os.walk('.'):\n\
+             \x20       for name in dirs + files: z.write(os.path.join(root, name))",
+        ])
+        .arg(submission.join("my-work.zip"))
+        .output()
+        .expect("cannot run python3");
+    assert!(zipped.status.success(), "{zipped:?}");
+    let json = full_marks(root.path());
+    let output = json["output"].as_str().unwrap();
+    assert!(output.contains("sandbox: "), "{output}");
+    assert!(output.contains("notes.txt: not a student file"), "{output}");
+    let taken = grader::submission::Submission::import(student.path(), &kit_root()).unwrap();
+    assert_eq!(json["extra_data"]["submission_sha256"], taken.hash);
+    assert!(json["extra_data"]["seed"].is_u64(), "{json:#}");
+    let numbers: Vec<&str> = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers[..2], ["1.1", "1.2"]);
+    assert!(numbers.iter().all(|n| n.starts_with(['1', '2', '3', '4'])));
 }
 
 #[test]

@@ -41,7 +41,7 @@ fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
             .as_array()
             .into_iter()
             .flatten()
-            .find(|t| t["number"] == number.as_str());
+            .find(|t| t["extra_data"]["id"] == number.as_str());
         match test {
             None => problems.push(format!("{}: no rubric test {number}", m.name)),
             Some(t) if t["status"] != "failed" => {

@@ -58,7 +58,10 @@ fn test_named(json: &str, name: &str) -> serde_json::Value {
         .as_array()
         .unwrap()
         .iter()
-        .find(|t| t["number"].as_str().unwrap().ends_with(&format!(".{name}")))
+        .find(|t| {
+            let id = t["extra_data"]["id"].as_str().unwrap();
+            id.ends_with(&format!(".{name}"))
+        })
         .unwrap_or_else(|| panic!("no test {name} in {json:#}"))
         .clone()
 }

@@ -179,7 +179,7 @@ fn junit_xml_is_written_beside_results_json() {
     assert_eq!(doc.root_element().attribute("failures"), Some("0"));
 
     for args in [
-        &["--format", "tap", "--out", "x"][..],
+        &["--format", "nonsense", "--out", "x"][..],
         &["--format", "junit"],
         &["--format", "junit", "x"],
     ] {

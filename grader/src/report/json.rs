@@ -10,20 +10,40 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::events::{Event, Reporter, Score, Status, TestOutcome};
+use crate::rubric::{EXERCISES, Test, tests_of};
+
+use super::preamble::{Preamble, remove_results};
 
 pub struct Gradescope {
     path: PathBuf,
-    /// Shown once to the student (Gradescope's top-level `output`): the sandbox in force.
-    output: String,
+    /// Gradescope's top-level `output` (shown once to the student) and `extra_data`.
+    preamble: Preamble,
 }
 
 impl Gradescope {
     pub fn new(path: &Path) -> Gradescope {
         Gradescope {
             path: path.to_owned(),
-            output: String::new(),
+            preamble: Preamble::default(),
         }
     }
+}
+
+/// A test's `number`, by which Gradescope orders the tests: the exercise's and the test's places
+/// in the rubric, "1.1" to "4.N".
+fn number(test: &Test) -> String {
+    let exercise = EXERCISES.iter().position(|e| *e == test.exercise);
+    let place = tests_of(test.exercise).position(|t| t.name == test.name);
+    match (exercise, place) {
+        (Some(e), Some(t)) => format!("{}.{}", e + 1, t + 1),
+        // A test that is not in the rubric (the grader's own tests make some).
+        _ => id(test),
+    }
+}
+
+/// A test's `extra_data.id`: `ex1.peek_range`.
+pub fn id(test: &Test) -> String {
+    format!("{}.{}", test.exercise, test.name)
 }
 
 /// The results document: total score, time taken, and one entry per test.
@@ -46,13 +66,16 @@ pub fn results(
                 output = format!("not run here, worth no points in this run: {output}");
             }
             let mut test = json!({
-                "name": format!("{}: {}", o.test.exercise, o.test.title),
-                "number": format!("{}.{}", o.test.exercise, o.test.name),
+                "name": super::label(o.test),
+                "number": number(o.test),
                 "score": this.got,
                 "max_score": this.max,
                 "status": status,
                 "output": output,
-                "visibility": "visible",
+                "visibility": if o.test.after_due_date { "after_due_date" } else { "visible" },
+                // The test's name in the rubric, which programs that read results.json go by
+                // (`number` is its place, for Gradescope's order).
+                "extra_data": { "id": id(o.test) },
             });
             if !o.measurements.is_empty() {
                 let measured: serde_json::Map<_, _> = o
@@ -60,7 +83,7 @@ pub fn results(
                     .iter()
                     .map(|m| (m.name.to_owned(), json!({"value": m.value, "unit": m.unit})))
                     .collect();
-                test["extra_data"] = json!({ "measurements": measured });
+                test["extra_data"]["measurements"] = json!(measured);
             }
             test
         })
@@ -77,9 +100,7 @@ pub fn results(
 
 impl Reporter for Gradescope {
     fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
-        if let Event::RunStarted { sandbox, .. } = event {
-            self.output = sandbox.iter().map(|l| format!("sandbox: {l}\n")).collect();
-        }
+        self.preamble.take(event);
         let Event::RunFinished {
             outcomes,
             score,
@@ -89,15 +110,11 @@ impl Reporter for Gradescope {
             return Ok(());
         };
         if !score.is_grade() {
-            return match std::fs::remove_file(&self.path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                    Err(format!("cannot remove {}: {e}", self.path.display()))
-                }
-                _ => Ok(()),
-            };
+            return remove_results(&self.path);
         }
-        let text = serde_json::to_string_pretty(&results(outcomes, score, *elapsed, &self.output))
-            .map_err(|e| e.to_string())?;
+        let mut results = results(outcomes, score, *elapsed, &self.preamble.output);
+        results["extra_data"] = serde_json::Value::Object(self.preamble.extra.clone());
+        let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
         super::write_file(&self.path, &(text + "\n"))
     }
 }
@@ -124,19 +141,24 @@ mod tests {
         assert_eq!(json["visibility"], "visible");
         assert_eq!(json["stdout_visibility"], "visible");
         assert_eq!(json["output"], format!("sandbox: {}\n", samples::SANDBOX));
+        // Not a submission: the seed alone repeats the run.
+        assert_eq!(json["extra_data"], json!({"seed": 42}));
         let tests = json["tests"].as_array().unwrap();
         assert_eq!(tests.len(), 4);
         assert_eq!(
             tests[0],
             json!({
                 "name": "ex1: peek prints exactly the bytes asked for, from any offset",
-                "number": "ex1.peek_range",
+                "number": "1.1",
                 "score": 3,
                 "max_score": 3,
                 "status": "passed",
                 "output": "copying took 1.0 ms\nmeasured: ratio to cp = 2.19 x",
                 "visibility": "visible",
-                "extra_data": {"measurements": {"ratio to cp": {"value": 2.19, "unit": "x"}}},
+                "extra_data": {
+                    "id": "ex1.peek_range",
+                    "measurements": {"ratio to cp": {"value": 2.19, "unit": "x"}}
+                },
             })
         );
         assert_eq!(
@@ -162,12 +184,98 @@ mod tests {
     }
 
     #[test]
+    fn numbers_follow_the_rubric() {
+        let numbers: Vec<String> = crate::rubric::RUBRIC.iter().map(number).collect();
+        assert_eq!(numbers[0], "1.1");
+        let ex2 = EXERCISES
+            .iter()
+            .map(|e| tests_of(e).count())
+            .collect::<Vec<_>>();
+        assert_eq!(numbers[ex2[0]], "2.1");
+        assert_eq!(numbers.last().unwrap(), &format!("4.{}", ex2[3]));
+        let unique: std::collections::BTreeSet<&String> = numbers.iter().collect();
+        assert_eq!(unique.len(), numbers.len());
+    }
+
+    /// A rubric test that the instructor shows only after the due date.
+    static HIDDEN: Test = crate::rubric::after_due_date(Test {
+        ..crate::rubric::RUBRIC[0]
+    });
+
+    #[test]
+    fn a_test_can_be_shown_only_after_the_due_date() {
+        let hidden = TestOutcome::new(&HIDDEN, Ok(()), &[], None, Duration::ZERO);
+        let (_dir, text) = written(&[hidden, samples::one_of_each().remove(1)]);
+        let json: serde_json::Value = serde_json::from_str(&text.unwrap()).unwrap();
+        assert_eq!(json["tests"][0]["visibility"], "after_due_date");
+        assert_eq!(json["tests"][1]["visibility"], "visible");
+    }
+
+    #[test]
+    fn the_student_sees_once_what_was_ignored_and_what_did_not_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        let mut reporter = Gradescope::new(&path);
+        let files = samples::hostile_files();
+        samples::replay_with_files(&samples::one_of_each()[..1], Some(&files), &mut reporter);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let output = json["output"].as_str().unwrap();
+        assert!(output.starts_with("sandbox: "), "{output}");
+        assert!(
+            output.contains("student files graded: 3\nignored"),
+            "{output}"
+        );
+        assert!(output.contains(": not a student file\n"), "{output}");
+        samples::assert_no_controls(output);
+        assert_eq!(
+            json["extra_data"],
+            json!({"seed": 42, "submission_sha256": samples::HASH})
+        );
+
+        // An exercise that did not build: the compiler's error, once, at the top.
+        let error = Status::Fail {
+            reason: "error[E0308]: mismatched types\n --> src/exercise.rs:3:5".into(),
+        };
+        let outcomes = samples::one_of_each();
+        for event in [
+            Event::RunStarted {
+                tests: &[],
+                seed: 7,
+                sandbox: &[],
+            },
+            Event::ExerciseNotBuilt {
+                exercise: "ex2",
+                status: &error,
+            },
+            Event::RunFinished {
+                outcomes: &outcomes,
+                score: Score::of(&outcomes),
+                elapsed: Duration::ZERO,
+            },
+        ] {
+            reporter.report(&event).unwrap();
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            json["output"],
+            "ex2 was not built:\n    error[E0308]: mismatched types\n     --> src/exercise.rs:3:5\n"
+        );
+        assert_eq!(json["extra_data"], json!({"seed": 7}));
+    }
+
+    #[test]
     fn no_results_after_a_grading_error_and_none_left_from_before() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("results.json");
         std::fs::write(&path, "{\"score\": 100}").unwrap();
         samples::replay(&samples::with_grading_error(), &mut Gradescope::new(&path));
         assert!(!path.exists());
+        // What is not a file (`--json /dev/stdout`, here a FIFO) is left where it is.
+        nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        samples::replay(&samples::with_grading_error(), &mut Gradescope::new(&path));
+        assert!(std::fs::symlink_metadata(&path).is_ok());
     }
 
     #[test]

@@ -4,18 +4,27 @@
 //! - `terminal`: `make grade`'s lines, and report.txt (the same, without colour);
 //! - `json`: Gradescope's results.json;
 //! - `junit`: JUnit XML, for CI systems and test dashboards;
+//! - `markdown`: a summary table, for a CI run's page (GitHub's step summary);
+//! - `tap`: TAP 14, for test harnesses; `prairielearn`: PrairieLearn's external grader
+//!   results.json; `autolab`: Autolab's score line;
 //! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints;
 //! - `status`: `grader status`, a line per exercise: its points and its failing tests.
 
+pub mod autolab;
 pub mod json;
 pub mod junit;
 pub mod libtest;
+pub mod markdown;
+pub mod prairielearn;
+pub mod preamble;
 pub mod status;
+pub mod tap;
 pub mod terminal;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::events::{Reporter, TestOutcome};
+use crate::events::{Event, Reporter, Score, TestOutcome};
+use crate::rubric::Test;
 
 /// Makes the reporter of one format, writing to a file at the path given.
 pub type NewReporter = fn(&Path) -> Box<dyn Reporter>;
@@ -24,7 +33,45 @@ pub type NewReporter = fn(&Path) -> Box<dyn Reporter>;
 pub const FORMATS: &[(&str, NewReporter)] = &[
     ("gradescope", |path| Box::new(json::Gradescope::new(path))),
     ("junit", |path| Box::new(junit::Junit::new(path))),
+    ("markdown", |path| Document::boxed(path, markdown::summary)),
+    ("tap", |path| Document::boxed(path, tap::document)),
+    ("prairielearn", |path| {
+        Box::new(prairielearn::PrairieLearn::new(path))
+    }),
+    ("autolab", |path| Document::boxed(path, autolab::score_line)),
 ];
+
+/// A format written whole when the run is over, from its outcomes and score alone: `render` gives
+/// its text, or nothing to write.
+pub type Render = fn(&[TestOutcome], &Score) -> Option<String>;
+
+pub struct Document {
+    path: PathBuf,
+    render: Render,
+}
+
+impl Document {
+    pub fn boxed(path: &Path, render: Render) -> Box<dyn Reporter> {
+        Box::new(Document {
+            path: path.to_owned(),
+            render,
+        })
+    }
+}
+
+impl Reporter for Document {
+    fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
+        match event {
+            Event::RunFinished {
+                outcomes, score, ..
+            } => match (self.render)(outcomes, score) {
+                Some(text) => write_file(&self.path, &text),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+}
 
 /// The reporter that writes format `name` to `path`, if there is such a format.
 pub fn file_reporter(name: &str, path: &Path) -> Option<Box<dyn Reporter>> {
@@ -40,6 +87,11 @@ pub fn points(n: u32) -> String {
         1 => "1 point".to_owned(),
         n => format!("{n} points"),
     }
+}
+
+/// A test as the results files name it: `ex1: peek prints exactly the bytes asked for, ...`.
+pub fn label(test: &Test) -> String {
+    format!("{}: {}", test.exercise, test.title)
 }
 
 /// Why a test did not pass, in lines: its reason, then the seed that repeats its inputs.

@@ -56,6 +56,9 @@ pub fn one_of_each() -> Vec<TestOutcome> {
     ]
 }
 
+/// The hash of the sample submission's files.
+pub const HASH: &str = "5ca1ab1e";
+
 /// A line of the sandbox's summary, as `runner::sandbox_summary` gives it.
 pub const SANDBOX: &str = "Landlock ABI 7: files, TCP, signals";
 
@@ -152,6 +155,15 @@ pub fn assert_harmless(text: &str) {
     assert_eq!(fake, None, "{text}");
 }
 
+/// What the `Document` reporter of `render` writes for a run that ended with `outcomes`, if
+/// anything.
+pub fn rendered(outcomes: &[TestOutcome], render: super::Render) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report");
+    replay(outcomes, super::Document::boxed(&path, render).as_mut());
+    std::fs::read_to_string(&path).ok()
+}
+
 /// Sends `reporter` the events of a run that ended with `outcomes`, as `grade` would.
 pub fn replay(outcomes: &[TestOutcome], reporter: &mut dyn Reporter) {
     replay_with_files(outcomes, None, reporter)
@@ -170,7 +182,11 @@ pub fn replay_with_files(
         sandbox: &[SANDBOX.to_owned()],
     });
     if let Some(ignored) = files {
-        send(Event::FilesIgnored { taken: 3, ignored });
+        send(Event::FilesIgnored {
+            taken: 3,
+            ignored,
+            hash: HASH,
+        });
     }
     let mut start = 0;
     while start < outcomes.len() {

@@ -62,17 +62,6 @@ impl<W: Write> Terminal<W> {
         text
     }
 
-    fn files(taken: usize, ignored: &[Ignored]) -> String {
-        let mut text = format!("student files graded: {taken}\n");
-        if !ignored.is_empty() {
-            text.push_str("ignored (only exercises/ex1..ex4/src/ is graded):\n");
-            for file in ignored {
-                text.push_str(&format!("    {}: {}\n", file.path, file.why));
-            }
-        }
-        text
-    }
-
     /// `ex3: 25/25`, and what the numbers leave out.
     fn subtotal(&self, exercise: &str, score: &Score) -> String {
         format!(
@@ -82,18 +71,33 @@ impl<W: Write> Terminal<W> {
         )
     }
 
-    /// The last line, which scripts read: `Score: N/100`; no number at all when it is not a grade.
     fn score(&self, score: &Score) -> String {
-        let line = if score.is_grade() {
-            format!("Score: {}/{}{}", score.got, score.max, remarks(score))
-        } else {
-            format!(
-                "Score: none: {}, so this is not a grade (the other tests scored {})",
-                errors(score.grader_errors),
-                super::points(score.got)
-            )
-        };
-        format!("{}\n", self.paint("1", &line))
+        format!("{}\n", self.paint("1", &score_line(score)))
+    }
+}
+
+/// How many of a submission's files were graded, and each file ignored with why.
+pub(super) fn files(taken: usize, ignored: &[Ignored]) -> String {
+    let mut text = format!("student files graded: {taken}\n");
+    if !ignored.is_empty() {
+        text.push_str("ignored (only exercises/ex1..ex4/src/ is graded):\n");
+        for file in ignored {
+            text.push_str(&format!("    {}: {}\n", file.path, file.why));
+        }
+    }
+    text
+}
+
+/// The last line, which scripts read: `Score: N/100`; no number at all when it is not a grade.
+pub(super) fn score_line(score: &Score) -> String {
+    if score.is_grade() {
+        format!("Score: {}/{}{}", score.got, score.max, remarks(score))
+    } else {
+        format!(
+            "Score: none: {}, so this is not a grade (the other tests scored {})",
+            errors(score.grader_errors),
+            super::points(score.got)
+        )
     }
 }
 
@@ -123,7 +127,7 @@ fn remarks(score: &Score) -> String {
 impl<W: Write> Reporter for Terminal<W> {
     fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
         let text = match event {
-            Event::FilesIgnored { taken, ignored } => Self::files(*taken, ignored),
+            Event::FilesIgnored { taken, ignored, .. } => files(*taken, ignored),
             Event::TestFinished(o) => self.test(o),
             Event::ExerciseFinished {
                 exercise, score, ..

@@ -31,6 +31,22 @@ pub fn grader_bin() -> PathBuf {
     )
 }
 
+/// Runs one of the scripts that publish the kit (`make gradescope`'s, `make student-kit`'s), with
+/// this test's grader, writing to `out`.
+pub fn publish(script: &str, out: &Path) {
+    let made = Command::new("bash")
+        .arg(kit_root().join(script))
+        .arg(out)
+        .env("GRADER_BIN", grader_bin())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
+    assert!(
+        made.status.success(),
+        "{script} failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+}
+
 /// Builds the given mutants in a scratch copy of the kit under `dir`; returns their binaries.
 pub fn build(dir: &Path, mutants: &[&Mutant]) -> Vec<PathBuf> {
     build_mutants(&kit_with_mutants(dir, mutants), mutants)
@@ -451,20 +467,28 @@ fn kit_with_mutants(root: &Path, mutants: &[&Mutant]) -> PathBuf {
             m.name
         );
         std::fs::write(&manifest, renamed).unwrap();
-        let source = dir.join("src/exercise.rs");
-        let mut code = std::fs::read_to_string(&source).unwrap();
-        for (find, replace) in m.edits {
-            let found = code.matches(find).count();
-            assert_eq!(
-                found, 1,
-                "mutant {}: {find:?} occurs {found} times in the solution (expected once)",
-                m.name
-            );
-            code = code.replacen(find, replace, 1);
-        }
-        std::fs::write(&source, code).unwrap();
+        std::fs::write(dir.join("src/exercise.rs"), mutant_source(m)).unwrap();
     }
     scratch
+}
+
+/// The mutant's `src/exercise.rs`: the solution's, with the mutant's edits.
+pub fn mutant_source(m: &Mutant) -> String {
+    let source = kit_root()
+        .join("solutions")
+        .join(m.exercise)
+        .join("src/exercise.rs");
+    let mut code = std::fs::read_to_string(&source).unwrap();
+    for (find, replace) in m.edits {
+        let found = code.matches(find).count();
+        assert_eq!(
+            found, 1,
+            "mutant {}: {find:?} occurs {found} times in the solution (expected once)",
+            m.name
+        );
+        code = code.replacen(find, replace, 1);
+    }
+    code
 }
 
 /// Copies a file or a folder (but its `target/`), failing the test on any error.

@@ -1,0 +1,15 @@
+# Sourced by the scripts that publish the kit (gradescope/package.sh, publish/student-kit.sh). It
+# sets $kit (this kit), $grader (the command that runs its grader: GRADER_BIN, a built grader, or
+# else `cargo run`) and $stage, a scratch folder removed on exit, whose committed/ holds the kit's
+# committed files (git archive): no build output, and no local change (an instructor's own answer
+# in an exercise, say) is ever published.
+kit=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+if [ -n "${GRADER_BIN:-}" ]; then
+    grader=("$GRADER_BIN")
+else
+    grader=("${CARGO:-cargo}" run --release -q -p grader --)
+fi
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir "$stage/committed"
+git -C "$kit" archive --format=tar HEAD | tar -x -C "$stage/committed"

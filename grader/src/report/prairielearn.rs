@@ -1,0 +1,158 @@
+//! PrairieLearn's external grader results (`--format prairielearn --out PATH`, the file
+//! `/grade/results/results.json`): `score` from 0 to 1, a `message`, the `output` shown once
+//! (the same preamble as Gradescope's), and a test per rubric test with `points` and
+//! `max_points`. When nothing compiled, the submission is `gradable: false`, with the compiler's
+//! errors as the message: PrairieLearn then charges the student no attempt. After a grading
+//! error no results are written (and none left from before), so PrairieLearn reports a grading
+//! failure rather than a score.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use super::preamble::{Preamble, remove_results};
+use crate::events::{Event, Reporter, Score, TestOutcome};
+
+pub struct PrairieLearn {
+    path: PathBuf,
+    preamble: Preamble,
+}
+
+impl PrairieLearn {
+    pub fn new(path: &Path) -> PrairieLearn {
+        PrairieLearn {
+            path: path.to_owned(),
+            preamble: Preamble::default(),
+        }
+    }
+}
+
+fn results(outcomes: &[TestOutcome], score: &Score, preamble: &Preamble) -> serde_json::Value {
+    let tests: Vec<_> = outcomes
+        .iter()
+        .map(|o| {
+            let problem = super::problem_lines(o);
+            json!({
+                "name": super::label(o.test),
+                "description": format!("{}.{}", o.test.exercise, o.test.name),
+                "points": o.score().got,
+                "max_points": o.score().max,
+                "message": problem.first().map_or("", String::as_str),
+                "output": super::details(o),
+            })
+        })
+        .collect();
+    let nothing_compiled = preamble.built == 0 && preamble.not_compiled > 0;
+    let fraction = match score.max {
+        0 => 0.0,
+        max => f64::from(score.got) / f64::from(max),
+    };
+    json!({
+        "gradable": !nothing_compiled,
+        "score": fraction,
+        "message": if nothing_compiled {
+            preamble.output.clone()
+        } else {
+            super::terminal::score_line(score)
+        },
+        "output": preamble.output,
+        "tests": tests,
+    })
+}
+
+impl Reporter for PrairieLearn {
+    fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
+        self.preamble.take(event);
+        match event {
+            Event::RunFinished { score, .. } if !score.is_grade() => remove_results(&self.path),
+            Event::RunFinished {
+                outcomes, score, ..
+            } => {
+                let text = results(outcomes, score, &self.preamble).to_string();
+                super::write_file(&self.path, &(text + "\n"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::events::Status;
+    use crate::report::samples;
+
+    fn read(path: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// PrairieLearn's external grading results: `gradable`, `score` in 0..1, `message`, `output`,
+    /// and tests with `name`, `description`, `points`, `max_points`, `message` and `output`.
+    #[test]
+    fn the_fields_prairielearn_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        samples::replay(&samples::one_of_each(), &mut PrairieLearn::new(&path));
+        let json = read(&path);
+        assert_eq!(json["gradable"], true);
+        assert_eq!(json["score"], 0.75);
+        assert_eq!(json["message"], "Score: 6/8 (1 point not run here)");
+        assert!(json["output"].as_str().unwrap().starts_with("sandbox: "));
+        let tests = json["tests"].as_array().unwrap();
+        assert_eq!(tests.len(), 4);
+        assert_eq!(
+            (&tests[1]["points"], &tests[1]["max_points"]),
+            (&json!(0), &json!(2))
+        );
+        assert_eq!(
+            tests[1]["message"],
+            "`ex1 peek data.bin 9 3` printed 2 bytes"
+        );
+        assert_eq!(tests[0]["description"], "ex1.peek_range");
+        for test in tests {
+            for field in ["name", "description", "message", "output"] {
+                assert!(test[field].is_string(), "{field} in {test}");
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_compiled_is_not_gradable_and_a_grading_error_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        let mut reporter = PrairieLearn::new(&path);
+        let error = Status::Fail {
+            reason: "error[E0308]: mismatched types".into(),
+        };
+        let outcomes = samples::one_of_each();
+        let score = Score::of(&outcomes);
+        let events = [
+            Event::RunStarted {
+                tests: &[],
+                seed: 1,
+                sandbox: &[],
+            },
+            Event::ExerciseNotBuilt {
+                exercise: "ex1",
+                status: &error,
+            },
+            Event::RunFinished {
+                outcomes: &outcomes,
+                score,
+                elapsed: Duration::ZERO,
+            },
+        ];
+        events.iter().for_each(|e| reporter.report(e).unwrap());
+        let json = read(&path);
+        assert_eq!(json["gradable"], false);
+        assert_eq!(
+            json["message"],
+            "ex1 was not built:\n    error[E0308]: mismatched types\n"
+        );
+
+        samples::replay(&samples::with_grading_error(), &mut reporter);
+        assert!(!path.exists());
+    }
+}
