@@ -9,6 +9,15 @@ use std::process::Command;
 
 use support::{MUTANTS, Mutant};
 
+/// The entry of results.json for the rubric test `id` (`ex1.peek_range`).
+fn test_named<'a>(json: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
+    json["tests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["extra_data"]["id"] == id)
+}
+
 /// Grades one mutant on its exercise; returns the problems found (none when it is caught).
 fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
     let results = dir.join(format!("{}.json", m.name));
@@ -37,12 +46,7 @@ fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
     }
     for name in m.caught_by {
         let number = format!("{}.{name}", m.exercise);
-        let test = json["tests"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|t| t["extra_data"]["id"] == number.as_str());
-        match test {
+        match test_named(&json, &number) {
             None => problems.push(format!("{}: no rubric test {number}", m.name)),
             Some(t) if t["status"] != "failed" => {
                 problems.push(format!("{}: {number} did not catch it", m.name))
@@ -53,11 +57,7 @@ fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
     // The hint that names the mistake, in the failure of the test that shows it.
     for (name, text) in m.shows {
         let number = format!("{}.{name}", m.exercise);
-        let output = json["tests"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|t| t["number"] == number.as_str())
+        let output = test_named(&json, &number)
             .and_then(|t| t["output"].as_str())
             .unwrap_or_default();
         if !output.contains(text) {
