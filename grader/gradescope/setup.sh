@@ -24,3 +24,6 @@ cargo build --release -p grader
 # The dependencies of the exercises, compiled where submissions will be built: the student crates,
 # stubs here, are built as a submission's are, with the same dependencies and features.
 CARGO_TARGET_DIR="$KIT/target/submissions" cargo build --release -p ex1 -p ex2 -p ex3 -p ex4
+# The source is root's alone: the programs under test run as uids of their own, which then cannot
+# read it even where the kernel has no Landlock (the grader stages the binaries they run).
+chmod 700 "$KIT"

@@ -38,6 +38,8 @@ fn run_autograder(root: &Path) -> std::process::Output {
     let submissions = kit_root().join("target/submissions");
     std::fs::create_dir_all(&submissions).unwrap();
     std::os::unix::fs::symlink(&submissions, source.join("target/submissions")).unwrap();
+    // As setup.sh leaves it: the source readable by root alone.
+    std::fs::set_permissions(&source, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     Command::new("bash")
         .arg(source.join("run_autograder"))
         .env("AUTOGRADER_ROOT", root)
