@@ -14,12 +14,13 @@
 //! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
 //! - `submission.rs` and `batch.rs`: hand-ins, graded in a pristine copy of the kit, one or a
-//!   class.
+//!   class; `similar/`: how much code the submissions of a class share; `csv.rs`: the CSV files.
 
 pub mod batch;
 pub mod checks;
 pub mod clean;
 pub mod compile;
+pub mod csv;
 pub mod events;
 pub mod expect;
 pub mod fixtures;
@@ -31,4 +32,5 @@ pub mod report;
 pub mod rubric;
 pub mod runner;
 pub mod safe_fs;
+pub mod similar;
 pub mod submission;

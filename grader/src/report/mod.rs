@@ -4,8 +4,11 @@
 //! - `terminal`: `make grade`'s lines, and report.txt (the same, without colour);
 //! - `json`: Gradescope's results.json;
 //! - `junit`: JUnit XML, for CI systems and test dashboards;
-//! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints.
+//! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints;
+//! - `class` and `class_html`: a whole class (`grader batch`): its gradebook rows, figures and page.
 
+pub mod class;
+pub mod class_html;
 pub mod json;
 pub mod junit;
 pub mod libtest;

@@ -481,22 +481,12 @@ pub fn perfect_submission(dir: &Path) {
 /// The rows of the gradebook, by student: the columns as text.
 pub fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
     let text = std::fs::read_to_string(csv).expect("the batch writes its gradebook");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(
-        header,
-        ["student", "ex1", "ex2", "ex3", "ex4", "total", "status"]
-    );
-    lines
-        .map(|line| {
-            let (numbers, status) = line.split_once(",\"").unwrap();
-            let mut fields: Vec<String> = numbers.split(',').map(String::from).collect();
-            fields.push(status.trim_end_matches('"').to_owned());
-            let row = header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(fields)
-                .collect::<BTreeMap<_, _>>();
+    let header = ["student", "ex1", "ex2", "ex3", "ex4", "total", "status"];
+    grader::csv::parse_with_header(&text, &header)
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            let row: BTreeMap<String, String> = row.into_iter().collect();
             (row["student"].clone(), row)
         })
         .collect()
