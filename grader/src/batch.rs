@@ -14,7 +14,7 @@ use crate::clean::Clean;
 use crate::csv;
 use crate::fixtures::run_seed;
 use crate::grade::{Plan, built, grade, next};
-use crate::report::class::{self, Class, Student};
+use crate::report::class::{self, Class, Kept, Student};
 use crate::report::{class_html, json::Gradescope, terminal::Terminal};
 use crate::rubric::{RUBRIC, fingerprint};
 use crate::similar;
@@ -144,7 +144,10 @@ fn kept_students(kept: &[(String, PathBuf)], out: &Path) -> Vec<Student> {
             if student.is_none() {
                 eprintln!("{name}: not graded yet, and not named by --only: left out");
             }
-            student
+            student.map(|s| Student {
+                kept: Some(Kept::NotNamed),
+                ..s
+            })
         })
         .collect()
 }
@@ -205,7 +208,7 @@ impl Grading<'_> {
         if !self.regrade
             && let Some(mut kept) = key.as_ref().and_then(|key| keep(&record, key, &dir, name))
         {
-            kept.unchanged = true;
+            kept.kept = Some(Kept::Unchanged);
             return kept;
         }
         // Graded anew: until this grading is recorded, no earlier one counts.
@@ -311,9 +314,16 @@ fn keep(record: &Path, key: &Key, dir: &Path, name: &str) -> Option<Student> {
     last_grading(dir, name)
 }
 
-/// The student as their last grading in `dir` left them, whatever it was made with.
+/// The student as their last grading in `dir` left them, whatever it was made with: its tests,
+/// and its error if it had one.
 fn last_grading(dir: &Path, name: &str) -> Option<Student> {
-    Student::from_record(name, &std::fs::read_to_string(dir.join(TESTS)).ok()?)
+    let mut student = Student::from_record(name, &std::fs::read_to_string(dir.join(TESTS)).ok()?)?;
+    let record = std::fs::read_to_string(dir.join(RECORD)).unwrap_or_default();
+    student.error = record
+        .lines()
+        .find_map(|l| l.strip_prefix("status: error: "))
+        .map(str::to_owned);
+    Some(student)
 }
 
 fn progress(graded: &[Student], total: usize, started: Instant) {

@@ -80,8 +80,17 @@ pub struct Student {
     /// Why this is not a grade: the first grading error (`ex3 as_fast_as_cp: the grader's cp
     /// failed ...`), or a submission that could not be read, or a report that could not be saved.
     pub error: Option<String>,
-    /// Not graded again: the grade of an earlier batch, made from the same files, is kept.
-    pub unchanged: bool,
+    /// Not graded in this batch: the grade of an earlier one is kept, and why.
+    pub kept: Option<Kept>,
+}
+
+/// Why a student's last grade is kept instead of graded again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kept {
+    /// It was made from the same files, by the same grader and rubric.
+    Unchanged,
+    /// `--only` named other students.
+    NotNamed,
 }
 
 impl Student {
@@ -98,11 +107,14 @@ impl Student {
 
     /// The gradebook's status column.
     pub fn status(&self) -> String {
-        match (&self.error, self.unchanged, self.not_built.is_empty()) {
+        match (&self.error, self.kept, self.not_built.is_empty()) {
             (Some(error), ..) => format!("error: {error}"),
-            (None, true, _) => "unchanged since last graded".into(),
-            (None, false, true) => "graded".into(),
-            (None, false, false) => format!("graded; {} did not build", self.not_built.join(", ")),
+            (None, Some(Kept::Unchanged), _) => "unchanged since last graded".into(),
+            (None, Some(Kept::NotNamed), _) => {
+                "kept from the last grading (not named by --only)".into()
+            }
+            (None, None, true) => "graded".into(),
+            (None, None, false) => format!("graded; {} did not build", self.not_built.join(", ")),
         }
     }
 

@@ -496,6 +496,11 @@ pub fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
 pub const GRADER_SECRET: &str = "s3cret-token-of-the-instructor";
 
 pub fn batch(class: &Path, out: &Path) -> std::process::Output {
+    batch_with(class, out, &[])
+}
+
+/// `grader batch` with more options (`--only`, `--seed`).
+pub fn batch_with(class: &Path, out: &Path, options: &[&str]) -> std::process::Output {
     Command::new(grader_bin())
         // Secrets in the grader's environment, which no build or report may see (see class.rs).
         .env("GRADER_TEST_SECRET", GRADER_SECRET)
@@ -506,6 +511,7 @@ pub fn batch(class: &Path, out: &Path) -> std::process::Output {
         .arg(class)
         .args(["--jobs", "2", "--out"])
         .arg(out)
+        .args(options)
         // Hostile programs run into the time limit again and again: a short one keeps the test quick.
         .env("GRADER_TIMEOUT", "3")
         .output()
