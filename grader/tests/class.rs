@@ -125,11 +125,7 @@ fn a_class_is_graded_fairly_and_safely() {
     let perfect = class.join("perfect");
     support::perfect_submission(&perfect);
     std::fs::create_dir_all(class.join("untouched")).unwrap();
-    let broken = class.join("broken");
-    support::perfect_submission(&broken);
-    let ex2 = broken.join("exercises/ex2/src/exercise.rs");
-    let code = std::fs::read_to_string(&ex2).unwrap() + "\nfn unfinished( {\n";
-    std::fs::write(&ex2, code).unwrap();
+    support::broken_submission(&class.join("broken"));
     // Compiles only if the build sees nothing of the grader's environment.
     let clean = class.join("sees-no-secrets");
     support::perfect_submission(&clean);

@@ -15,21 +15,9 @@ const MARKUP: &str = "</td><script>alert(1)</script>";
 
 fn class(dir: &Path) {
     support::perfect_submission(&dir.join("perfect"));
-    let broken = dir.join("broken");
-    support::perfect_submission(&broken);
-    let ex2 = broken.join("exercises/ex2/src/exercise.rs");
-    let code = std::fs::read_to_string(&ex2).unwrap() + "\nfn unfinished( {\n";
-    std::fs::write(&ex2, code).unwrap();
+    support::broken_submission(&dir.join("broken"));
     let hostile = dir.join("<script>");
-    for exercise in grader::rubric::EXERCISES {
-        support::copy_tree(
-            &support::kit_root()
-                .join("exercises")
-                .join(exercise)
-                .join("src"),
-            &hostile.join("exercises").join(exercise).join("src"),
-        );
-    }
+    support::stub_submission(&hostile);
     let ex1 = hostile.join("exercises/ex1/src/exercise.rs");
     let code = std::fs::read_to_string(&ex1)
         .unwrap()

@@ -9,21 +9,9 @@ use std::fmt::Write;
 use super::class::{Class, Student, TestFigures, test_id};
 use crate::rubric::{EXERCISES, RUBRIC, tests_of};
 
-/// `text` as HTML text or an attribute's value: `<`, `>`, `&` and both quotes escaped.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// `text` as HTML text or an attribute's value: the markup characters, both quotes and line
+/// breaks escaped (JUnit's XML needs the same).
+pub use super::junit::escape;
 
 /// A relative link to a file of a student's folder: the name percent-encoded byte by byte (any
 /// character but the unreserved ones), so that no name can leave the folder or the attribute.
@@ -288,7 +276,7 @@ mod tests {
     fn markup_in_a_text_is_escaped() {
         assert_eq!(
             escape("</td><script>alert('x') & \"y\"</script>"),
-            "&lt;/td&gt;&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+            "&lt;/td&gt;&lt;script&gt;alert(&apos;x&apos;) &amp; &quot;y&quot;&lt;/script&gt;"
         );
     }
 

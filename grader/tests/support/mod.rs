@@ -458,15 +458,22 @@ pub fn answers_in(dir: &Path, answers: &BTreeMap<Vec<u8>, PathBuf>) -> Vec<Strin
         .collect()
 }
 
+/// A submission laid out like the kit with the stubs, untouched.
+pub fn stub_submission(dir: &Path) {
+    for exercise in grader::rubric::EXERCISES {
+        copy_tree(
+            &kit_root().join("exercises").join(exercise).join("src"),
+            &dir.join("exercises").join(exercise).join("src"),
+        );
+    }
+}
+
 /// A submission laid out like the kit whose student files are the reference solutions: the
 /// student crates' own front ends, with the solutions' `exercise.rs`.
 pub fn perfect_submission(dir: &Path) {
+    stub_submission(dir);
     for exercise in grader::rubric::EXERCISES {
         let src = dir.join("exercises").join(exercise).join("src");
-        copy_tree(
-            &kit_root().join("exercises").join(exercise).join("src"),
-            &src,
-        );
         std::fs::copy(
             kit_root()
                 .join("solutions")
@@ -476,6 +483,14 @@ pub fn perfect_submission(dir: &Path) {
         )
         .unwrap();
     }
+}
+
+/// A perfect submission whose ex2 does not compile.
+pub fn broken_submission(dir: &Path) {
+    perfect_submission(dir);
+    let ex2 = dir.join("exercises/ex2/src/exercise.rs");
+    let code = std::fs::read_to_string(&ex2).unwrap() + "\nfn unfinished( {\n";
+    std::fs::write(&ex2, code).unwrap();
 }
 
 /// The rows of the gradebook, by student: the columns as text.
