@@ -1,10 +1,10 @@
 //! `grader batch DIR`: grades a whole class, one submission (tarball or directory) per student,
 //! several at a time. Writes a CSV gradebook (grades.csv), a line per student and test
 //! (tests.csv), each student's seed (seeds.csv), the class report (class.html, with the
-//! similarity of submissions) and, per student, a text report, results.json and their tests
-//! (outcomes.csv). A submission graded before, with the same files, by the same grader and
-//! rubric, and without a grading error, is not graded again, unless `--only` names it; `--only`
-//! grades only the students it names, the others keeping their last grade.
+//! similarity of submissions, also in similar.csv) and, per student, a text report, results.json
+//! and their tests (outcomes.csv). A submission graded before, with the same files, by the same
+//! grader and rubric, and without a grading error, is not graded again, unless `--only` names it;
+//! `--only` grades only the students it names, the others keeping their last grade.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -100,7 +100,12 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
     }
     let class = Class::of(&students);
     let similar = similar::compare_dir(kit, &options.dir, options.jobs, options.threshold)
-        .map(|found| similar::html::section(&found))
+        .and_then(|found| {
+            let path = csv.with_file_name("similar.csv");
+            std::fs::write(&path, similar::csv(&found))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(similar::html::section(&found))
+        })
         .unwrap_or_else(|why| {
             format!(
                 "<h2 id=\"similarity\">Similarity</h2>\n<p>not checked: {}</p>\n",
@@ -112,7 +117,8 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
         .map_err(|e| format!("cannot write {}: {e}", page.display()))?;
     eprint!("{}", class.terminal_summary(HARDEST_SHOWN));
     eprintln!(
-        "gradebook: {} (and tests.csv, seeds.csv; class report: {}) ({} students, {:.0}s)",
+        "gradebook: {} (and tests.csv, seeds.csv, similar.csv; class report: {}) ({} students, \
+         {:.0}s)",
         csv.display(),
         page.display(),
         students.len(),

@@ -173,6 +173,12 @@ fn the_class_report_shows_every_student_and_the_pass_rates_of_tests_csv() {
         pairs.iter().all(|p| (p.1, p.2) == ("broken", "perfect")),
         "{pairs:?}"
     );
+    let similar = std::fs::read_to_string(out.join("similar.csv")).unwrap();
+    assert_eq!(
+        grader::csv::parse(&similar).unwrap().len(),
+        1 + pairs.len(),
+        "{similar}"
+    );
     html::screenshot(&out.join("class.html"), &out.join("class.png"));
 
     // The seed is beside the gradebook.

@@ -42,7 +42,10 @@ pub const FOOT: &str = "</body>\n</html>\n";
 const STYLE: &str = "
 body { font-family: sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
+#tests td:nth-child(2) { min-width: 12em; }
+ul.reasons { max-width: 50em; font-size: 0.9em; }
 td.num { text-align: right; }
 .bar { background: #eee; width: 10em; height: 0.9em; display: inline-block; }
 .bar span { background: #4a7; height: 100%; display: block; }

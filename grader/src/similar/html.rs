@@ -7,6 +7,10 @@ use std::fmt::Write;
 use super::{Found, Span};
 use crate::report::class_html::escape;
 
+/// How many pairs have their passages shown (a class that copied wholesale would make a page
+/// of megabytes).
+const PAIRS_SHOWN: usize = 50;
+
 pub fn section(found: &Found) -> String {
     let mut html = format!(
         "<h2 id=\"similarity\">Similarity</h2>\n<p>{} submissions compared exercise by exercise \
@@ -49,7 +53,15 @@ pub fn section(found: &Found) -> String {
         );
     }
     html.push_str("</table>\n");
-    for p in &above {
+    if above.len() > PAIRS_SHOWN {
+        let _ = writeln!(
+            html,
+            "<p>The passages of the first {PAIRS_SHOWN} pairs; those of the other {} are in \
+             similar.csv, as line ranges.</p>",
+            above.len() - PAIRS_SHOWN
+        );
+    }
+    for p in above.iter().take(PAIRS_SHOWN) {
         let _ = writeln!(
             html,
             "<details class=\"passages\"><summary>{}: {} and {} ({:.0}%)</summary>\n\

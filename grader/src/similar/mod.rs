@@ -222,50 +222,50 @@ fn compare_exercise(
 }
 
 /// The passages two documents share: their common fingerprints, in A's order, joined while they
-/// follow each other in both files alike.
+/// follow each other alike in both files (the same distance apart, give or take a window: what
+/// lies between is the same code, or the stubs'), then merged where they overlap.
 fn fragments(a: &Doc, b: &Doc) -> Vec<Fragment> {
     let mut in_b: HashMap<u64, Vec<(usize, Fingerprint)>> = HashMap::new();
     for &(file, p) in &b.prints {
         in_b.entry(p.hash).or_default().push((file, p));
     }
-    // Each fingerprint of A, with its first place in B.
-    let mut matches: Vec<((usize, Fingerprint), (usize, Fingerprint))> = a
-        .prints
-        .iter()
-        .filter_map(|&(file, p)| Some(((file, p), *in_b.get(&p.hash)?.first()?)))
-        .collect();
-    matches.sort_by_key(|((file, p), _)| (*file, p.start));
-    struct Run {
-        files: (usize, usize),
-        a: (u32, u32),
-        b: (u32, u32),
-        last: (usize, usize),
-        count: usize,
-    }
+    let mut in_a: Vec<(usize, Fingerprint)> = a.prints.clone();
+    in_a.sort_by_key(|(file, p)| (*file, p.start));
     let mut runs: Vec<Run> = Vec::new();
-    for ((fa, pa), (fb, pb)) in matches {
-        let follows = runs.last().is_some_and(|r| {
-            r.files == (fa, fb)
-                && pa.start <= r.last.0 + K + W
-                && pb.start > r.last.1
-                && pb.start <= r.last.1 + K + W
+    for (fa, pa) in in_a {
+        let Some(places) = in_b.get(&pa.hash) else {
+            continue;
+        };
+        // The place in B that carries on the last run, if one does; else B's first.
+        let follows = runs.last().and_then(|r| {
+            places.iter().find(|&&(fb, pb)| {
+                let (da, db) = (
+                    pa.start.wrapping_sub(r.last.0),
+                    pb.start.wrapping_sub(r.last.1),
+                );
+                r.files == (fa, fb) && pb.start > r.last.1 && da <= GAP && da.abs_diff(db) <= K + W
+            })
         });
-        if follows {
-            let r = runs.last_mut().expect("checked");
-            r.a.1 = r.a.1.max(pa.last_line);
-            r.b = (r.b.0.min(pb.first_line), r.b.1.max(pb.last_line));
-            r.last = (pa.start, pb.start);
-            r.count += 1;
-        } else {
-            runs.push(Run {
-                files: (fa, fb),
-                a: (pa.first_line, pa.last_line),
-                b: (pb.first_line, pb.last_line),
-                last: (pa.start, pb.start),
-                count: 1,
-            });
+        match (follows, runs.last_mut()) {
+            (Some(&(_, pb)), Some(r)) => {
+                r.a.1 = r.a.1.max(pa.last_line);
+                r.b = (r.b.0.min(pb.first_line), r.b.1.max(pb.last_line));
+                r.last = (pa.start, pb.start);
+                r.count += 1;
+            }
+            _ => {
+                let (fb, pb) = places[0];
+                runs.push(Run {
+                    files: (fa, fb),
+                    a: (pa.first_line, pa.last_line),
+                    b: (pb.first_line, pb.last_line),
+                    last: (pa.start, pb.start),
+                    count: 1,
+                });
+            }
         }
     }
+    let mut runs = merged(runs);
     runs.sort_by(|x, y| y.count.cmp(&x.count).then(x.a.cmp(&y.a)));
     runs.truncate(FRAGMENTS_SHOWN);
     runs.sort_by_key(|r| (r.files.0, r.a));
@@ -276,6 +276,39 @@ fn fragments(a: &Doc, b: &Doc) -> Vec<Fragment> {
             fingerprints: r.count,
         })
         .collect()
+}
+
+/// How far apart (in tokens) two fingerprints of one passage may be: a few lines, which the
+/// stubs' code taken out of both may leave.
+const GAP: usize = 4 * (K + W);
+
+/// A passage being found: its files (A's, B's), lines in each, and its last fingerprint's place.
+struct Run {
+    files: (usize, usize),
+    a: (u32, u32),
+    b: (u32, u32),
+    last: (usize, usize),
+    count: usize,
+}
+
+/// The runs, those that overlap in both files (or touch) made one.
+fn merged(mut runs: Vec<Run>) -> Vec<Run> {
+    runs.sort_by_key(|r| (r.files, r.a));
+    let mut out: Vec<Run> = Vec::new();
+    for r in runs {
+        // `y` starts within `x` or right after it (runs are in A's order, and a passage goes on
+        // in the same order in B).
+        let goes_on = |x: (u32, u32), y: (u32, u32)| x.0 <= y.0 && y.0 <= x.1 + 1;
+        match out.last_mut() {
+            Some(m) if m.files == r.files && goes_on(m.a, r.a) && goes_on(m.b, r.b) => {
+                m.a = (m.a.0.min(r.a.0), m.a.1.max(r.a.1));
+                m.b = (m.b.0.min(r.b.0), m.b.1.max(r.b.1));
+                m.count += r.count;
+            }
+            _ => out.push(r),
+        }
+    }
+    out
 }
 
 fn span(file: &Source, (first, last): (u32, u32)) -> Span {
@@ -444,4 +477,62 @@ pub fn run(kit: &Path, dir: &Path, out: &Path, threshold: f64) -> Result<usize, 
         out.join("similar.html").display()
     );
     Ok(above.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A function of `n` statements, its own shape made from `seed`.
+    fn function(name: &str, seed: usize, n: usize) -> String {
+        let shapes = [
+            "    let a = b.c(d)?;\n",
+            "    if x < y { return Err(z); }\n",
+            "    for i in 0..n { v[i] += 1; }\n",
+            "    while let Some(q) = it.next() { s.push(q); }\n",
+            "    match m { A => f(), _ => g(&h) }\n",
+            "    let mut w = Vec::with_capacity(k * 2);\n",
+            "    unsafe { p.add(o).write(0) };\n",
+            "    const C: u64 = 1 << 20;\n",
+        ];
+        let mut state = seed as u64;
+        let body: String = (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                shapes[(state >> 33) as usize % shapes.len()]
+            })
+            .collect();
+        format!("fn {name}() {{\n{body}}}\n")
+    }
+
+    fn doc(text: &str) -> Doc {
+        let files = [Source {
+            path: "exercises/ex1/src/exercise.rs".into(),
+            text: text.into(),
+        }];
+        Doc::new(&files, &HashSet::new())
+    }
+
+    #[test]
+    fn moved_functions_are_matched_where_each_went() {
+        let (f, g) = (function("f", 1, 20), function("g", 2, 20));
+        let a = doc(&(f.clone() + &g));
+        let same = fragments(&a, &doc(&(f.clone() + &g)));
+        assert_eq!(same.len(), 1, "{same:?}");
+        // The whole file, but perhaps its last tokens (after the last fingerprint).
+        assert!(same[0].a.first == 1 && same[0].a.last >= 40, "{same:?}");
+        let moved = fragments(&a, &doc(&(g.clone() + &f)));
+        assert_eq!(moved.len(), 2, "{moved:?}");
+        // f: lines 1-22 of A, 23-44 of B; g: the other way round.
+        for fragment in &moved {
+            let shift = fragment.a.first.abs_diff(fragment.b.first);
+            assert!((21..=23).contains(&shift), "{fragment:?}");
+            assert_eq!(
+                fragment.a.text.lines().next(),
+                fragment.b.text.lines().next()
+            );
+        }
+    }
 }

@@ -128,7 +128,12 @@ pub fn percent_decode(link: &str) -> String {
 /// returns false where none is.
 pub fn screenshot(page: &std::path::Path, png: &std::path::Path) -> bool {
     let url = format!("file://{}", page.display());
-    for browser in ["chromium", "chromium-browser", "google-chrome"] {
+    for browser in [
+        "chromium",
+        "chromium-headless-shell",
+        "chromium-browser",
+        "google-chrome",
+    ] {
         if let Ok(status) = std::process::Command::new(browser)
             .args([
                 "--headless",
@@ -155,7 +160,8 @@ pub fn screenshot(page: &std::path::Path, png: &std::path::Path) -> bool {
         return true;
     }
     eprintln!(
-        "no screenshot of {}: no headless browser (chromium, google-chrome, firefox) is installed",
+        "no screenshot of {}: no headless browser (chromium, chromium-headless-shell, \
+         google-chrome, firefox) is installed",
         page.display()
     );
     false
