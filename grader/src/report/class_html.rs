@@ -42,10 +42,10 @@ pub const FOOT: &str = "</body>\n</html>\n";
 const STYLE: &str = "
 body { font-family: sans-serif; margin: 2em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; }
-#tests td:nth-child(2) { min-width: 12em; }
-ul.reasons { max-width: 50em; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
+td { overflow-wrap: anywhere; }
+#tests { table-layout: fixed; width: 100%; }
+ul.reasons { font-size: 0.9em; }
 td.num { text-align: right; }
 .bar { background: #eee; width: 10em; height: 0.9em; display: inline-block; }
 .bar span { background: #4a7; height: 100%; display: block; }
@@ -166,8 +166,10 @@ fn histogram(title: &str, values: &[u32], max: u32, width: u32) -> String {
 
 fn tests(figures: &[TestFigures]) -> String {
     let mut html = String::from(
-        "<h2>Tests, hardest first</h2>\n<table id=\"tests\">\n<tr><th>test</th><th>what it checks</th>\
-         <th>points</th><th>passed</th><th>share</th><th>most frequent failures</th></tr>\n",
+        "<h2>Tests, hardest first</h2>\n<table id=\"tests\">\n<tr><th style=\"width: 18%\">test</th>\
+         <th style=\"width: 20%\">what it checks</th><th style=\"width: 4em\">points</th>\
+         <th style=\"width: 4em\">passed</th><th style=\"width: 12em\">share</th>\
+         <th>most frequent failures</th></tr>\n",
     );
     for t in figures {
         let share = t.pass_share();
