@@ -179,7 +179,14 @@ fn the_class_report_shows_every_student_and_the_pass_rates_of_tests_csv() {
         1 + pairs.len(),
         "{similar}"
     );
-    html::screenshot(&out.join("class.html"), &out.join("class.png"));
+    let png = out.join("class.png");
+    if html::screenshot(&out.join("class.html"), &png) {
+        assert!(
+            std::fs::metadata(&png).unwrap().len() > 10_000,
+            "an empty screenshot"
+        );
+        eprintln!("screenshot: {}", png.display());
+    }
 
     // The seed is beside the gradebook.
     let first = seeds(&out);
