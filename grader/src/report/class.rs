@@ -55,6 +55,8 @@ pub struct TestResult {
     pub max: u32,
     /// The seed that repeats its inputs; `None` when it did not run (its program was not built).
     pub seed: Option<u64>,
+    /// A program it ran ran out of time.
+    pub timed_out: bool,
     /// The first line of why it did not pass (empty when it passed).
     pub reason: String,
 }
@@ -105,6 +107,15 @@ impl Student {
         self.scores.values().sum()
     }
 
+    /// The tests it failed in which a program ran out of time.
+    pub fn timed_out(&self) -> Vec<&'static Test> {
+        self.tests
+            .iter()
+            .filter(|t| t.kind == Kind::Fail && t.timed_out)
+            .map(|t| t.test)
+            .collect()
+    }
+
     /// The gradebook's status column.
     pub fn status(&self) -> String {
         match (&self.error, self.kept, self.not_built.is_empty()) {
@@ -129,12 +140,8 @@ impl Student {
                 t.max.to_string(),
                 t.kind.name().to_owned(),
                 t.seed.map(|s| s.to_string()).unwrap_or_default(),
-                if self.not_built.contains(&t.test.exercise) {
-                    "no"
-                } else {
-                    "yes"
-                }
-                .to_owned(),
+                yes_no(!self.not_built.contains(&t.test.exercise)),
+                yes_no(t.timed_out),
                 t.reason.clone(),
             ]));
         }
@@ -159,7 +166,8 @@ impl Student {
                 } else {
                     Some(field(4).parse().ok()?)
                 },
-                reason: Clean::line(field(6)).to_string(),
+                timed_out: field(6) == "yes",
+                reason: Clean::line(field(7)).to_string(),
             };
             *student.scores.get_mut(test.exercise)? += result.points;
             if field(5) == "no" && !student.not_built.contains(&test.exercise) {
@@ -192,7 +200,21 @@ impl PartialEq for TestResult {
     }
 }
 
-const RECORD_HEADER: [&str; 7] = ["test", "points", "max", "status", "seed", "built", "reason"];
+const RECORD_HEADER: [&str; 8] = [
+    "test",
+    "points",
+    "max",
+    "status",
+    "seed",
+    "built",
+    "timed out",
+    "reason",
+];
+
+/// A flag in a record.
+fn yes_no(flag: bool) -> String {
+    if flag { "yes" } else { "no" }.to_owned()
+}
 
 impl Reporter for Student {
     fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
@@ -216,6 +238,7 @@ impl Reporter for Student {
                     points: score.got,
                     max: score.max,
                     seed: o.seed,
+                    timed_out: o.timed_out,
                     reason: first.to_owned(),
                 });
             }
@@ -472,7 +495,10 @@ mod tests {
     fn a_record_reads_back_as_the_same_student() {
         let mut s = student("carol", &samples::one_of_each());
         s.not_built.push("ex2");
+        s.tests[1].timed_out = true;
         let back = Student::from_record("carol", &s.record()).unwrap();
+        assert_eq!(back.timed_out().len(), 1);
+        assert_eq!(test_id(back.timed_out()[0]), "ex1.peek_clamps_at_end");
         assert_eq!(back.tests, s.tests);
         assert_eq!(back.scores.get("ex1"), s.scores.get("ex1"));
         assert_eq!(back.total(), s.total());

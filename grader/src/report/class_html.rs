@@ -200,37 +200,49 @@ fn tests(figures: &[TestFigures]) -> String {
     html
 }
 
-/// The students who need the instructor's eye: no grade (an error), or exercises not built.
+/// The students who need the instructor's eye: no grade (an error), exercises not built, or
+/// programs that ran out of time in tests they failed. A student may be in more than one row.
 fn apart(students: &[Student]) -> String {
-    let mut html = String::from("<h2>Not graded, or not built</h2>\n");
-    let errored: Vec<&Student> = students.iter().filter(|s| s.error.is_some()).collect();
-    let not_built: Vec<&Student> = students
-        .iter()
-        .filter(|s| s.error.is_none() && !s.not_built.is_empty())
-        .collect();
-    if errored.is_empty() && not_built.is_empty() {
-        html.push_str("<p>None: every submission was graded and built.</p>\n");
-        return html;
+    let mut rows = String::new();
+    for s in students {
+        if let Some(why) = &s.error {
+            let _ = writeln!(
+                rows,
+                "<tr class=\"errored\"><td>{}</td><td>grading error (no grade): {}</td></tr>",
+                link(s),
+                escape(why)
+            );
+            continue;
+        }
+        if !s.not_built.is_empty() {
+            let _ = writeln!(
+                rows,
+                "<tr class=\"not-built\"><td>{}</td><td>did not build: {}</td></tr>",
+                link(s),
+                s.not_built.join(", ")
+            );
+        }
+        let timed_out: Vec<String> = s.timed_out().into_iter().map(test_id).collect();
+        if !timed_out.is_empty() {
+            let _ = writeln!(
+                rows,
+                "<tr class=\"timed-out\"><td>{}</td><td>ran out of time in: {}</td></tr>",
+                link(s),
+                timed_out.join(", ")
+            );
+        }
     }
-    html.push_str("<table id=\"apart\">\n<tr><th>student</th><th>why</th></tr>\n");
-    for s in errored {
-        let why = s.error.as_deref().unwrap_or_default();
-        let _ = writeln!(
+    let mut html = String::from("<h2>Not graded, not built, or out of time</h2>\n");
+    if rows.is_empty() {
+        html.push_str(
+            "<p>None: every submission was graded and built, and no program ran out of time.</p>\n",
+        );
+    } else {
+        let _ = write!(
             html,
-            "<tr class=\"errored\"><td>{}</td><td>grading error (no grade): {}</td></tr>",
-            link(s),
-            escape(why)
+            "<table id=\"apart\">\n<tr><th>student</th><th>why</th></tr>\n{rows}</table>\n"
         );
     }
-    for s in not_built {
-        let _ = writeln!(
-            html,
-            "<tr class=\"not-built\"><td>{}</td><td>did not build: {}</td></tr>",
-            link(s),
-            s.not_built.join(", ")
-        );
-    }
-    html.push_str("</table>\n");
     html
 }
 
@@ -283,6 +295,28 @@ mod tests {
             escape("</td><script>alert('x') & \"y\"</script>"),
             "&lt;/td&gt;&lt;script&gt;alert(&apos;x&apos;) &amp; &quot;y&quot;&lt;/script&gt;"
         );
+    }
+
+    #[test]
+    fn students_who_errored_did_not_build_or_ran_out_of_time_are_apart() {
+        use crate::outcome::Problem;
+        use crate::report::samples::{self, outcome};
+        let mut slow = outcome("ex1", "peek_range", Err(Problem::Fail("hung".into())), &[]);
+        slow.timed_out = true;
+        // A program that ran out of time in a test it passed anyway is not a concern.
+        let mut patient = outcome("ex1", "peek_clamps_at_end", Ok(()), &[]);
+        patient.timed_out = true;
+        let mut students = vec![Student::new("a"), Student::new("b"), Student::new("c")];
+        samples::replay(&[slow, patient], &mut students[0]);
+        students[1].not_built.push("ex2");
+        students[2].error = Some("<oops>".into());
+        let html = apart(&students);
+        assert!(html.contains("<tr class=\"timed-out\"><td><a href=\"a/report.txt\">a</a></td><td>ran out of time in: ex1.peek_range</td></tr>"), "{html}");
+        assert!(
+            html.contains("did not build: ex2") && html.contains("(no grade): &lt;oops&gt;"),
+            "{html}"
+        );
+        assert!(apart(&[Student::new("d")]).contains("None"));
     }
 
     #[test]
