@@ -45,13 +45,15 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
             ));
         }
     }
-    std::fs::create_dir_all(&options.out)
-        .map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
+    // Absolute: the programs built are run from their student's folder under it, by path.
+    let out = std::path::absolute(&options.out)
+        .map_err(|e| format!("cannot use {}: {e}", options.out.display()))?;
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let (to_grade, kept): (Vec<_>, Vec<_>) = submissions
         .iter()
         .cloned()
         .partition(|(student, _)| options.only.is_empty() || options.only.contains(student));
-    let mut students = kept_students(&kept, &options.out);
+    let mut students = kept_students(&kept, &out);
     let target = kit.join("target").join("submissions");
     let seed = options.seed.unwrap_or_else(run_seed);
     let total = to_grade.len();
@@ -70,7 +72,7 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
                 while let Some((student, path)) = next(&queue) {
                     let one = Grading {
                         kit,
-                        out: &options.out,
+                        out: &out,
                         target: &target,
                         seed,
                         regrade,
@@ -88,7 +90,7 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
     let csv = options
         .csv
         .clone()
-        .unwrap_or_else(|| options.out.join("grades.csv"));
+        .unwrap_or_else(|| out.join("grades.csv"));
     let tests = csv.with_file_name("tests.csv");
     let seeds = csv.with_file_name("seeds.csv");
     for (path, text) in [
@@ -112,7 +114,7 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
                 class_html::escape(&why)
             )
         });
-    let page = options.out.join("class.html");
+    let page = out.join("class.html");
     std::fs::write(&page, class_html::page(&class, Some(&similar)))
         .map_err(|e| format!("cannot write {}: {e}", page.display()))?;
     eprint!("{}", class.terminal_summary(HARDEST_SHOWN));

@@ -238,3 +238,26 @@ fn the_class_report_shows_every_student_and_the_pass_rates_of_tests_csv() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--seed needs a number"));
 }
+
+/// `--out` given relative to where the grader runs (as an instructor types it): the programs are
+/// still found in it.
+#[test]
+fn a_relative_out_folder_works() {
+    let dir = tempfile::tempdir().unwrap();
+    support::stub_submission(&dir.path().join("class/untouched"));
+    let run = std::process::Command::new(support::grader_bin())
+        .current_dir(dir.path())
+        .arg("--kit")
+        .arg(support::kit_root())
+        .args(["batch", "class", "--out", "out", "--jobs", "1"])
+        .env("GRADER_TIMEOUT", "3")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let book = support::gradebook(&dir.path().join("out/grades.csv"));
+    assert_eq!(book["untouched"]["status"], "graded", "{book:#?}");
+}
