@@ -1,20 +1,23 @@
 //! `grader batch DIR`: grades a whole class, one submission (tarball or directory) per student,
-//! several at a time. Writes a CSV gradebook and, per student, a text report and results.json.
-//! A submission graded before, with the same files, by the same grader and rubric, and without
-//! a grading error, is not graded again.
+//! several at a time. Writes a CSV gradebook (grades.csv), a line per student and test
+//! (tests.csv), each student's seed (seeds.csv), the class report (class.html, with the
+//! similarity of submissions, also in similar.csv) and, per student, a text report, results.json
+//! and their tests (outcomes.csv). A submission graded before, with the same files, by the same
+//! grader and rubric, and without a grading error, is not graded again, unless `--only` names it;
+//! `--only` grades only the students it names, the others keeping their last grade.
 
-use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use crate::clean::Clean;
-use crate::events::{Event, Reporter, Status};
+use crate::csv;
 use crate::fixtures::run_seed;
 use crate::grade::{Plan, built, grade, next};
-use crate::report::{json::Gradescope, terminal::Terminal};
-use crate::rubric::{EXERCISES, RUBRIC, fingerprint};
+use crate::report::class::{self, Class, Kept, Student};
+use crate::report::{class_html, json::Gradescope, terminal::Terminal};
+use crate::rubric::{RUBRIC, fingerprint};
+use crate::similar;
 use crate::submission::{Submission, sha256_lines};
 
 pub struct Options {
@@ -22,115 +25,153 @@ pub struct Options {
     pub jobs: usize,
     pub csv: Option<PathBuf>,
     pub out: PathBuf,
-}
-
-/// One line of the gradebook, filled in from the events of the student's grading.
-struct Row {
-    student: String,
-    scores: BTreeMap<&'static str, u32>,
-    status: String,
-    /// The exercises that did not compile.
-    not_built: Vec<&'static str>,
-    /// The first grading error: `ex3 as_fast_as_cp: the grader's cp failed ...`.
-    error: Option<String>,
-}
-
-impl Row {
-    fn new(student: &str) -> Row {
-        Row {
-            student: student.to_owned(),
-            scores: BTreeMap::new(),
-            status: String::new(),
-            not_built: Vec::new(),
-            error: None,
-        }
-    }
-
-    fn total(&self) -> u32 {
-        self.scores.values().sum()
-    }
-}
-
-impl Reporter for Row {
-    fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
-        match event {
-            Event::ExerciseNotBuilt {
-                exercise,
-                status: Status::Fail { .. },
-            } => self.not_built.push(exercise),
-            Event::TestFinished(o) => {
-                if let (Status::GraderError { reason }, None) = (&o.status, &self.error) {
-                    let first = reason.lines().next().unwrap_or_default();
-                    self.error = Some(format!("{} {}: {first}", o.test.exercise, o.test.name));
-                }
-            }
-            Event::ExerciseFinished {
-                exercise, score, ..
-            } => {
-                self.scores.insert(exercise, score.got);
-            }
-            Event::RunFinished { .. } => {
-                self.status = match (&self.error, self.not_built.is_empty()) {
-                    (Some(error), _) => format!("error: {error}"),
-                    (None, true) => "graded".into(),
-                    (None, false) => format!("graded; {} did not build", self.not_built.join(", ")),
-                };
-            }
-            _ => {}
-        }
-        Ok(())
-    }
+    /// Grade only these students (again, even if unchanged); the others keep their last grade.
+    pub only: Vec<String>,
+    /// The seed of every student's run (default: `GRADER_SEED`, or a fresh one).
+    pub seed: Option<u64>,
+    /// Pairs of submissions at least this similar (percent) are listed in class.html.
+    pub threshold: f64,
 }
 
 /// Grades every submission in `options.dir`, each in a copy of the kit at `kit`; returns how many
 /// could not be graded at all.
 pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
-    let mut submissions: Vec<(String, PathBuf)> = std::fs::read_dir(&options.dir)
-        .map_err(|e| format!("cannot read {}: {e}", options.dir.display()))?
-        .filter_map(Result::ok)
-        .filter_map(|e| Some((student_id(&e.file_name().to_string_lossy())?, e.path())))
-        .collect();
-    submissions.sort();
-    std::fs::create_dir_all(&options.out)
-        .map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
+    let submissions = submissions(&options.dir)?;
+    for name in &options.only {
+        if !submissions.iter().any(|(student, _)| student == name) {
+            return Err(format!(
+                "--only {name}: no submission of that name in {}",
+                options.dir.display()
+            ));
+        }
+    }
+    // Absolute: the programs built are run from their student's folder under it, by path.
+    let out = std::path::absolute(&options.out)
+        .map_err(|e| format!("cannot use {}: {e}", options.out.display()))?;
+    std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let (to_grade, kept): (Vec<_>, Vec<_>) = submissions
+        .iter()
+        .cloned()
+        .partition(|(student, _)| options.only.is_empty() || options.only.contains(student));
+    let mut students = kept_students(&kept, &out);
     let target = kit.join("target").join("submissions");
-    let seed = run_seed();
-    let total = submissions.len();
+    let seed = options.seed.unwrap_or_else(run_seed);
+    let total = to_grade.len();
     let started = Instant::now();
-    let queue = Mutex::new(submissions.into_iter());
-    let rows = Mutex::new(Vec::new());
+    let queue = Mutex::new(to_grade.into_iter());
+    let graded = Mutex::new(Vec::new());
     eprintln!(
-        "grading {total} submissions, {} at a time (seed {seed})",
+        "grading {total} submissions, {} at a time (seed {seed}: --seed {seed} repeats it)",
         options.jobs
     );
+    // A student named with --only is graded again even if unchanged.
+    let regrade = !options.only.is_empty();
     std::thread::scope(|s| {
         for _ in 0..options.jobs.max(1) {
             s.spawn(|| {
                 while let Some((student, path)) = next(&queue) {
-                    let row = grade_one(&student, &path, kit, &options.out, &target, seed);
-                    let mut rows = rows.lock().unwrap_or_else(|e| e.into_inner());
-                    rows.push(row);
-                    progress(&rows, total, started);
+                    let one = Grading {
+                        kit,
+                        out: &out,
+                        target: &target,
+                        seed,
+                        regrade,
+                    };
+                    let student = one.grade(&student, &path);
+                    let mut graded = graded.lock().unwrap_or_else(|e| e.into_inner());
+                    graded.push(student);
+                    progress(&graded, total, started);
                 }
             });
         }
     });
-    let mut rows = rows.into_inner().unwrap_or_else(|e| e.into_inner());
-    rows.sort_by(|a, b| a.student.cmp(&b.student));
+    students.extend(graded.into_inner().unwrap_or_else(|e| e.into_inner()));
+    students.sort_by(|a, b| a.name.cmp(&b.name));
     let csv = options
         .csv
         .clone()
-        .unwrap_or_else(|| options.out.join("grades.csv"));
-    write_csv(&csv, &rows).map_err(|e| format!("cannot write {}: {e}", csv.display()))?;
+        .unwrap_or_else(|| out.join("grades.csv"));
+    let tests = csv.with_file_name("tests.csv");
+    let seeds = csv.with_file_name("seeds.csv");
+    for (path, text) in [
+        (&csv, class::grades_csv(&students)),
+        (&tests, class::tests_csv(&students)),
+        (&seeds, seeds_csv(&students)),
+    ] {
+        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    let class = Class::of(&students);
+    let similar = similar::compare_dir(kit, &options.dir, options.jobs, options.threshold)
+        .and_then(|found| {
+            let path = csv.with_file_name("similar.csv");
+            std::fs::write(&path, similar::csv(&found))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            Ok(similar::html::section(&found))
+        })
+        .unwrap_or_else(|why| {
+            format!(
+                "<h2 id=\"similarity\">Similarity</h2>\n<p>not checked: {}</p>\n",
+                class_html::escape(&why)
+            )
+        });
+    let page = out.join("class.html");
+    std::fs::write(&page, class_html::page(&class, Some(&similar)))
+        .map_err(|e| format!("cannot write {}: {e}", page.display()))?;
+    eprint!("{}", class.terminal_summary(HARDEST_SHOWN));
     eprintln!(
-        "gradebook: {} ({total} students, {:.0}s)",
+        "gradebook: {} (and tests.csv, seeds.csv, similar.csv; class report: {}) ({} students, \
+         {:.0}s)",
         csv.display(),
+        page.display(),
+        students.len(),
         started.elapsed().as_secs_f64()
     );
-    Ok(rows
-        .iter()
-        .filter(|r| r.status.starts_with("error"))
-        .count())
+    Ok(students.iter().filter(|s| s.error.is_some()).count())
+}
+
+/// How many of the hardest tests the terminal summary names.
+const HARDEST_SHOWN: usize = 5;
+
+/// The submissions in `dir`, by student, sorted.
+pub fn submissions(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut submissions: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((student_id(&e.file_name().to_string_lossy())?, e.path())))
+        .collect();
+    submissions.sort();
+    Ok(submissions)
+}
+
+/// The students that `--only` leaves out, as their last grading left them; one never graded is
+/// named and left out of the gradebook.
+fn kept_students(kept: &[(String, PathBuf)], out: &Path) -> Vec<Student> {
+    kept.iter()
+        .filter_map(|(name, _)| {
+            let student = last_grading(&out.join(name), name);
+            if student.is_none() {
+                eprintln!("{name}: not graded yet, and not named by --only: left out");
+            }
+            student.map(|s| Student {
+                kept: Some(Kept::NotNamed),
+                ..s
+            })
+        })
+        .collect()
+}
+
+/// seeds.csv: the seed of each student's grading (the same for a whole batch; a student graded
+/// again with --only may have another), which `GRADER_SEED` or `--seed` repeats.
+fn seeds_csv(students: &[Student]) -> String {
+    let mut text = csv::record(&["student", "seed"]);
+    for s in students {
+        let seed = s.tests.iter().find_map(|t| t.seed);
+        text.push_str(&csv::record(&[
+            s.name.clone(),
+            seed.map(|s| s.to_string()).unwrap_or_default(),
+        ]));
+    }
+    text
 }
 
 /// `alice.tar.gz` -> `alice`; hidden files and stray files are not submissions.
@@ -146,65 +187,82 @@ fn student_id(name: &str) -> Option<String> {
     Some(Clean::new(id).to_string())
 }
 
-fn grade_one(student: &str, path: &Path, kit: &Path, out: &Path, target: &Path, seed: u64) -> Row {
-    let dir = out.join(student);
-    let mut row = Row::new(student);
-    let submission = match Submission::import(path, kit) {
-        Ok(submission) => submission,
-        Err(why) => {
-            let why = Clean::new(&why);
-            row.status = format!("error: {why}");
-            let _ = std::fs::create_dir_all(&dir)
-                .and_then(|()| std::fs::write(dir.join("report.txt"), format!("{why}\n")));
-            return row;
-        }
-    };
-    let key = Key::of(&submission);
-    let record = dir.join(RECORD);
-    if let Some(scores) = key.as_ref().and_then(|key| keep(&record, key, &dir)) {
-        row.scores = scores;
-        row.status = "unchanged since last graded".into();
-        return row;
-    }
-    // Graded anew: until this grading is recorded, no earlier one counts.
-    let _ = std::fs::remove_file(&record);
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        row.status = format!("error: cannot create {}: {e}", dir.display());
-        return row;
-    }
-    let bin_dir = dir.join("bin");
-    let plan = Plan {
-        tests: &RUBRIC.iter().collect::<Vec<_>>(),
-        seed,
-        jobs: 1,
-        submission: Some(&submission),
-    };
-    let build = || {
-        let programs = submission.build(target, &bin_dir);
-        programs.into_iter().map(|(e, p)| (e, built(p))).collect()
-    };
-    let mut text = Terminal::plain(Vec::new());
-    let mut results = Gradescope::new(&dir.join("results.json"));
-    let graded = grade(&plan, build, &mut [&mut text, &mut results, &mut row]);
-    let _ = std::fs::remove_dir_all(&bin_dir);
-    let saved = std::fs::write(dir.join("report.txt"), text.into_inner())
-        .map_err(|e| e.to_string())
-        .and(
-            graded
-                .report_errors
-                .first()
-                .map_or(Ok(()), |e| Err(e.clone())),
-        );
-    if let Err(e) = saved {
-        row.status = format!("error: cannot save the report: {e}");
-    }
-    if let Some(key) = key
-        && let Err(e) = std::fs::write(&record, key.record(&row.status))
-    {
-        row.status = format!("error: cannot save {}: {e}", record.display());
-    }
-    row
+/// What grading one student needs to know of the batch.
+struct Grading<'a> {
+    kit: &'a Path,
+    out: &'a Path,
+    target: &'a Path,
+    seed: u64,
+    /// Graded even if the same submission was graded before (`--only`).
+    regrade: bool,
 }
+
+impl Grading<'_> {
+    fn grade(&self, name: &str, path: &Path) -> Student {
+        let dir = self.out.join(name);
+        let mut student = Student::new(name);
+        let submission = match Submission::import(path, self.kit) {
+            Ok(submission) => submission,
+            Err(why) => {
+                let why = Clean::new(&why);
+                student.error = Some(why.to_string());
+                let _ = std::fs::create_dir_all(&dir)
+                    .and_then(|()| std::fs::write(dir.join("report.txt"), format!("{why}\n")));
+                return student;
+            }
+        };
+        let key = Key::of(&submission);
+        let record = dir.join(RECORD);
+        if !self.regrade
+            && let Some(mut kept) = key.as_ref().and_then(|key| keep(&record, key, &dir, name))
+        {
+            kept.kept = Some(Kept::Unchanged);
+            return kept;
+        }
+        // Graded anew: until this grading is recorded, no earlier one counts.
+        let _ = std::fs::remove_file(&record);
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            student.error = Some(format!("cannot create {}: {e}", dir.display()));
+            return student;
+        }
+        let bin_dir = dir.join("bin");
+        let plan = Plan {
+            tests: &RUBRIC.iter().collect::<Vec<_>>(),
+            seed: self.seed,
+            jobs: 1,
+            submission: Some(&submission),
+        };
+        let build = || {
+            let programs = submission.build(self.target, &bin_dir);
+            programs.into_iter().map(|(e, p)| (e, built(p))).collect()
+        };
+        let mut text = Terminal::plain(Vec::new());
+        let mut results = Gradescope::new(&dir.join("results.json"));
+        let graded = grade(&plan, build, &mut [&mut text, &mut results, &mut student]);
+        let _ = std::fs::remove_dir_all(&bin_dir);
+        let saved = std::fs::write(dir.join("report.txt"), text.into_inner())
+            .and_then(|()| std::fs::write(dir.join(TESTS), student.record()))
+            .map_err(|e| e.to_string())
+            .and(
+                graded
+                    .report_errors
+                    .first()
+                    .map_or(Ok(()), |e| Err(e.clone())),
+            );
+        if let Err(e) = saved {
+            student.error = Some(format!("cannot save the report: {e}"));
+        }
+        if let Some(key) = key
+            && let Err(e) = std::fs::write(&record, key.record(&student.status()))
+        {
+            student.error = Some(format!("cannot save {}: {e}", record.display()));
+        }
+        student
+    }
+}
+
+/// Each student's tests, typed, beside their report: what a kept grade is read back from.
+const TESTS: &str = "outcomes.csv";
 
 /// The file, beside each student's results, that says what their last grading was made from.
 const RECORD: &str = "graded-with.txt";
@@ -254,109 +312,37 @@ fn grader_version() -> Option<&'static str> {
         .as_deref()
 }
 
-/// The scores of the last grading in `dir`, if it was made with `key` and had no error.
-fn keep(record: &Path, key: &Key, dir: &Path) -> Option<BTreeMap<&'static str, u32>> {
+/// The last grading in `dir`, if it was made with `key` and had no error.
+fn keep(record: &Path, key: &Key, dir: &Path, name: &str) -> Option<Student> {
     let text = std::fs::read_to_string(record).ok()?;
     let status = text.strip_prefix(&key.lines())?.strip_prefix("status: ")?;
     if status.starts_with("error") {
         return None;
     }
-    previous_scores(&dir.join("results.json"))
+    last_grading(dir, name)
 }
 
-/// The per-exercise scores of an earlier results.json.
-fn previous_scores(results: &Path) -> Option<BTreeMap<&'static str, u32>> {
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(results).ok()?).ok()?;
-    let mut scores: BTreeMap<&'static str, u32> = EXERCISES.iter().map(|e| (*e, 0)).collect();
-    for test in json["tests"].as_array()? {
-        let exercise = test["extra_data"]["id"].as_str()?.split('.').next()?;
-        let exercise = EXERCISES.iter().find(|e| **e == exercise)?;
-        *scores.get_mut(exercise)? += test["score"].as_u64()? as u32;
-    }
-    Some(scores)
+/// The student as their last grading in `dir` left them, whatever it was made with: its tests,
+/// and its error if it had one.
+fn last_grading(dir: &Path, name: &str) -> Option<Student> {
+    let mut student = Student::from_record(name, &std::fs::read_to_string(dir.join(TESTS)).ok()?)?;
+    let record = std::fs::read_to_string(dir.join(RECORD)).unwrap_or_default();
+    student.error = record
+        .lines()
+        .find_map(|l| l.strip_prefix("status: error: "))
+        .map(str::to_owned);
+    Some(student)
 }
 
-fn progress(rows: &[Row], total: usize, started: Instant) {
-    let done = rows.len();
-    let last = rows.last().expect("called after a row is added");
+fn progress(graded: &[Student], total: usize, started: Instant) {
+    let done = graded.len();
+    let last = graded.last().expect("called after a student is added");
     let elapsed = started.elapsed().as_secs_f64();
     let left = elapsed / done as f64 * (total - done) as f64;
     eprintln!(
         "[{done}/{total}] {}: {}/100, {} ({elapsed:.0}s so far, about {left:.0}s left)",
-        last.student,
+        last.name,
         last.total(),
-        last.status
+        last.status()
     );
-}
-
-fn write_csv(path: &Path, rows: &[Row]) -> std::io::Result<()> {
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-    writeln!(file, "student,ex1,ex2,ex3,ex4,total,status")?;
-    for row in rows {
-        let scores: Vec<String> = EXERCISES
-            .iter()
-            .map(|e| row.scores.get(e).copied().unwrap_or(0).to_string())
-            .collect();
-        let status = Clean::new(&row.status).replace('"', "'").replace('\n', " ");
-        writeln!(
-            file,
-            "{},{},{},\"{}\"",
-            csv_field(&row.student),
-            scores.join(","),
-            row.total(),
-            status
-        )?;
-    }
-    file.flush()
-}
-
-/// A student id as a CSV field: quoted when it holds a comma or a quote.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::outcome::Problem;
-    use crate::report::samples;
-
-    fn row_of(outcomes: &[crate::events::TestOutcome]) -> Row {
-        let mut row = Row::new("alice");
-        samples::replay(outcomes, &mut row);
-        row
-    }
-
-    #[test]
-    fn a_grading_error_is_the_rows_status_and_no_grade() {
-        let row = row_of(&samples::with_grading_error());
-        assert_eq!(
-            row.status,
-            "error: ex1 peek_clamps_at_end: the check itself failed at grader/src/checks/ex1.rs:10: oops"
-        );
-        let row = row_of(&samples::one_of_each());
-        assert_eq!(row.status, "graded");
-        assert_eq!(
-            (row.scores["ex1"], row.scores["ex2"], row.total()),
-            (3, 3, 6)
-        );
-    }
-
-    #[test]
-    fn an_exercise_that_does_not_compile_is_named() {
-        let mut row = Row::new("bob");
-        let status = Status::from(Err(Problem::Fail("does not compile".into())));
-        row.report(&Event::ExerciseNotBuilt {
-            exercise: "ex2",
-            status: &status,
-        })
-        .unwrap();
-        samples::replay(&samples::one_of_each()[..1], &mut row);
-        assert_eq!(row.status, "graded; ex2 did not build");
-    }
 }

@@ -79,6 +79,8 @@ pub struct TestOutcome {
     /// (its program was not built).
     pub seed: Option<u64>,
     pub elapsed: Duration,
+    /// A program it ran ran out of time (whether the test then failed or not).
+    pub timed_out: bool,
 }
 
 impl TestOutcome {
@@ -97,6 +99,7 @@ impl TestOutcome {
             measurements: Vec::new(),
             seed,
             elapsed,
+            timed_out: false,
         }
     }
 

@@ -38,6 +38,8 @@ pub struct Ctx {
     notes: Vec<String>,
     /// The device and inode of each file the grader made, by name, as they were when made.
     made: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
+    /// How many of the check's runs ran out of time (the class report counts such failures).
+    timeouts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Drop for Ctx {
@@ -68,6 +70,7 @@ impl Ctx {
             rng: Rng(std::cell::Cell::new(seed)),
             notes: Vec::new(),
             made: Default::default(),
+            timeouts: Default::default(),
         })
     }
 
@@ -111,7 +114,14 @@ impl Ctx {
     /// Another program (cp, say) run in the check's directory as the check's user, in the same
     /// sandbox, its calls not watched.
     pub fn tool(&self, program: &Path) -> Cmd {
-        Cmd::new(program, &self.root).user(&self.user)
+        Cmd::new(program, &self.root)
+            .user(&self.user)
+            .counting_timeouts(&self.timeouts)
+    }
+
+    /// Whether a program of this check ran out of time.
+    pub fn timed_out(&self) -> bool {
+        self.timeouts.load(std::sync::atomic::Ordering::Relaxed) > 0
     }
 
     /// Runs the program to the end.

@@ -235,16 +235,21 @@ pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> TestOutcome {
     };
     let started = Instant::now();
     let mut notes = Vec::new();
+    let mut timed_out = false;
     let verdict = catching_panics(|| {
         let mut ctx =
             Ctx::new(test.exercise, program, test_seed(seed, test.name)).map_err(|e| {
                 grader_error(format!("the grader cannot make a temporary directory: {e}"))
             })?;
         let verdict = (test.check)(&mut ctx);
+        timed_out = ctx.timed_out();
         notes = ctx.into_notes();
         verdict
     });
-    TestOutcome::new(test, verdict, &notes, Some(seed), started.elapsed())
+    TestOutcome {
+        timed_out,
+        ..TestOutcome::new(test, verdict, &notes, Some(seed), started.elapsed())
+    }
 }
 
 thread_local! {

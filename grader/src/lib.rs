@@ -19,11 +19,13 @@
 //!   class;
 //! - `hints.rs`: `grader hint`, an exercise's README hints a level at a time; `watch.rs`:
 //!   `grader watch`, an exercise graded again each time its sources change.
+//!   class; `similar/`: how much code the submissions of a class share; `csv.rs`: the CSV files.
 
 pub mod batch;
 pub mod checks;
 pub mod clean;
 pub mod compile;
+pub mod csv;
 pub mod diff;
 pub mod events;
 pub mod expect;
@@ -37,6 +39,7 @@ pub mod report;
 pub mod rubric;
 pub mod runner;
 pub mod safe_fs;
+pub mod similar;
 pub mod student_kit;
 pub mod submission;
 pub mod watch;

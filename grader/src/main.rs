@@ -3,7 +3,9 @@
 //! ```text
 //! grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]     grade this kit
 //! grader --submission PATH [REPORT...]                                       grade a hand-in
-//! grader batch DIR [--jobs N] [--csv PATH] [--out DIR]                       grade a class
+//! grader batch DIR [--jobs N] [--csv PATH] [--out DIR] [--only STUDENT...] [--seed N]
+//!                  [--threshold PERCENT]                                     grade a class
+//! grader similar DIR [--out DIR] [--threshold PERCENT]                       who copied whom
 //! grader handin [--out PATH]                                                 make handin.tar.gz
 //! grader export DIR                                                          the kit, no answers
 //! grader status                                  a line per exercise: points, failing tests
@@ -37,12 +39,15 @@ use grader::kit;
 use grader::outcome::Problem;
 use grader::report::{FORMATS, file_reporter, status::StatusLines, terminal::Terminal};
 use grader::rubric::{EXERCISES, Test, tests_of};
+use grader::similar;
 use grader::submission::{Submission, handin, stage};
 
 const USAGE: &str =
     "usage: grader [--kit DIR] [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]
        grader [--kit DIR] --submission PATH [REPORT...]
-       grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR]
+       grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR] [--only STUDENT...]
+                                    [--seed N] [--threshold PERCENT]
+       grader [--kit DIR] similar DIR [--out DIR] [--threshold PERCENT]
        grader [--kit DIR] handin [--out PATH]
        grader [--kit DIR] export DIR
        grader [--kit DIR] status [--solutions]
@@ -72,6 +77,11 @@ struct Options {
 enum Job {
     Grade(Options),
     Batch(batch::Options),
+    Similar {
+        dir: PathBuf,
+        out: PathBuf,
+        threshold: f64,
+    },
     Handin(PathBuf),
     Export(PathBuf),
     Hint(&'static str, Option<usize>),
@@ -101,6 +111,14 @@ fn exercise_named(name: &str) -> Result<&'static str, String> {
     })
 }
 
+/// A threshold in percent: a number from 0 to 100.
+fn threshold(text: &str) -> Result<f64, String> {
+    text.parse()
+        .ok()
+        .filter(|t: &f64| (0.0..=100.0).contains(t))
+        .ok_or_else(|| format!("--threshold needs a percentage from 0 to 100, not '{text}'"))
+}
+
 fn parse(args: Vec<String>) -> Result<Job, String> {
     let mut args = args.into_iter().peekable();
     let value = |args: &mut std::iter::Peekable<std::vec::IntoIter<String>>, flag: &str| {
@@ -118,9 +136,30 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 jobs: default_jobs(),
                 csv: None,
                 out: "batch-results".into(),
+                only: Vec::new(),
+                seed: None,
+                threshold: similar::DEFAULT_THRESHOLD,
             };
             while let Some(arg) = args.next() {
                 match arg.as_str() {
+                    "--only" => {
+                        while let Some(student) = args.next_if(|a| !a.starts_with("--")) {
+                            options.only.push(student);
+                        }
+                        if options.only.is_empty() {
+                            return Err("--only needs one or more students".into());
+                        }
+                    }
+                    "--seed" => {
+                        options.seed = Some(
+                            value(&mut args, "--seed")?
+                                .parse()
+                                .map_err(|_| "--seed needs a number")?,
+                        )
+                    }
+                    "--threshold" => {
+                        options.threshold = threshold(&value(&mut args, "--threshold")?)?
+                    }
                     "--jobs" => {
                         options.jobs = value(&mut args, "--jobs")?
                             .parse()
@@ -132,6 +171,27 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 }
             }
             return Ok(Job::Batch(options));
+        }
+        Some("similar") => {
+            args.next();
+            let dir = args
+                .next()
+                .ok_or("similar needs a DIR of submissions")?
+                .into();
+            let (mut out, mut percent) =
+                (PathBuf::from("similar-results"), similar::DEFAULT_THRESHOLD);
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--out" => out = value(&mut args, "--out")?.into(),
+                    "--threshold" => percent = threshold(&value(&mut args, "--threshold")?)?,
+                    _ => return Err(format!("unknown similar option '{arg}'")),
+                }
+            }
+            return Ok(Job::Similar {
+                dir,
+                out,
+                threshold: percent,
+            });
         }
         Some("handin") => {
             args.next();
@@ -252,6 +312,13 @@ fn main() -> ExitCode {
                     ExitCode::from(1)
                 }
             }),
+        Job::Similar {
+            dir,
+            out,
+            threshold,
+        } => kit()
+            .and_then(|kit| similar::run(&kit, &dir, &out, threshold))
+            .map(|_| ExitCode::SUCCESS),
         Job::Handin(out) => kit().and_then(|kit| handin(&kit, &out)).map(|warnings| {
             warnings.iter().for_each(|w| eprintln!("{w}"));
             println!("wrote {}", out.display());

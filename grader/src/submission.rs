@@ -71,7 +71,22 @@ impl Submission {
     /// at a time, and nothing else of it reaches the disk. A submission of more than
     /// `MAX_ENTRIES` entries or `MAX_BYTES` bytes is refused.
     pub fn import(path: &Path, kit: &Path) -> Result<Submission, String> {
-        let kit = pristine_kit(kit)?;
+        Submission::read_into(path, pristine_kit(kit)?)
+    }
+
+    /// Reads a submission as `import` does, its student files alone in a folder of their own,
+    /// without the kit around them (nothing to build, and no copy of the kit to make): what
+    /// `grader similar` compares.
+    pub fn student_files(path: &Path) -> Result<Submission, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("student-files-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a temporary folder: {e}"))?;
+        Submission::read_into(path, dir)
+    }
+
+    /// Takes the student files of the submission at `path` into `kit`.
+    fn read_into(path: &Path, kit: TempDir) -> Result<Submission, String> {
         let bounds = Bounds::default();
         let mut intake = Intake {
             kit: kit.path(),

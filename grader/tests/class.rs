@@ -3,6 +3,7 @@
 //! the grade it deserves, the batch goes on, nothing is left running, the grader is unchanged, no
 //! program is left in the shared target directory, and a second run regrades nothing.
 
+mod html;
 mod support;
 
 use std::collections::BTreeMap;
@@ -125,11 +126,7 @@ fn a_class_is_graded_fairly_and_safely() {
     let perfect = class.join("perfect");
     support::perfect_submission(&perfect);
     std::fs::create_dir_all(class.join("untouched")).unwrap();
-    let broken = class.join("broken");
-    support::perfect_submission(&broken);
-    let ex2 = broken.join("exercises/ex2/src/exercise.rs");
-    let code = std::fs::read_to_string(&ex2).unwrap() + "\nfn unfinished( {\n";
-    std::fs::write(&ex2, code).unwrap();
+    support::broken_submission(&class.join("broken"));
     // Compiles only if the build sees nothing of the grader's environment.
     let clean = class.join("sees-no-secrets");
     support::perfect_submission(&clean);
@@ -253,6 +250,33 @@ fn a_class_is_graded_fairly_and_safely() {
     assert!(
         !report.contains("ex1 was not built") && report.contains("not yet implemented"),
         "{report}"
+    );
+    // The class report puts apart the programs that ran out of time (typed: the runner counts a
+    // check's timeouts), and the submission that did not build.
+    let page = html::parse(&std::fs::read_to_string(out.join("class.html")).unwrap());
+    let apart = |class: &str| -> Vec<String> {
+        page.root
+            .by_id("apart")
+            .find_all(&|e| e.attrs.get("class").is_some_and(|c| c == class))
+            .iter()
+            .map(|row| row.text())
+            .collect()
+    };
+    let timed_out = apart("timed-out");
+    assert!(
+        timed_out
+            .iter()
+            .any(|row| row.starts_with("infinite-loopran out of time in: ex2.")),
+        "{timed_out:?}"
+    );
+    assert!(
+        !timed_out.iter().any(|row| row.starts_with("perfect")),
+        "{timed_out:?}"
+    );
+    assert!(
+        apart("not-built")
+            .iter()
+            .any(|row| row.starts_with("broken"))
     );
     assert_eq!(programs_in(&target), Vec::<PathBuf>::new());
     assert_eq!(leftovers(), Vec::<String>::new(), "processes left running");

@@ -24,9 +24,10 @@ impl Junit {
     }
 }
 
-/// Text for XML content or attribute values. Reasons are already clean (no control characters);
-/// the two noncharacters that XML also forbids are dropped here.
-fn escape(text: &str) -> String {
+/// Text for XML content or attribute values (and HTML's: class.html uses it too). Reasons are
+/// already clean (no control characters); the two noncharacters that XML also forbids are dropped
+/// here.
+pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

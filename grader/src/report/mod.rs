@@ -8,9 +8,12 @@
 //! - `tap`: TAP 14, for test harnesses; `prairielearn`: PrairieLearn's external grader
 //!   results.json; `autolab`: Autolab's score line;
 //! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints;
-//! - `status`: `grader status`, a line per exercise: its points and its failing tests.
+//! - `status`: `grader status`, a line per exercise: its points and its failing tests;
+//! - `class` and `class_html`: a whole class (`grader batch`): its gradebook rows, figures and page.
 
 pub mod autolab;
+pub mod class;
+pub mod class_html;
 pub mod json;
 pub mod junit;
 pub mod libtest;

@@ -27,6 +27,7 @@ use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -61,6 +62,8 @@ pub struct Cmd {
     trace: bool,
     /// Folders the program may use besides its own (a small file system the check mounted).
     also: Vec<PathBuf>,
+    /// Counts the runs that ran out of time, for the check that made the command (`Ctx`).
+    timeouts: Option<Arc<AtomicUsize>>,
 }
 
 /// A program that is running.
@@ -134,7 +137,14 @@ impl Cmd {
             confinement: User::shared().confinement(),
             trace: false,
             also: Vec::new(),
+            timeouts: None,
         }
+    }
+
+    /// Counts in `counter` each run of this command that runs out of time.
+    pub fn counting_timeouts(mut self, counter: &Arc<AtomicUsize>) -> Cmd {
+        self.timeouts = Some(Arc::clone(counter));
+        self
     }
 
     /// Lets the program read and write in `dir` too.
@@ -384,6 +394,9 @@ impl Running {
         let left = self.cmd.timeout.saturating_sub(self.started.elapsed());
         let timed_out = !evidence::wait_for_exit(pid, Some(left));
         if timed_out {
+            if let Some(counter) = &self.cmd.timeouts {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
             kill_group(pid);
             evidence::wait_for_exit(pid, None);
         }

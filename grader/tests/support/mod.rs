@@ -589,15 +589,22 @@ pub fn answers_in(dir: &Path, answers: &BTreeMap<Vec<u8>, PathBuf>) -> Vec<Strin
         .collect()
 }
 
+/// A submission laid out like the kit with the stubs, untouched.
+pub fn stub_submission(dir: &Path) {
+    for exercise in grader::rubric::EXERCISES {
+        copy_tree(
+            &kit_root().join("exercises").join(exercise).join("src"),
+            &dir.join("exercises").join(exercise).join("src"),
+        );
+    }
+}
+
 /// A submission laid out like the kit whose student files are the reference solutions: the
 /// student crates' own front ends, with the solutions' `exercise.rs`.
 pub fn perfect_submission(dir: &Path) {
+    stub_submission(dir);
     for exercise in grader::rubric::EXERCISES {
         let src = dir.join("exercises").join(exercise).join("src");
-        copy_tree(
-            &kit_root().join("exercises").join(exercise).join("src"),
-            &src,
-        );
         std::fs::copy(
             kit_root()
                 .join("solutions")
@@ -609,25 +616,23 @@ pub fn perfect_submission(dir: &Path) {
     }
 }
 
+/// A perfect submission whose ex2 does not compile.
+pub fn broken_submission(dir: &Path) {
+    perfect_submission(dir);
+    let ex2 = dir.join("exercises/ex2/src/exercise.rs");
+    let code = std::fs::read_to_string(&ex2).unwrap() + "\nfn unfinished( {\n";
+    std::fs::write(&ex2, code).unwrap();
+}
+
 /// The rows of the gradebook, by student: the columns as text.
 pub fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
     let text = std::fs::read_to_string(csv).expect("the batch writes its gradebook");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(
-        header,
-        ["student", "ex1", "ex2", "ex3", "ex4", "total", "status"]
-    );
-    lines
-        .map(|line| {
-            let (numbers, status) = line.split_once(",\"").unwrap();
-            let mut fields: Vec<String> = numbers.split(',').map(String::from).collect();
-            fields.push(status.trim_end_matches('"').to_owned());
-            let row = header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(fields)
-                .collect::<BTreeMap<_, _>>();
+    let header = ["student", "ex1", "ex2", "ex3", "ex4", "total", "status"];
+    grader::csv::parse_with_header(&text, &header)
+        .unwrap()
+        .into_iter()
+        .map(|row| {
+            let row: BTreeMap<String, String> = row.into_iter().collect();
             (row["student"].clone(), row)
         })
         .collect()
@@ -637,6 +642,11 @@ pub fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
 pub const GRADER_SECRET: &str = "s3cret-token-of-the-instructor";
 
 pub fn batch(class: &Path, out: &Path) -> std::process::Output {
+    batch_with(class, out, &[])
+}
+
+/// `grader batch` with more options (`--only`, `--seed`).
+pub fn batch_with(class: &Path, out: &Path, options: &[&str]) -> std::process::Output {
     Command::new(grader_bin())
         // Secrets in the grader's environment, which no build or report may see (see class.rs).
         .env("GRADER_TEST_SECRET", GRADER_SECRET)
@@ -647,6 +657,7 @@ pub fn batch(class: &Path, out: &Path) -> std::process::Output {
         .arg(class)
         .args(["--jobs", "2", "--out"])
         .arg(out)
+        .args(options)
         // Hostile programs run into the time limit again and again: a short one keeps the test quick.
         .env("GRADER_TIMEOUT", "3")
         .output()
