@@ -16,10 +16,9 @@
 //!   `student_kit.rs`: that copy made into what a class gets;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
 //! - `submission.rs` and `batch.rs`: hand-ins, graded in a pristine copy of the kit, one or a
-//!   class;
+//!   class; `similar/`: how much code the submissions of a class share; `csv.rs`: the CSV files;
 //! - `hints.rs`: `grader hint`, an exercise's README hints a level at a time; `watch.rs`:
 //!   `grader watch`, an exercise graded again each time its sources change.
-//!   class; `similar/`: how much code the submissions of a class share; `csv.rs`: the CSV files.
 
 pub mod batch;
 pub mod checks;
