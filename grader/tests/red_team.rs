@@ -66,6 +66,24 @@ fn test_named(json: &str, name: &str) -> serde_json::Value {
         .clone()
 }
 
+/// Compiles `red_team/{name}.c` (with `defines`), grades it as `exercise` with `command`, and
+/// checks that it failed the rubric test `test`: that test's entry in results.json, and the
+/// grader's output. `None` where there is no C compiler.
+fn fails(
+    name: &str,
+    defines: &[String],
+    exercise: &str,
+    test: &str,
+    command: &mut Command,
+) -> Option<(serde_json::Value, Output)> {
+    let dir = tempfile::tempdir().unwrap();
+    let program = compile(name, dir.path(), defines)?;
+    let (output, json) = grade(exercise, &program, dir.path(), command);
+    let entry = test_named(&json, test);
+    assert_eq!(entry["status"], "failed", "{name}: {output:?}");
+    Some((entry, output))
+}
+
 fn grader() -> Command {
     Command::new(support::grader_bin())
 }
@@ -142,13 +160,9 @@ fn a_program_gets_no_descriptor_of_the_graders() {
 
 #[test]
 fn data_moved_by_linux_aio_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(program) = compile("aio_copy", dir.path(), &[]) else {
+    let Some((uses, _)) = fails("aio_copy", &[], "ex3", "uses_mappings", &mut grader()) else {
         return;
     };
-    let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
-    let uses = test_named(&json, "uses_mappings");
-    assert_eq!(uses["status"], "failed", "{output:?}");
     assert!(
         uses["output"].as_str().unwrap().contains("io_setup(2)"),
         "the refused call is named: {uses:#}"
@@ -157,24 +171,16 @@ fn data_moved_by_linux_aio_is_refused() {
 
 #[test]
 fn workers_counting_in_slots_of_their_own_do_not_share_a_counter() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(program) = compile("count_in_slots", dir.path(), &[]) else {
-        return;
-    };
-    let (output, json) = grade("ex4", &program, dir.path(), &mut grader());
-    let sharing = test_named(&json, "count_forks_workers_sharing_memory");
-    assert_eq!(sharing["status"], "failed", "{output:?}");
+    let test = "count_forks_workers_sharing_memory";
+    fails("count_in_slots", &[], "ex4", test, &mut grader());
 }
 
 #[test]
 fn a_hard_link_is_no_copy() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(program) = compile("hardlink_copy", dir.path(), &[]) else {
+    let Some((copies, _)) = fails("hardlink_copy", &[], "ex3", "copies_exactly", &mut grader())
+    else {
         return;
     };
-    let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
-    let copies = test_named(&json, "copies_exactly");
-    assert_eq!(copies["status"], "failed", "{output:?}");
     assert!(
         copies["output"].as_str().unwrap().contains("not a copy"),
         "{copies:#}"
@@ -183,30 +189,18 @@ fn a_hard_link_is_no_copy() {
 
 #[test]
 fn a_flood_of_calls_hides_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(program) = compile("flood_copy", dir.path(), &[]) else {
-        return;
-    };
-    let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
-    let uses = test_named(&json, "uses_mappings");
-    assert_eq!(uses["status"], "failed", "{output:?}");
+    fails("flood_copy", &[], "ex3", "uses_mappings", &mut grader());
 }
 
 #[test]
 fn a_run_gets_bounded_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(program) = compile("memory_hog", dir.path(), &[]) else {
+    // Time enough to take the memory where nothing bounds it (a few seconds on a slow machine).
+    let mut command = grader();
+    command.env("GRADER_TIMEOUT", "30");
+    let test = "patch_prints_patched";
+    let Some((patch, output)) = fails("memory_hog", &[], "ex2", test, &mut command) else {
         return;
     };
-    // Time enough to take the memory where nothing bounds it (a few seconds on a slow machine).
-    let (output, json) = grade(
-        "ex2",
-        &program,
-        dir.path(),
-        grader().env("GRADER_TIMEOUT", "30"),
-    );
-    let patch = test_named(&json, "patch_prints_patched");
-    assert_eq!(patch["status"], "failed", "{output:?}");
     // Where the run has a memory cgroup, the kernel kills it at the run's limit, and the student
     // is told so; elsewhere the address-space limit makes the allocation fail.
     let cgroup = String::from_utf8_lossy(&output.stdout).contains("MiB of memory, at most");
@@ -216,22 +210,14 @@ fn a_run_gets_bounded_memory() {
 
 #[test]
 fn a_run_makes_a_bounded_number_of_files() {
-    let dir = tempfile::tempdir().unwrap();
     // New files, whiteouts left by renameat2, socket files made by bind.
-    for (how, defines) in [
-        ("files", vec![]),
-        ("whiteouts", vec!["-DWHITEOUT".to_owned()]),
-    ]
-    .into_iter()
-    .chain([("sockets", vec!["-DBIND".to_owned()])])
-    {
-        let Some(program) = compile("file_hog", dir.path(), &defines) else {
+    for define in ["-DFILES", "-DWHITEOUT", "-DBIND"] {
+        let defines = [define.to_owned()];
+        let Some((copies, _)) = fails("file_hog", &defines, "ex3", "copies_exactly", &mut grader())
+        else {
             return;
         };
-        let (output, json) = grade("ex3", &program, dir.path(), &mut grader());
-        let copies = test_named(&json, "copies_exactly");
-        assert_eq!(copies["status"], "failed", "{how}: {output:?}");
-        if how == "files" {
+        if define == "-DFILES" {
             let said = copies["output"].as_str().unwrap();
             assert!(said.contains("made more than 16 files"), "{said}");
         }
@@ -262,22 +248,11 @@ fn no_system_v_segment_outlives_a_run() {
 
 #[test]
 fn the_huge_sparse_file_cannot_be_filled() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(program) = compile("sparse_fill", dir.path(), &[]) else {
-        return;
-    };
-    let (output, json) = grade("ex1", &program, dir.path(), &mut grader());
-    let sparse = test_named(&json, "peek_sparse_tib");
-    assert_eq!(sparse["status"], "failed", "{output:?}");
+    fails("sparse_fill", &[], "ex1", "peek_sparse_tib", &mut grader());
 }
 
 #[test]
 fn failed_forks_are_no_workers() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(program) = compile("fake_forks", dir.path(), &[]) else {
-        return;
-    };
-    let (output, json) = grade("ex4", &program, dir.path(), &mut grader());
-    let forks = test_named(&json, "count_forks_workers_sharing_memory");
-    assert_eq!(forks["status"], "failed", "{output:?}");
+    let test = "count_forks_workers_sharing_memory";
+    fails("fake_forks", &[], "ex4", test, &mut grader());
 }

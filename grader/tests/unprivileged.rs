@@ -30,6 +30,26 @@ int main(int argc, char **argv) {
 }
 "#;
 
+/// Compiles the C program `source` into `dir`/`name`; `None` where there is no C compiler.
+fn compile(dir: &Path, name: &str, source: &str) -> Option<std::path::PathBuf> {
+    let file = dir.join(format!("{name}.c"));
+    std::fs::write(&file, source).unwrap();
+    let binary = dir.join(name);
+    match Command::new("cc")
+        .arg("-o")
+        .arg(&binary)
+        .arg(&file)
+        .status()
+    {
+        Ok(status) => assert!(status.success(), "{name}.c does not compile"),
+        Err(_) => {
+            println!("skipped: no C compiler (`cc`) to build the hostile program");
+            return None;
+        }
+    }
+    Some(binary)
+}
+
 fn as_unprivileged(program: &Path) -> Command {
     // SAFETY: geteuid only reads this process's credentials.
     if unsafe { libc::geteuid() } == 0 {
@@ -47,21 +67,9 @@ fn as_unprivileged(program: &Path) -> Command {
 fn a_program_cannot_kill_the_grader_or_its_neighbours() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let source = dir.path().join("killer.c");
-    std::fs::write(&source, KILLER).unwrap();
-    let killer = dir.path().join("killer");
-    match Command::new("cc")
-        .arg("-o")
-        .arg(&killer)
-        .arg(&source)
-        .status()
-    {
-        Ok(status) => assert!(status.success(), "killer.c does not compile"),
-        Err(_) => {
-            println!("skipped: no C compiler (`cc`) to build the hostile program");
-            return;
-        }
-    }
+    let Some(killer) = compile(dir.path(), "killer", KILLER) else {
+        return;
+    };
     if grader::runner::landlock::abi() < 6 {
         println!(
             "skipped: Landlock ABI {} has no signal scoping (ABI 6, Linux 6.12); as an ordinary \
@@ -132,21 +140,9 @@ int main(void) {
 fn a_folder_a_program_locks_is_still_removed() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let source = dir.path().join("hider.c");
-    std::fs::write(&source, HIDER).unwrap();
-    let hider = dir.path().join("hider");
-    match Command::new("cc")
-        .arg("-o")
-        .arg(&hider)
-        .arg(&source)
-        .status()
-    {
-        Ok(status) => assert!(status.success(), "hider.c does not compile"),
-        Err(_) => {
-            println!("skipped: no C compiler (`cc`) to build the hostile program");
-            return;
-        }
-    }
+    let Some(hider) = compile(dir.path(), "hider", HIDER) else {
+        return;
+    };
     let grader = dir.path().join("grader");
     std::fs::copy(support::grader_bin(), &grader).unwrap();
     // The checks' folders go here, where the test can see what is left.

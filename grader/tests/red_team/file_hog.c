@@ -1,5 +1,5 @@
 /* ex3, hostile: makes 20 new inodes of its own before it copies, as a program that would fill
- * the grader's disk with many files, each under the file-size limit. By default, files of a
+ * the grader's disk with many files, each under the file-size limit. By default (-DFILES), files of a
  * megabyte each (reserved with posix_fallocate); with -DWHITEOUT, whiteouts that renameat2 leaves
  * behind a file it moves along; with -DBIND, socket files that bind(2) makes for the sockets of a
  * socketpair. It copies (correctly: the C version of the lab) only if it made them all, so it
