@@ -36,7 +36,7 @@ pub struct Options {
 /// Grades every submission in `options.dir`, each in a copy of the kit at `kit`; returns how many
 /// could not be graded at all.
 pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
-    let submissions = submissions(&options.dir)?;
+    let submissions = crate::submission::of_class(&options.dir)?;
     for name in &options.only {
         if !submissions.iter().any(|(student, _)| student == name) {
             return Err(format!(
@@ -132,17 +132,6 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
 /// How many of the hardest tests the terminal summary names.
 const HARDEST_SHOWN: usize = 5;
 
-/// The submissions in `dir`, by student, sorted.
-pub fn submissions(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
-    let mut submissions: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .filter_map(Result::ok)
-        .filter_map(|e| Some((student_id(&e.file_name().to_string_lossy())?, e.path())))
-        .collect();
-    submissions.sort();
-    Ok(submissions)
-}
-
 /// The students that `--only` leaves out, as their last grading left them; one never graded is
 /// named and left out of the gradebook.
 fn kept_students(kept: &[(String, PathBuf)], out: &Path) -> Vec<Student> {
@@ -172,19 +161,6 @@ fn seeds_csv(students: &[Student]) -> String {
         ]));
     }
     text
-}
-
-/// `alice.tar.gz` -> `alice`; hidden files and stray files are not submissions.
-fn student_id(name: &str) -> Option<String> {
-    if name.starts_with('.') {
-        return None;
-    }
-    let id = [".tar.gz", ".tgz", ".tar"]
-        .iter()
-        .find_map(|ext| name.strip_suffix(ext))
-        .unwrap_or(name);
-    // It names the student in the gradebook and in progress lines on a terminal.
-    Some(Clean::new(id).to_string())
 }
 
 /// What grading one student needs to know of the batch.

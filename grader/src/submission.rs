@@ -17,6 +17,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
+use crate::clean::Clean;
 use crate::compile::{BuildError, build_all, package};
 use crate::kit::copy_without_answers;
 use crate::rubric::EXERCISES;
@@ -184,6 +185,31 @@ impl Submission {
 
 /// `make handin`: writes a tarball of the student files of the kit at `kit`, with a MANIFEST
 /// (each file's sha256, and the git commit when there is one). Returns warnings to show, such as
+/// The submissions in a class's folder `dir` (a file or a folder per student), by student,
+/// sorted.
+pub fn of_class(dir: &Path) -> Result<Vec<(String, PathBuf)>, String> {
+    let mut submissions: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .filter_map(|e| Some((student_id(&e.file_name().to_string_lossy())?, e.path())))
+        .collect();
+    submissions.sort();
+    Ok(submissions)
+}
+
+/// `alice.tar.gz` -> `alice`; hidden files and stray files are not submissions.
+fn student_id(name: &str) -> Option<String> {
+    if name.starts_with('.') {
+        return None;
+    }
+    let id = [".tar.gz", ".tgz", ".tar", ".zip"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+        .unwrap_or(name);
+    // It names the student in the gradebook and in progress lines on a terminal.
+    Some(Clean::new(id).to_string())
+}
+
 /// uncommitted changes.
 pub fn handin(kit: &Path, out: &Path) -> Result<Vec<String>, String> {
     let mut files = Vec::new();

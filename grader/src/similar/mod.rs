@@ -365,7 +365,7 @@ pub fn stubs(kit: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>, String> 
 /// compares them, with the stubs of `kit` as base code, `jobs` submissions read at a time.
 pub fn compare_dir(kit: &Path, dir: &Path, jobs: usize, threshold: f64) -> Result<Found, String> {
     let base = stubs(kit)?;
-    let queue = Mutex::new(crate::batch::submissions(dir)?.into_iter());
+    let queue = Mutex::new(crate::submission::of_class(dir)?.into_iter());
     let read = Mutex::new((Vec::new(), Vec::new()));
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1) {
