@@ -202,7 +202,7 @@ fn student_id(name: &str) -> Option<String> {
     if name.starts_with('.') {
         return None;
     }
-    let id = [".tar.gz", ".tgz", ".tar", ".zip"]
+    let id = ARCHIVES
         .iter()
         .find_map(|ext| name.strip_suffix(ext))
         .unwrap_or(name);
