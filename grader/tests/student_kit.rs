@@ -38,6 +38,11 @@ fn in_kit(kit: &Path, program: &str, args: &[&str]) -> Output {
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET_DIR")
         .env_remove("RUSTFLAGS")
+        // A student's `make` is no sub-make of the kit's `make test` (which would make it print
+        // "Entering directory" lines around its output).
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL")
         .output()
         .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
 }
