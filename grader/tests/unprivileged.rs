@@ -50,6 +50,17 @@ fn compile(dir: &Path, name: &str, source: &str) -> Option<std::path::PathBuf> {
     Some(binary)
 }
 
+/// A copy of the grader in `dir`, and a folder `name` there that anybody may write in (the
+/// unprivileged grader's output or work folder).
+fn grader_and_folder(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let grader = dir.join("grader");
+    std::fs::copy(support::grader_bin(), &grader).unwrap();
+    let folder = dir.join(name);
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
+    (grader, folder)
+}
+
 fn as_unprivileged(program: &Path) -> Command {
     // SAFETY: geteuid only reads this process's credentials.
     if unsafe { libc::geteuid() } == 0 {
@@ -78,11 +89,7 @@ fn a_program_cannot_kill_the_grader_or_its_neighbours() {
         );
         return;
     }
-    let grader = dir.path().join("grader");
-    std::fs::copy(support::grader_bin(), &grader).unwrap();
-    let results = dir.path().join("out");
-    std::fs::create_dir(&results).unwrap();
-    std::fs::set_permissions(&results, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (grader, results) = grader_and_folder(dir.path(), "out");
     // A neighbour of the same user, which kill(-1) would reach without the sandbox.
     let mut neighbour = as_unprivileged(Path::new("/bin/sleep"))
         .arg("120")
@@ -143,12 +150,8 @@ fn a_folder_a_program_locks_is_still_removed() {
     let Some(hider) = compile(dir.path(), "hider", HIDER) else {
         return;
     };
-    let grader = dir.path().join("grader");
-    std::fs::copy(support::grader_bin(), &grader).unwrap();
-    // The checks' folders go here, where the test can see what is left.
-    let work = dir.path().join("work");
-    std::fs::create_dir(&work).unwrap();
-    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o777)).unwrap();
+    // The checks' folders go in `work`, where the test can see what is left.
+    let (grader, work) = grader_and_folder(dir.path(), "work");
     let graded = as_unprivileged(&grader)
         .args(["ex1", "--bin"])
         .arg(format!("ex1={}", hider.display()))
