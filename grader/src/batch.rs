@@ -152,10 +152,10 @@ fn kept_students(kept: &[(String, PathBuf)], out: &Path) -> Vec<Student> {
 /// seeds.csv: the seed of each student's grading (the same for a whole batch; a student graded
 /// again with --only may have another), which `GRADER_SEED` or `--seed` repeats.
 fn seeds_csv(students: &[Student]) -> String {
-    let mut text = csv::record(&["student", "seed"]);
+    let mut text = csv::sheet_record(&["student", "seed"]);
     for s in students {
         let seed = s.tests.iter().find_map(|t| t.seed);
-        text.push_str(&csv::record(&[
+        text.push_str(&csv::sheet_record(&[
             s.name.clone(),
             seed.map(|s| s.to_string()).unwrap_or_default(),
         ]));

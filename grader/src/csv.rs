@@ -21,6 +21,30 @@ pub fn record<S: AsRef<str>>(fields: &[S]) -> String {
     fields.join(",") + "\n"
 }
 
+/// One record of a table meant for a spreadsheet (grades.csv and the batch's other tables): as
+/// `record`, but a field that a spreadsheet would take for a formula gets a `'` in front, which
+/// spreadsheets show as text. A student's name or file name can be anything, and a cell
+/// `=HYPERLINK(...)` or `=cmd|...` must stay text on the instructor's screen (OWASP's "CSV
+/// injection"). Not for the grader's own records, which must read back exactly.
+pub fn sheet_record<S: AsRef<str>>(fields: &[S]) -> String {
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            let f = f.as_ref();
+            if f.starts_with(FORMULA_STARTS) {
+                format!("'{f}")
+            } else {
+                f.to_owned()
+            }
+        })
+        .collect();
+    record(&fields)
+}
+
+/// What a spreadsheet cell starts with when it is a formula (or, for a tab or a carriage
+/// return, can become one).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// Every record of a CSV text, its fields unquoted. A quote that does not close is an error.
 pub fn parse(text: &str) -> Result<Vec<Vec<String>>, String> {
     let mut records = Vec::new();
@@ -137,6 +161,34 @@ mod tests {
             record(&["a", "b c", "d,e", "f\"g"]),
             "a,b c,\"d,e\",\"f\"\"g\"\n"
         );
+    }
+
+    #[test]
+    fn a_spreadsheet_sees_no_formula() {
+        let fields = [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "a=b",
+            "3",
+        ];
+        let records = parse(&sheet_record(&fields)).unwrap();
+        assert_eq!(
+            records[0],
+            [
+                "'=HYPERLINK(\"http://x\")",
+                "'+1",
+                "'-2",
+                "'@SUM(A1)",
+                "'\tx",
+                "a=b",
+                "3"
+            ]
+        );
+        // The grader's own records are not touched.
+        assert_eq!(parse(&record(&fields)).unwrap()[0], fields);
     }
 
     #[test]

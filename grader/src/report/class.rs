@@ -255,10 +255,10 @@ impl Reporter for Student {
 
 /// tests.csv: a line per student and test, for the instructor's own analysis.
 pub fn tests_csv(students: &[Student]) -> String {
-    let mut text = csv::record(&["student", "test", "points", "max", "status"]);
+    let mut text = csv::sheet_record(&["student", "test", "points", "max", "status"]);
     for s in students {
         for t in &s.tests {
-            text.push_str(&csv::record(&[
+            text.push_str(&csv::sheet_record(&[
                 s.name.clone(),
                 test_id(t.test),
                 t.points.to_string(),
@@ -275,7 +275,7 @@ pub fn grades_csv(students: &[Student]) -> String {
     let mut header = vec!["student"];
     header.extend(EXERCISES);
     header.extend(["total", "status"]);
-    let mut text = csv::record(&header);
+    let mut text = csv::sheet_record(&header);
     for s in students {
         let mut fields = vec![s.name.clone()];
         fields.extend(
@@ -285,7 +285,7 @@ pub fn grades_csv(students: &[Student]) -> String {
         );
         fields.push(s.total().to_string());
         fields.push(Clean::new(&s.status()).to_string());
-        text.push_str(&csv::record(&fields));
+        text.push_str(&csv::sheet_record(&fields));
     }
     text
 }
@@ -565,5 +565,10 @@ mod tests {
         let tests = csv::parse(&tests_csv(&[s])).unwrap();
         assert_eq!(tests[0], ["student", "test", "points", "max", "status"]);
         assert_eq!(tests[2][1..], ["ex1.peek_clamps_at_end", "0", "2", "fail"]);
+        // A name a spreadsheet would run as a formula stays text there.
+        let s = student("=HYPERLINK(\"http://x\")", &samples::one_of_each());
+        let grades = csv::parse(&grades_csv(std::slice::from_ref(&s))).unwrap();
+        assert_eq!(grades[1][0], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(csv::parse(&tests_csv(&[s])).unwrap()[1][0], grades[1][0]);
     }
 }

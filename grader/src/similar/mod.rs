@@ -399,7 +399,7 @@ pub fn compare_dir(kit: &Path, dir: &Path, jobs: usize, threshold: f64) -> Resul
 
 /// similar.csv: a line per pair above the threshold, most similar first.
 pub fn csv(found: &Found) -> String {
-    let mut text = csv::record(&[
+    let mut text = csv::sheet_record(&[
         "exercise",
         "student_a",
         "student_b",
@@ -423,7 +423,7 @@ pub fn csv(found: &Found) -> String {
                 .collect();
             spans.join(" ")
         };
-        text.push_str(&csv::record(&[
+        text.push_str(&csv::sheet_record(&[
             p.exercise.to_owned(),
             p.a.clone(),
             p.b.clone(),
