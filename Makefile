@@ -3,7 +3,7 @@ CARGO ?= cargo
 # The grader works on the kit it is given: this folder, wherever it is now (never a path built in).
 GRADER := $(CARGO) run --release -q -p grader -- --kit "$(CURDIR)"
 
-.PHONY: grade status hint watch handin
+.PHONY: grade status hint watch handin bench
 .DEFAULT_GOAL := grade
 
 ## grade: build and grade your four exercises (exercises/ex1..ex4); prints `Score: N/100`
@@ -28,8 +28,13 @@ watch:
 handin:
 	@$(GRADER) handin --out handin.tar.gz
 
+## bench: how fast ex3 copies (yours; the reference in an instructor's kit) against cp(1),
+##        read/write and copy_file_range, outside the grader (ARGS="--4g --rounds N --ex3 NAME=PATH")
+bench:
+	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
+
 # ---- Instructors' targets: the student kit's Makefile is everything above this line. ----
-.PHONY: grade-solutions test lint bench gradescope student-kit
+.PHONY: grade-solutions test lint gradescope student-kit
 
 ## grade-solutions: grade the reference solutions (they score 100/100)
 grade-solutions:
@@ -43,10 +48,6 @@ test: lint
 lint:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --release -q -- -D warnings
-
-## bench: the reference ex3 against cp, read/write and copy_file_range (ARGS=--4g adds 4 GiB)
-bench:
-	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
 
 ## gradescope: dist/gradescope.zip, the autograder for Gradescope (setup.sh, run_autograder, the kit)
 gradescope:

@@ -194,6 +194,14 @@ fn a_class_can_work_in_the_student_kit() {
 
     let graded = in_kit(&kit, "make", &["grade"]);
     assert_eq!(score_line(&graded), "Score: 0/100", "{graded:?}");
+    // `make bench` times the student's own ex3, and says first, before any timing, that a stub
+    // does not copy, with what it said.
+    let bench = in_kit(&kit, "make", &["bench", "ARGS=--rounds 1"]);
+    let said = text(&bench.stderr);
+    assert!(!bench.status.success(), "{said}");
+    assert!(said.contains("your ex3 does not copy"), "{said}");
+    assert!(said.contains("not yet implemented"), "{said}");
+    assert!(text(&bench.stdout).lines().all(|l| !l.starts_with('|')), "{bench:?}");
     github_workflow_grades(&kit, dir.path());
     gitlab_job_grades(&kit);
 
