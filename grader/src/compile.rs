@@ -170,8 +170,9 @@ pub fn build_all(
     }
     let timeout = build_timeout();
     let started = Instant::now();
-    let mut child = match cargo.spawn() {
-        Ok(child) => child,
+    // Registered, so that an interrupted grader kills the build too (see `runner::interrupt`).
+    let (mut child, _registered) = match crate::runner::interrupt::spawn_group(&mut cargo) {
+        Ok(spawned) => spawned,
         Err(e) => {
             // Cargo runs in the kit: a kit folder that is gone fails the same way as no cargo.
             return every(BuildError::Grader(if root.is_dir() {

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
+use crate::runner::interrupt::Undo;
 use crate::runner::{Cmd, FileId, Limits, Observer, Run, Running, User};
 use crate::safe_fs;
 
@@ -40,6 +41,8 @@ pub struct Ctx {
     made: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
     /// How many of the check's runs ran out of time (the class report counts such failures).
     timeouts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The folder is removed if the grader is interrupted, too.
+    _undo: crate::runner::interrupt::Registered,
 }
 
 impl Drop for Ctx {
@@ -59,6 +62,7 @@ impl Ctx {
             .prefix(&format!("grade-{exercise}-"))
             .tempdir_in(crate::runner::work_root()?)?;
         let root = dir.path().canonicalize()?;
+        let undo = crate::runner::interrupt::register(Undo::Folder(root.clone()));
         let user = User::lease();
         user.hand_over(&File::open(&root)?)?;
         Ok(Ctx {
@@ -66,6 +70,7 @@ impl Ctx {
             program: crate::runner::reachable(program)?,
             user,
             _dir: dir,
+            _undo: undo,
             root,
             rng: Rng(std::cell::Cell::new(seed)),
             notes: Vec::new(),

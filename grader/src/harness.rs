@@ -60,6 +60,7 @@ pub fn default_jobs() -> usize {
 /// is compiled in, stale once the kit is moved; and in a target directory shared with another
 /// checkout, the test and the binary may both be that checkout's builds.
 pub fn main(package: &str) -> ExitCode {
+    crate::runner::interrupt::install();
     let exercise = package.split('-').next().unwrap_or(package);
     let options = options();
     let all: Vec<&'static Test> = tests_of(exercise).collect();

@@ -287,6 +287,8 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
 }
 
 fn main() -> ExitCode {
+    // Before anything is started: a Ctrl-C stops what the grader started, not only the grader.
+    grader::runner::interrupt::install();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let parsed = take_kit(&mut args).and_then(|kit| Ok((kit, parse(args)?)));
     let (kit, job) = match parsed {

@@ -2,7 +2,8 @@
 //! time a file under its `src/` changes, the failing tests first. Changes are found by polling
 //! the files' modification times and sizes every 300 ms: no dependency, and no missed save by an
 //! editor that writes a new file and renames it. Ctrl-C stops it cleanly between rounds (a second
-//! one stops it at once); `--rounds N` stops it after N rounds (what the self-test uses).
+//! one stops it at once, with the programs it was running); `--rounds N` stops it after N rounds
+//! (what the self-test uses).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -21,32 +22,9 @@ use crate::rubric::{Test, tests_of};
 /// How often the files are looked at.
 const POLL: Duration = Duration::from_millis(300);
 
-/// Set by the first Ctrl-C: stop before the next round.
+/// Set by the first Ctrl-C: stop before the next round (see `runner::interrupt`, which stops
+/// everything at the second).
 static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_ctrl_c(_: libc::c_int) {
-    if STOP.swap(true, Ordering::SeqCst) {
-        // The second Ctrl-C: the student does not want to wait for the round to end.
-        // SAFETY: _exit is async-signal-safe.
-        unsafe { libc::_exit(130) };
-    }
-    let note = b"\nwatch: stopping (Ctrl-C again to stop at once)\n";
-    // SAFETY: write(2) is async-signal-safe, and the buffer lives for the call.
-    unsafe { libc::write(2, note.as_ptr().cast(), note.len()) };
-}
-
-fn catch_ctrl_c() -> Result<(), String> {
-    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
-    let action = SigAction::new(
-        SigHandler::Handler(on_ctrl_c),
-        SaFlags::SA_RESTART,
-        SigSet::empty(),
-    );
-    // SAFETY: the handler only touches an atomic and calls async-signal-safe functions.
-    unsafe { sigaction(Signal::SIGINT, &action) }
-        .map(drop)
-        .map_err(|e| format!("cannot catch Ctrl-C: {e}"))
-}
 
 /// Every file under `dir`, with its modification time and size.
 type Snapshot = BTreeMap<PathBuf, (SystemTime, u64)>;
@@ -165,7 +143,10 @@ fn round(kit: &Path, exercise: &'static str, report: &mut dyn Reporter) -> Resul
 /// each change under `exercises/EXERCISE/src/`, until Ctrl-C or the `rounds`-th round.
 pub fn run(kit: &Path, exercise: &'static str, rounds: Option<usize>) -> Result<(), String> {
     let src = kit.join("exercises").join(exercise).join("src");
-    catch_ctrl_c()?;
+    crate::runner::interrupt::first_ctrl_c_only_asks(
+        &STOP,
+        "\nwatch: stopping (Ctrl-C again to stop at once)\n",
+    );
     let mut seen = snapshot(&src)?;
     let mut report = FailingFirst::new(Terminal::stdout());
     for number in 1.. {

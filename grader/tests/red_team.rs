@@ -256,3 +256,69 @@ fn failed_forks_are_no_workers() {
     let test = "count_forks_workers_sharing_memory";
     fails("fake_forks", &[], "ex4", test, &mut grader());
 }
+
+/// The processes whose program is `program` (by the name of the file they run: the grader may
+/// run a staged copy of it).
+fn running(program: &Path) -> Vec<u32> {
+    let name = program.file_name().unwrap();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe"))
+                .is_ok_and(|exe| exe.file_name() == Some(name))
+        })
+        .collect()
+}
+
+/// A grader stopped by Ctrl-C (SIGINT) or by `kill` (SIGTERM) while a program runs that never
+/// ends, with a child that left its process group: the programs run in groups of their own,
+/// which the terminal's signal does not reach, so without `runner::interrupt` both ran on after
+/// the grader, with the check's folder. Now both are stopped, the folder is gone, and the grader
+/// exits with 128 + the signal's number.
+#[test]
+fn an_interrupted_grader_leaves_nothing_running() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(program) = compile("never_ends", dir.path(), &[]) else {
+            return;
+        };
+        let mut child = grader()
+            .args(["ex2", "--bin"])
+            .arg(format!("ex2={}", program.display()))
+            .env("GRADER_TIMEOUT", "60")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Both processes of a run are there: the program and its detached child.
+        let started = std::time::Instant::now();
+        let folders = loop {
+            let pids = running(&program);
+            if pids.len() >= 2 {
+                let folders: Vec<PathBuf> = pids
+                    .iter()
+                    .filter_map(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).ok())
+                    .collect();
+                break folders;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "the program never started: {pids:?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        // SAFETY: only sends a signal, to our own child (not yet waited for).
+        unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        let mut said = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
+        let status = child.wait().unwrap();
+        let left = running(&program);
+        assert!(left.is_empty(), "still running after the grader: {left:?}");
+        assert_eq!(status.code(), Some(128 + signal), "{said}");
+        assert!(said.contains("interrupted"), "{said}");
+        for folder in folders {
+            assert!(!folder.exists(), "{} was left", folder.display());
+        }
+    }
+}

@@ -201,7 +201,10 @@ fn a_class_can_work_in_the_student_kit() {
     assert!(!bench.status.success(), "{said}");
     assert!(said.contains("your ex3 does not copy"), "{said}");
     assert!(said.contains("not yet implemented"), "{said}");
-    assert!(text(&bench.stdout).lines().all(|l| !l.starts_with('|')), "{bench:?}");
+    assert!(
+        text(&bench.stdout).lines().all(|l| !l.starts_with('|')),
+        "{bench:?}"
+    );
     github_workflow_grades(&kit, dir.path());
     gitlab_job_grades(&kit);
 

@@ -8,6 +8,7 @@ use crate::checks::{fifo, mappings_of, through_mappings, usage_errors, watched};
 use crate::expect::{file_holds, missing, same_files};
 use crate::fixtures::{Ctx, KIB, MIB, PAGE, Problem, Verdict, ensure, grader_error};
 use crate::outcome::Reword;
+use crate::runner::interrupt::{Undo, register};
 use crate::runner::{Cmd, Limits};
 
 fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
@@ -255,6 +256,8 @@ struct SmallFileSystem {
     /// The grader's folder (root's, mode 0711): nobody else can rename anything in it.
     _holder: tempfile::TempDir,
     mount_point: std::path::PathBuf,
+    /// Unmounted and removed if the grader is interrupted, too.
+    _undo: [crate::runner::interrupt::Registered; 2],
 }
 
 impl SmallFileSystem {
@@ -285,7 +288,11 @@ impl SmallFileSystem {
                 options.as_ptr().cast(),
             )
         } == 0;
-        Ok(mounted.then_some(SmallFileSystem {
+        Ok(mounted.then(|| SmallFileSystem {
+            _undo: [
+                register(Undo::Folder(holder.path().to_owned())),
+                register(Undo::Mount(mount_point.clone())),
+            ],
             _holder: holder,
             mount_point,
         }))

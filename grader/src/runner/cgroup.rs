@@ -277,31 +277,7 @@ impl Group {
 
     /// Kills every process in the group, and waits (briefly) until it is empty.
     pub(super) fn kill_all(&self) {
-        let Some(first) = self.folders.first() else {
-            return;
-        };
-        // cgroup.kill (v2, Linux 5.14) kills the group at once, forks in flight included.
-        let _ = std::fs::write(first.join("cgroup.kill"), "1");
-        for _ in 0..200 {
-            let members: Vec<i32> = self
-                .folders
-                .iter()
-                .filter_map(|f| std::fs::read_to_string(f.join("cgroup.procs")).ok())
-                .flat_map(|text| {
-                    text.split_whitespace()
-                        .filter_map(|p| p.parse().ok())
-                        .collect::<Vec<i32>>()
-                })
-                .collect();
-            if members.is_empty() {
-                return;
-            }
-            for pid in members {
-                // SAFETY: only sends a signal to a process of the run's group.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
+        kill_members(&self.folders);
     }
 
     /// Whether the kernel killed a process of the run because the group was out of memory.
@@ -314,6 +290,63 @@ impl Group {
                 .filter_map(|l| l.strip_prefix("oom_kill "))
                 .any(|n| n.trim().parse::<u64>().is_ok_and(|n| n > 0))
         })
+    }
+}
+
+/// Kills every process in the groups `folders` (one group in several hierarchies), and waits
+/// (briefly) until they are empty.
+fn kill_members(folders: &[PathBuf]) {
+    let Some(first) = folders.first() else {
+        return;
+    };
+    // cgroup.kill (v2, Linux 5.14) kills the group at once, forks in flight included.
+    let _ = std::fs::write(first.join("cgroup.kill"), "1");
+    for _ in 0..200 {
+        let members: Vec<i32> = folders
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(f.join("cgroup.procs")).ok())
+            .flat_map(|text| {
+                text.split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect::<Vec<i32>>()
+            })
+            .collect();
+        if members.is_empty() {
+            return;
+        }
+        for pid in members {
+            // SAFETY: only sends a signal to a process of the run's group.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Kills the processes of every group of this grader's runs, in every hierarchy, and removes
+/// the groups (an interrupted grader: see `interrupt`).
+pub(super) fn kill_own_groups() {
+    let places = places();
+    let bases = [
+        places.unified.as_ref().map(|u| &u.base),
+        places.memory_v1.as_ref(),
+        places.pids_v1.as_ref(),
+    ];
+    let own = format!("{PREFIX}{}-", std::process::id());
+    for base in bases.into_iter().flatten() {
+        let Ok(entries) = std::fs::read_dir(base) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(&own) {
+                kill_members(&[entry.path()]);
+                for _ in 0..100 {
+                    if std::fs::remove_dir(entry.path()).is_ok() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            }
+        }
     }
 }
 

@@ -15,6 +15,7 @@ pub mod build;
 mod cgroup;
 mod confine;
 mod evidence;
+pub mod interrupt;
 pub mod landlock;
 mod place;
 mod sandbox;
