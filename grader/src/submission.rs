@@ -21,6 +21,7 @@ use crate::clean::Clean;
 use crate::compile::{BuildError, build_all, package};
 use crate::kit::copy_without_answers;
 use crate::rubric::EXERCISES;
+use crate::runner::interrupt::{Registered, Undo, register};
 
 mod zip;
 
@@ -62,6 +63,8 @@ pub struct Submission {
     pub ignored: Vec<(PathBuf, &'static str)>,
     /// A hash of the student files taken (paths and contents): the same hash, the same grade.
     pub hash: String,
+    /// The kit copy is removed if the grader is interrupted, too.
+    _undo: Registered,
 }
 
 impl Submission {
@@ -114,6 +117,7 @@ impl Submission {
         let ignored = intake.ignored;
         let hash = sha256_of(kit.path(), &taken)?;
         Ok(Submission {
+            _undo: register(Undo::Folder(kit.path().to_owned())),
             kit,
             taken,
             ignored,
