@@ -11,6 +11,8 @@
 //! checks' folders, and exits with 128 + the signal's number. No report is written: an
 //! interrupted grading is no grade.
 //!
+//! A signal the grader was started ignoring stays ignored (`nohup`, a shell's background job).
+//!
 //! `grader watch` asks for a gentler first Ctrl-C: it only sets a flag, and the watch stops
 //! between rounds; the second stops everything at once.
 
@@ -137,7 +139,13 @@ fn try_install() -> std::io::Result<()> {
     for signal in SIGNALS {
         let signal = nix::sys::signal::Signal::try_from(signal).map_err(std::io::Error::from)?;
         // SAFETY: the handler makes one async-signal-safe call.
-        unsafe { sigaction(signal, &action) }.map_err(std::io::Error::from)?;
+        let old = unsafe { sigaction(signal, &action) }.map_err(std::io::Error::from)?;
+        // A signal the grader was started ignoring stays ignored: `nohup grader ...` must
+        // outlive its terminal, and a shell's background job ignores Ctrl-C.
+        if matches!(old.handler(), SigHandler::SigIgn) {
+            // SAFETY: restores the disposition the grader was started with.
+            unsafe { sigaction(signal, &old) }.map_err(std::io::Error::from)?;
+        }
     }
     Ok(())
 }
