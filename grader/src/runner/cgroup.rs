@@ -37,6 +37,8 @@ struct Unified {
 /// Where runs' groups are made on this machine.
 #[derive(Debug, Default)]
 struct Places {
+    /// Why a place that looked usable was not kept (see `keep_joinable`).
+    refused: Vec<String>,
     unified: Option<Unified>,
     /// cgroup v1 hierarchies (folders to make groups in) with the memory and pids controllers.
     memory_v1: Option<PathBuf>,
@@ -48,7 +50,7 @@ fn places() -> &'static Places {
     PLACES.get_or_init(|| {
         let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
-        let places = find_places(&mounts, &own, super::confine::is_root());
+        let mut places = find_places(&mounts, &own, super::confine::is_root());
         let bases = [
             places.unified.as_ref().map(|u| &u.base),
             places.memory_v1.as_ref(),
@@ -56,6 +58,7 @@ fn places() -> &'static Places {
         for base in bases.into_iter().flatten().chain(&places.pids_v1) {
             remove_abandoned(base);
         }
+        keep_joinable(&mut places);
         places
     })
 }
@@ -76,6 +79,71 @@ fn remove_abandoned(base: &Path) {
             let _ = std::fs::remove_dir(entry.path());
         }
     }
+}
+
+/// Keeps only the places into which a process can really be moved. A folder can be writable and
+/// the move still refused (a delegation boundary, a container's view of the hierarchy): every
+/// run would then fail to start, a grading error for every test. Each place is tried once, with
+/// a child that joins a group there as runs do (before its exec) and runs `true`.
+fn keep_joinable(places: &mut Places) {
+    if let Some(unified) = &places.unified
+        && let Err(why) = probe(&unified.base)
+    {
+        places.refused.push(why);
+        places.unified = None;
+    }
+    for place in [&mut places.memory_v1, &mut places.pids_v1] {
+        if let Some(base) = place.as_ref()
+            && let Err(why) = probe(base)
+        {
+            places.refused.push(why);
+            *place = None;
+        }
+    }
+}
+
+/// Whether a child process can join a new group in `base` (see `keep_joinable`). A child that
+/// joined but could not run `true` (not installed) counts as joined.
+fn probe(base: &Path) -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
+    let folder = base.join(format!("{PREFIX}{}-probe", std::process::id()));
+    std::fs::create_dir(&folder)
+        .map_err(|e| format!("cannot make a group in {}: {e}", base.display()))?;
+    let joined = match std::fs::OpenOptions::new()
+        .write(true)
+        .open(folder.join("cgroup.procs"))
+    {
+        Err(e) => Err(e),
+        Ok(procs) => {
+            let procs: OwnedFd = procs.into();
+            let fd = procs.as_raw_fd();
+            let mut command = std::process::Command::new("true");
+            command
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            // SAFETY: runs in the child before exec: one write(2), async-signal-safe, to a
+            // descriptor the parent keeps open until the child is waited for.
+            unsafe { command.pre_exec(move || join(&[fd])) };
+            match command.status() {
+                // The child joined; only the exec of `true` failed (ENOENT).
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+                other => other.map(drop),
+            }
+        }
+    };
+    for _ in 0..100 {
+        if std::fs::remove_dir(&folder).is_ok() || !folder.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    joined.map_err(|e| {
+        format!(
+            "cannot move a process into a group in {}: {e}",
+            base.display()
+        )
+    })
 }
 
 /// How the groups of runs are named: `mmap-lab-run-PID-N`, PID the grader's.
@@ -392,15 +460,23 @@ pub fn summary() -> String {
     if pids {
         held.push(format!("at most {MAX_PROCESSES} processes"));
     }
+    // A place left out although it looked usable: the reason, which the instructor can act on.
+    let refused = if places.refused.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", places.refused.join("; "))
+    };
     if held.is_empty() {
+        let why = if !places.refused.is_empty() {
+            "a process cannot be moved into a group"
+        } else if super::confine::is_root() {
+            "root, /sys/fs/cgroup is not writable"
+        } else {
+            "an ordinary user without a delegated cgroup"
+        };
         format!(
-            "cgroups: none the grader may use here (as {}); each process's address space is \
-             limited instead (RLIMIT_AS), and leftovers are found by their seccomp filter",
-            if super::confine::is_root() {
-                "root, /sys/fs/cgroup is not writable"
-            } else {
-                "an ordinary user without a delegated cgroup"
-            }
+            "cgroups: none the grader may use here ({why}{refused}); each process's address \
+             space is limited instead (RLIMIT_AS), and leftovers are found by their seccomp filter"
         )
     } else {
         let fallback = if memory {
@@ -409,7 +485,7 @@ pub fn summary() -> String {
             "; no memory controller: each process's address space is limited (RLIMIT_AS)"
         };
         format!(
-            "cgroups: each run in its own: {}{fallback}",
+            "cgroups: each run in its own: {}{fallback}{refused}",
             held.join(", ")
         )
     }
@@ -418,6 +494,40 @@ pub fn summary() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A folder that looks like a place for groups (writable) where no process can be moved in:
+    /// the probe leaves it out. And the places this machine offers pass it.
+    #[test]
+    fn a_place_no_process_can_join_is_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let refused = probe(dir.path()).unwrap_err();
+        assert!(refused.contains("cannot move a process"), "{refused}");
+        let mut places = Places {
+            unified: Some(Unified {
+                base: dir.path().to_owned(),
+                memory: true,
+                pids: true,
+            }),
+            pids_v1: Some(dir.path().to_owned()),
+            ..Places::default()
+        };
+        keep_joinable(&mut places);
+        assert!(places.unified.is_none() && places.pids_v1.is_none());
+        assert_eq!(places.refused.len(), 2, "{:?}", places.refused);
+        let found = find_places(
+            &std::fs::read_to_string("/proc/self/mountinfo").unwrap(),
+            &std::fs::read_to_string("/proc/self/cgroup").unwrap(),
+            super::super::confine::is_root(),
+        );
+        let bases = [
+            found.unified.map(|u| u.base),
+            found.memory_v1,
+            found.pids_v1,
+        ];
+        for base in bases.into_iter().flatten() {
+            assert_eq!(probe(&base), Ok(()), "{}", base.display());
+        }
+    }
 
     const HYBRID: &str = "\
 35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
