@@ -60,14 +60,26 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
     let started = Instant::now();
     let queue = Mutex::new(to_grade.into_iter());
     let graded = Mutex::new(Vec::new());
+    // Students graded side by side must not be able to fail each other's programs.
+    let jobs = if crate::runner::runs_share_a_process_limit() && options.jobs > 1 {
+        eprintln!(
+            "one submission at a time, not {}: the grader runs every program as its own user, \
+             without a cgroup to bound each run's processes, so a fork storm in one student's \
+             program would fail another's forks (run as root, or with a delegated cgroup, to \
+             grade several at a time)",
+            options.jobs
+        );
+        1
+    } else {
+        options.jobs.max(1)
+    };
     eprintln!(
-        "grading {total} submissions, {} at a time (seed {seed}: --seed {seed} repeats it)",
-        options.jobs
+        "grading {total} submissions, {jobs} at a time (seed {seed}: --seed {seed} repeats it)"
     );
     // A student named with --only is graded again even if unchanged.
     let regrade = !options.only.is_empty();
     std::thread::scope(|s| {
-        for _ in 0..options.jobs.max(1) {
+        for _ in 0..jobs {
             s.spawn(|| {
                 while let Some((student, path)) = next(&queue) {
                     let one = Grading {

@@ -274,6 +274,8 @@ pub(super) struct Group {
     procs: Vec<OwnedFd>,
     /// Where to learn whether the kernel killed a process for lack of memory in the group.
     memory_events: Option<PathBuf>,
+    /// Whether the group bounds the number of the run's processes (a pids controller).
+    bounds_processes: bool,
 }
 
 impl Group {
@@ -292,6 +294,7 @@ impl Group {
             folders: Vec::new(),
             procs: Vec::new(),
             memory_events: None,
+            bounds_processes: false,
         };
         if let Some(unified) = &places.unified {
             let limits = [
@@ -299,10 +302,11 @@ impl Group {
                 (unified.memory, "memory.swap.max", 0),
                 (unified.pids, "pids.max", MAX_PROCESSES),
             ];
-            if let Some(folder) = group.add(&unified.base.join(&name), &limits)
-                && unified.memory
-            {
-                group.memory_events = Some(folder.join("memory.events"));
+            if let Some(folder) = group.add(&unified.base.join(&name), &limits) {
+                if unified.memory {
+                    group.memory_events = Some(folder.join("memory.events"));
+                }
+                group.bounds_processes |= unified.pids;
             }
         }
         if let Some(base) = &places.memory_v1 {
@@ -317,7 +321,8 @@ impl Group {
             }
         }
         if let Some(base) = &places.pids_v1 {
-            group.add(&base.join(&name), &[(true, "pids.max", MAX_PROCESSES)]);
+            let added = group.add(&base.join(&name), &[(true, "pids.max", MAX_PROCESSES)]);
+            group.bounds_processes |= added.is_some();
         }
         (!group.procs.is_empty()).then_some(group)
     }
@@ -336,6 +341,11 @@ impl Group {
             .ok()?;
         self.procs.push(procs.into());
         Some(folder.to_owned())
+    }
+
+    /// Whether the group bounds the number of the run's processes (see `MAX_PROCESSES`).
+    pub(super) fn bounds_processes(&self) -> bool {
+        self.bounds_processes
     }
 
     /// The descriptors the child writes to, to join (see `join`).
@@ -388,6 +398,12 @@ fn kill_members(folders: &[PathBuf]) {
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
+}
+
+/// Whether runs' groups bound their processes here (a pids controller in use).
+pub(super) fn bound_processes() -> bool {
+    let places = places();
+    places.unified.as_ref().is_some_and(|u| u.pids) || places.pids_v1.is_some()
 }
 
 /// Kills the processes of every group of this grader's runs, in every hierarchy, and removes

@@ -29,8 +29,9 @@ const EXTRA_PROCESSES: u64 = 512;
 pub struct Confinement {
     /// The uid (and gid) to switch to, when the grader is root.
     pub run_as: Option<u32>,
-    /// RLIMIT_NPROC for the program.
-    pub max_processes: u64,
+    /// RLIMIT_NPROC for the program; `None` leaves the grader's own (a run whose cgroup bounds
+    /// its processes, see `Cmd::spawn_observed`).
+    pub max_processes: Option<u64>,
 }
 
 /// Whether the grader runs as root (and so gives each check a user of its own).
@@ -133,7 +134,7 @@ impl User {
         };
         Confinement {
             run_as: self.uid,
-            max_processes,
+            max_processes: Some(max_processes),
         }
     }
 
@@ -163,11 +164,13 @@ impl Confinement {
         use super::sandbox::check;
         // SAFETY: plain system calls on the calling process's own credentials and limits.
         unsafe {
-            let limit = libc::rlimit {
-                rlim_cur: self.max_processes,
-                rlim_max: self.max_processes,
-            };
-            check(libc::setrlimit(libc::RLIMIT_NPROC, &limit))?;
+            if let Some(max) = self.max_processes {
+                let limit = libc::rlimit {
+                    rlim_cur: max,
+                    rlim_max: max,
+                };
+                check(libc::setrlimit(libc::RLIMIT_NPROC, &limit))?;
+            }
             if let Some(id) = self.run_as {
                 check(libc::setgroups(0, std::ptr::null()))?;
                 check(libc::setgid(id))?;

@@ -33,6 +33,14 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 pub use cgroup::MAX_MEMORY as MAX_RUN_MEMORY;
+
+/// Whether runs at the same time can make each other fail: they share the grader's user and so
+/// its process limit (RLIMIT_NPROC), with no cgroup to bound each run's processes instead. A
+/// fork storm in one run then fails the forks of every other. (Under root, each check has a
+/// user of its own.)
+pub fn runs_share_a_process_limit() -> bool {
+    !is_root() && !cgroup::bound_processes()
+}
 pub use confine::{Confinement, User, is_root};
 pub use evidence::{CpuTimes, maps_of, read_memory};
 pub use place::{clean_up, reachable, work_root};
@@ -242,11 +250,20 @@ impl Cmd {
             })
         };
         let group = cgroup::Group::new();
+        let mut confinement = self.confinement;
+        if confinement.run_as.is_none()
+            && group.as_ref().is_some_and(cgroup::Group::bounds_processes)
+        {
+            // RLIMIT_NPROC counts every process of the user: runs that share the grader's user
+            // would share it, and a fork storm in one would make the forks of another fail. The
+            // run's own pids cgroup bounds it instead.
+            confinement.max_processes = None;
+        }
         let (prepared, receiver) = sandbox::Prepared::new(
             &self.program,
             std::iter::once(&self.dir).chain(&self.also),
             self.limits,
-            self.confinement,
+            confinement,
             group
                 .as_ref()
                 .map(cgroup::Group::joining)
