@@ -283,14 +283,26 @@ fn an_interrupted_grader_leaves_nothing_running() {
         let Some(program) = compile("never_ends", dir.path(), &[]) else {
             return;
         };
-        let mut child = grader()
+        let mut command = grader();
+        command
             .args(["ex2", "--bin"])
             .arg(format!("ex2={}", program.display()))
             .env("GRADER_TIMEOUT", "60")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(std::process::Stdio::piped());
+        // As a terminal starts it, with the signals at their defaults, whatever this test
+        // inherited: a script's background job ignores SIGINT, and the grader keeps a signal it
+        // was started ignoring.
+        // SAFETY: runs in the child before exec, and makes only signal(2) calls.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                    libc::signal(signal, libc::SIG_DFL);
+                }
+                Ok(())
+            })
+        };
+        let mut child = command.spawn().unwrap();
         // Both processes of a run are there: the program and its detached child.
         let started = std::time::Instant::now();
         let folders = loop {
@@ -310,11 +322,28 @@ fn an_interrupted_grader_leaves_nothing_running() {
         };
         // SAFETY: only sends a signal, to our own child (not yet waited for).
         unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+        // The grader must end at once; one that does not is killed, and the test fails.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
         let mut said = String::new();
         std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
-        let status = child.wait().unwrap();
         let left = running(&program);
+        for &pid in &left {
+            // SAFETY: only sends a signal, to a process of the test's program.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
         assert!(left.is_empty(), "still running after the grader: {left:?}");
+        let status = status.unwrap_or_else(|| panic!("the grader did not stop: {said}"));
         assert_eq!(status.code(), Some(128 + signal), "{said}");
         assert!(said.contains("interrupted"), "{said}");
         for folder in folders {
