@@ -291,8 +291,7 @@ fn an_interrupted_grader_leaves_nothing_running() {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
         // As a terminal starts it, with the signals at their defaults, whatever this test
-        // inherited: a script's background job ignores SIGINT, and the grader keeps a signal it
-        // was started ignoring.
+        // inherited (a script's background job ignores SIGINT; `nohup`, SIGHUP).
         // SAFETY: runs in the child before exec, and makes only signal(2) calls.
         unsafe {
             std::os::unix::process::CommandExt::pre_exec(&mut command, || {

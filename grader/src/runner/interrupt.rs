@@ -11,7 +11,7 @@
 //! checks' folders, and exits with 128 + the signal's number. No report is written: an
 //! interrupted grading is no grade.
 //!
-//! A signal the grader was started ignoring stays ignored (`nohup`, a shell's background job).
+//! A SIGHUP the grader was started ignoring stays ignored (`nohup`).
 //!
 //! `grader watch` asks for a gentler first Ctrl-C: it only sets a flag, and the watch stops
 //! between rounds; the second stops everything at once.
@@ -140,9 +140,12 @@ fn try_install() -> std::io::Result<()> {
         let signal = nix::sys::signal::Signal::try_from(signal).map_err(std::io::Error::from)?;
         // SAFETY: the handler makes one async-signal-safe call.
         let old = unsafe { sigaction(signal, &action) }.map_err(std::io::Error::from)?;
-        // A signal the grader was started ignoring stays ignored: `nohup grader ...` must
-        // outlive its terminal, and a shell's background job ignores Ctrl-C.
-        if matches!(old.handler(), SigHandler::SigIgn) {
+        // A SIGHUP the grader was started ignoring stays ignored: `nohup grader ...` must
+        // outlive its terminal. (An ignored SIGINT is caught all the same: a script's
+        // background job starts with SIGINT ignored, and its user still means Ctrl-C or a
+        // `kill -INT` to stop it.)
+        if signal == nix::sys::signal::Signal::SIGHUP && matches!(old.handler(), SigHandler::SigIgn)
+        {
             // SAFETY: restores the disposition the grader was started with.
             unsafe { sigaction(signal, &old) }.map_err(std::io::Error::from)?;
         }
