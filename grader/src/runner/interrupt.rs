@@ -61,10 +61,15 @@ fn to_undo() -> MutexGuard<'static, Vec<(u64, Undo)>> {
     TO_UNDO.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A number no other registration has.
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
 /// Registers `undo`, to be done if the grader is interrupted before the registration drops.
 pub fn register(undo: Undo) -> Registered {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let id = next_id();
     to_undo().push((id, undo));
     Registered(id)
 }
@@ -73,10 +78,9 @@ pub fn register(undo: Undo) -> Registered {
 /// happen under the lock that an interruption takes first, so a group cannot be started and
 /// missed by it.
 pub fn spawn_group(command: &mut Command) -> std::io::Result<(Child, Registered)> {
-    static NEXT: AtomicU64 = AtomicU64::new(u64::MAX / 2);
     let mut to_undo = to_undo();
     let child = command.spawn()?;
-    let id = NEXT.fetch_add(1, Ordering::Relaxed);
+    let id = next_id();
     to_undo.push((id, Undo::Group(child.id())));
     Ok((child, Registered(id)))
 }
@@ -88,8 +92,13 @@ pub fn first_ctrl_c_only_asks(flag: &'static AtomicBool, note: &'static str) {
 
 extern "C" fn on_signal(signal: libc::c_int) {
     let byte = signal as u8;
-    // SAFETY: write(2) is async-signal-safe; the buffer is on the handler's stack.
-    unsafe { libc::write(PIPE.load(Ordering::Relaxed), (&raw const byte).cast(), 1) };
+    // SAFETY: write(2) is async-signal-safe; the buffer is on the handler's stack. errno is the
+    // interrupted thread's, so it is put back as it was.
+    unsafe {
+        let errno = *libc::__errno_location();
+        libc::write(PIPE.load(Ordering::Relaxed), (&raw const byte).cast(), 1);
+        *libc::__errno_location() = errno;
+    }
 }
 
 /// Catches the signals and starts the thread that stops everything. Called once, early (by the
