@@ -45,19 +45,28 @@ struct Places {
     pids_v1: Option<PathBuf>,
 }
 
+impl Places {
+    /// The folders in which runs' groups are made, one per hierarchy in use.
+    fn bases(&self) -> impl Iterator<Item = &PathBuf> {
+        let unified = self.unified.as_ref().map(|u| &u.base);
+        [unified, self.memory_v1.as_ref(), self.pids_v1.as_ref()]
+            .into_iter()
+            .flatten()
+    }
+
+    /// Whether runs' groups bound their processes (a pids controller in use).
+    fn bound_processes(&self) -> bool {
+        self.unified.as_ref().is_some_and(|u| u.pids) || self.pids_v1.is_some()
+    }
+}
+
 fn places() -> &'static Places {
     static PLACES: OnceLock<Places> = OnceLock::new();
     PLACES.get_or_init(|| {
         let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
         let own = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
         let mut places = find_places(&mounts, &own, super::confine::is_root());
-        let bases = [
-            places.unified.as_ref().map(|u| &u.base),
-            places.memory_v1.as_ref(),
-        ];
-        for base in bases.into_iter().flatten().chain(&places.pids_v1) {
-            remove_abandoned(base);
-        }
+        places.bases().for_each(|base| remove_abandoned(base));
         keep_joinable(&mut places);
         places
     })
@@ -132,12 +141,7 @@ fn probe(base: &Path) -> Result<(), String> {
             }
         }
     };
-    for _ in 0..100 {
-        if std::fs::remove_dir(&folder).is_ok() || !folder.exists() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(1));
-    }
+    remove_group(&folder);
     joined.map_err(|e| {
         format!(
             "cannot move a process into a group in {}: {e}",
@@ -402,33 +406,32 @@ fn kill_members(folders: &[PathBuf]) {
 
 /// Whether runs' groups bound their processes here (a pids controller in use).
 pub(super) fn bound_processes() -> bool {
-    let places = places();
-    places.unified.as_ref().is_some_and(|u| u.pids) || places.pids_v1.is_some()
+    places().bound_processes()
+}
+
+/// Removes the group `folder`, waiting a little for it to empty: a group empties a moment after
+/// its last process is reaped, and cannot be removed before.
+fn remove_group(folder: &Path) {
+    for _ in 0..100 {
+        if std::fs::remove_dir(folder).is_ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
 }
 
 /// Kills the processes of every group of this grader's runs, in every hierarchy, and removes
 /// the groups (an interrupted grader: see `interrupt`).
 pub(super) fn kill_own_groups() {
-    let places = places();
-    let bases = [
-        places.unified.as_ref().map(|u| &u.base),
-        places.memory_v1.as_ref(),
-        places.pids_v1.as_ref(),
-    ];
     let own = format!("{PREFIX}{}-", std::process::id());
-    for base in bases.into_iter().flatten() {
+    for base in places().bases() {
         let Ok(entries) = std::fs::read_dir(base) else {
             continue;
         };
         for entry in entries.flatten() {
             if entry.file_name().to_string_lossy().starts_with(&own) {
                 kill_members(&[entry.path()]);
-                for _ in 0..100 {
-                    if std::fs::remove_dir(entry.path()).is_ok() {
-                        break;
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(1));
-                }
+                remove_group(&entry.path());
             }
         }
     }
@@ -450,13 +453,7 @@ impl Drop for Group {
     fn drop(&mut self) {
         self.procs.clear();
         for folder in self.folders.iter().rev() {
-            // A group empties a moment after its last process is reaped.
-            for _ in 0..100 {
-                if std::fs::remove_dir(folder).is_ok() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
+            remove_group(folder);
         }
     }
 }
@@ -465,7 +462,7 @@ impl Drop for Group {
 pub fn summary() -> String {
     let places = places();
     let memory = places.unified.as_ref().is_some_and(|u| u.memory) || places.memory_v1.is_some();
-    let pids = places.unified.as_ref().is_some_and(|u| u.pids) || places.pids_v1.is_some();
+    let pids = places.bound_processes();
     let mut held = Vec::new();
     if places.unified.is_some() {
         held.push("its processes killed together at the end (cgroup v2)".to_owned());
@@ -535,13 +532,8 @@ mod tests {
             &std::fs::read_to_string("/proc/self/cgroup").unwrap(),
             super::super::confine::is_root(),
         );
-        let bases = [
-            found.unified.map(|u| u.base),
-            found.memory_v1,
-            found.pids_v1,
-        ];
-        for base in bases.into_iter().flatten() {
-            assert_eq!(probe(&base), Ok(()), "{}", base.display());
+        for base in found.bases() {
+            assert_eq!(probe(base), Ok(()), "{}", base.display());
         }
     }
 

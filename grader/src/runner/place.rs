@@ -39,6 +39,14 @@ struct Staged {
     folders: Vec<TempDir>,
 }
 
+impl Staged {
+    /// Forgets the copies and removes their folders.
+    fn clear(&mut self) {
+        self.copies.clear();
+        self.folders.clear();
+    }
+}
+
 static STAGED: OnceLock<Mutex<Staged>> = OnceLock::new();
 
 /// `program`, or a copy of it that the runs' user can execute (under root, where the original is
@@ -80,16 +88,13 @@ extern "C" fn remove_staged_at_exit() {
     if let Some(staged) = STAGED.get()
         && let Ok(mut staged) = staged.try_lock()
     {
-        staged.copies.clear();
-        staged.folders.clear();
+        staged.clear();
     }
 }
 
 /// Removes the staged copies (at the end of a grading).
 pub fn clean_up() {
     if let Some(staged) = STAGED.get() {
-        let mut staged = staged.lock().unwrap_or_else(|e| e.into_inner());
-        staged.copies.clear();
-        staged.folders.clear();
+        staged.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
