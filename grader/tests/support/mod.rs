@@ -31,6 +31,12 @@ pub fn grader_bin() -> PathBuf {
     )
 }
 
+/// The grader, as assert_cmd runs a program outside the sandbox: `grader().args(..).assert()`,
+/// with predicates on its status and output.
+pub fn grader() -> assert_cmd::Command {
+    assert_cmd::Command::new(grader_bin())
+}
+
 /// Runs one of the scripts that publish the kit (`make gradescope`'s, `make student-kit`'s), with
 /// this test's grader, writing to `out`.
 pub fn publish(script: &str, out: &Path) {
