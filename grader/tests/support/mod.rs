@@ -115,7 +115,10 @@ pub const MUTANTS: &[Mutant] = &[
             "let start = 0 * page_size();",
         )],
         caught_by: &["peek_maps_only_the_range"],
-        shows: &[],
+        shows: &[(
+            "peek_maps_only_the_range",
+            "a mapping takes address space for its whole length, touched or not",
+        )],
     },
     Mutant {
         exercise: "ex1",
