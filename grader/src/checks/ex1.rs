@@ -161,11 +161,14 @@ pub fn peek_sparse_tib(t: &mut Ctx) -> Verdict {
     let offset = TIB - 2500;
     let mut run = peek(t, "huge.bin", offset, 5000);
     run.printed(&tail[500..])?;
-    // Mapping only the covering pages costs almost nothing; mapping (or reading) the whole
-    // terabyte would not.
+    // A mapping is lazy: it costs memory only for the pages touched, so even a mapping of the
+    // whole terabyte stays cheap here. What costs memory is touching more than the range:
+    // reading the file into a buffer, or populating (MAP_POPULATE) a mapping larger than it.
     ensure(!run.uses_more_memory_than(64 * MIB as u64), || {
         format!(
-            "`{}` used {} MiB of memory to print 2500 bytes; map only the pages that cover the range",
+            "`{}` used {} MiB of memory to print 2500 bytes; a mapping costs memory only for the \
+             pages you touch, so touch only the range's pages (no read(2) of the file into a \
+             buffer, no MAP_POPULATE of a larger mapping)",
             run.command,
             run.max_rss >> 20
         )
@@ -192,7 +195,9 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
     let maps = mappings_of(&run, trace, &huge, "'huge.bin'")?;
     let page = PAGE as u64;
     // The pages that cover [offset, offset + len): from the page that holds OFFSET, at most one
-    // page more than the range itself.
+    // page more than the range itself. Not for memory (a lazy mapping of the whole file costs no
+    // more): a mapping takes address space for its whole length, touched or not, and a file can
+    // be larger than a process may map (RLIMIT_AS, 32-bit, x86-64's 128 TiB).
     let covering = len + page;
     for call in &maps {
         ensure(call.mmap_offset() % page == 0, || {
@@ -210,7 +215,9 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
                 format!(
                     "`{}` made `{call}` to print {len} bytes at offset {offset}: map only the pages \
                      that cover the range (offset {} and a length of at most {covering}), not the \
-                     whole file",
+                     whole file: a mapping takes address space for its whole length, touched or \
+                     not, and a file can be larger than the address space a process may use \
+                     (RLIMIT_AS, a 32-bit process, or x86-64's 128 TiB)",
                     run.command,
                     offset - offset % page
                 )
