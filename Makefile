@@ -34,7 +34,7 @@ bench:
 	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
 
 # ---- Instructors' targets: the student kit's Makefile is everything above this line. ----
-.PHONY: grade-solutions test lint gradescope student-kit
+.PHONY: grade-solutions test lint gradescope student-kit new-exercise
 
 ## grade-solutions: grade the reference solutions (they score 100/100)
 grade-solutions:
@@ -52,6 +52,11 @@ lint:
 ## gradescope: dist/gradescope.zip, the autograder for Gradescope (setup.sh, run_autograder, the kit)
 gradescope:
 	@bash grader/gradescope/package.sh
+
+## new-exercise: scaffold exercise EX (EX=ex5): its crates, checks and rubric rows, a mutant and
+##               a C version, as new files only; it grades as a working example at once
+new-exercise:
+	@$(GRADER) new-exercise $(EX)
 
 ## student-kit: dist/student-kit/ and dist/student-kit.tar.gz, what a class gets (no answers)
 student-kit:

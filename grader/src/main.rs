@@ -54,10 +54,12 @@ const USAGE: &str =
        grader [--kit DIR] hint EXERCISE [N]
        grader [--kit DIR] watch EXERCISE [--rounds N]
        grader [--kit DIR] student-kit DIR
+       grader [--kit DIR] new-exercise EXERCISE
 REPORT: --json PATH | --format FORMAT --out PATH
 --kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
 export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR
-student-kit DIR: writes the student kit (no answers, no instructor material) into DIR";
+student-kit DIR: writes the student kit (no answers, no instructor material) into DIR
+new-exercise exN: scaffolds exercise exN (new files only: crates, checks, a mutant, C version)";
 
 /// Grading could not be done at all (not a grade).
 const CANNOT_GRADE: u8 = 3;
@@ -87,6 +89,7 @@ enum Job {
     Hint(&'static str, Option<usize>),
     Watch(&'static str, Option<usize>),
     StudentKit(PathBuf),
+    NewExercise(String),
 }
 
 /// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
@@ -103,12 +106,16 @@ fn take_kit(args: &mut Vec<String>) -> Result<Option<PathBuf>, String> {
 }
 
 fn exercise_named(name: &str) -> Result<&'static str, String> {
-    EXERCISES.into_iter().find(|e| *e == name).ok_or_else(|| {
-        format!(
-            "unknown exercise '{name}' (expected one of {})",
-            EXERCISES.join(", ")
-        )
-    })
+    EXERCISES
+        .iter()
+        .copied()
+        .find(|e| *e == name)
+        .ok_or_else(|| {
+            format!(
+                "unknown exercise '{name}' (expected one of {})",
+                EXERCISES.join(", ")
+            )
+        })
 }
 
 /// A threshold in percent: a number from 0 to 100.
@@ -211,6 +218,13 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
             return match (args.next(), args.next()) {
                 (Some(dir), None) => Ok(job(dir.into())),
                 _ => Err(format!("{} takes a DIR", name.unwrap_or_default())),
+            };
+        }
+        Some("new-exercise") => {
+            args.next();
+            return match (args.next(), args.next()) {
+                (Some(name), None) => Ok(Job::NewExercise(name)),
+                _ => Err("new-exercise takes an EXERCISE (exN)".into()),
             };
         }
         Some("hint") => {
@@ -330,6 +344,16 @@ fn main() -> ExitCode {
             .and_then(|kit| kit::copy_without_answers(&kit, &to))
             .map(|()| {
                 println!("copied the kit without its answers to {}", to.display());
+                ExitCode::SUCCESS
+            }),
+        Job::NewExercise(name) => kit()
+            .and_then(|kit| grader::new_exercise::scaffold(&kit, &name))
+            .map(|files| {
+                files.iter().for_each(|f| println!("wrote {}", f.display()));
+                println!(
+                    "{name} grades as a working example: `make grade-solutions` lists it; replace \
+                     its contract, checks, solution, mutant and C version with your exercise's"
+                );
                 ExitCode::SUCCESS
             }),
         Job::Hint(exercise, level) => kit()

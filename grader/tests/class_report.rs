@@ -168,7 +168,7 @@ fn the_class_report_shows_every_student_and_the_pass_rates_of_tests_csv() {
         .collect();
     let mut exercises: Vec<&str> = pairs.iter().map(|p| p.0).collect();
     exercises.sort();
-    assert_eq!(exercises, grader::rubric::EXERCISES, "{pairs:?}");
+    assert_eq!(exercises, *grader::rubric::EXERCISES, "{pairs:?}");
     assert!(
         pairs.iter().all(|p| (p.1, p.2) == ("broken", "perfect")),
         "{pairs:?}"

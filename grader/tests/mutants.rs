@@ -1,6 +1,7 @@
-//! Wrong programs that the grader must catch: every mutant (see `support/mod.rs`) is built and
-//! graded on its exercise, and must fail each rubric test named in its `caught_by`, with the hint
-//! named in its `shows` (the message that names the mistake).
+//! Wrong programs that the grader must catch: every mutant (the tables of `mutants/exN.rs`) is
+//! built and graded on its exercise, and must fail each rubric test named in its `caught_by`,
+//! showing that row's hint, and the texts named in its `shows` (the message that names the
+//! mistake).
 
 mod support;
 
@@ -52,7 +53,17 @@ fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
             Some(t) if t["status"] != "failed" => {
                 problems.push(format!("{}: {number} did not catch it", m.name))
             }
-            Some(_) => {}
+            // The row's hint, read from the rubric (never copied here), follows the failure.
+            Some(t) => {
+                let row = grader::rubric::tests_of(m.exercise).find(|r| r.name == *name);
+                let output = t["output"].as_str().unwrap_or_default();
+                if let Some(row) = row.filter(|r| !output.contains(r.hint)) {
+                    problems.push(format!(
+                        "{}: {number} failed without its row's hint {:?}",
+                        m.name, row.hint
+                    ));
+                }
+            }
         }
     }
     // The hint that names the mistake, in the failure of the test that shows it.

@@ -33,11 +33,15 @@ fn status_is_one_line_per_exercise_with_its_points_and_failing_tests() {
     let out = text(&stubs.stdout);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), EXERCISES.len(), "{out}");
-    for (line, exercise) in lines.iter().zip(EXERCISES) {
+    for (line, exercise) in lines.iter().zip(EXERCISES.iter().copied()) {
         let names: Vec<&str> = tests_of(exercise).map(|t| t.name).collect();
         assert_eq!(
             *line,
-            format!("{exercise}: 0/25, failing: {}", names.join(", ")),
+            format!(
+                "{exercise}: 0/{}, failing: {}",
+                grader::rubric::points_of(exercise),
+                names.join(", ")
+            ),
             "{out}"
         );
     }
@@ -46,7 +50,10 @@ fn status_is_one_line_per_exercise_with_its_points_and_failing_tests() {
     let solutions = grader(&kit_root(), &["status", "--solutions"]);
     assert_eq!(
         text(&solutions.stdout),
-        "ex1: 25/25\nex2: 25/25\nex3: 25/25\nex4: 25/25\n",
+        EXERCISES
+            .iter()
+            .map(|e| format!("{e}: {0}/{0}\n", grader::rubric::points_of(e)))
+            .collect::<String>(),
         "{}",
         text(&solutions.stderr)
     );
@@ -57,7 +64,7 @@ fn status_is_one_line_per_exercise_with_its_points_and_failing_tests() {
 /// and READMEs.
 fn readme_kit(dir: &Path) {
     support::copy_tree(&kit_root().join("Cargo.toml"), &dir.join("Cargo.toml"));
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         for file in ["Cargo.toml", "README.md"] {
             let part = Path::new("exercises").join(exercise).join(file);
             support::copy_tree(&kit_root().join(&part), &dir.join(&part));
@@ -103,7 +110,7 @@ fn hint_opens_the_readmes_levels_one_at_a_time_and_remembers_them() {
     let again = text(&grader(kit.path(), &["hint", "ex3", "1"]).stdout);
     assert!(again.starts_with("ex3 hints, level 1 of"), "{again}");
     // Every exercise's README has hints the command can read.
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         let out = grader(kit.path(), &["hint", exercise]);
         assert!(
             text(&out.stdout).starts_with(&format!("{exercise} hints, level ")),
@@ -205,12 +212,14 @@ fn watch_grades_again_when_a_file_is_saved_failing_tests_first_and_stops_on_ctrl
         second
             .iter()
             .any(|l| l == "watch: round 2: building and grading ex1")
-            && second.iter().any(|l| l == "ex1: 25/25"),
+            && second.iter().any(|l| {
+                let max = grader::rubric::points_of("ex1");
+                *l == format!("ex1: {max}/{max}")
+            }),
         "{second:#?}"
     );
     // Half-right: one test fails, and it comes first.
-    let mutant = support::MUTANTS
-        .iter()
+    let mutant = support::all_mutants()
         .find(|m| m.name == "bump-map-private")
         .unwrap();
     let solution = std::fs::read_to_string(kit.join("exercises/ex1/src/exercise.rs")).unwrap();

@@ -10,6 +10,127 @@ use crate::fixtures::{Ctx, KIB, MIB, PAGE, Problem, Verdict, ensure, grader_erro
 use crate::outcome::Reword;
 use crate::runner::interrupt::{Undo, register};
 use crate::runner::{Cmd, Limits};
+use crate::table::{Exercise, alone, test};
+
+/// The rubric rows of ex3: each test's name, points, title, check and hint.
+pub const EXERCISE: Exercise = Exercise {
+    name: "ex3",
+    weight: 25,
+    tests: &[
+        test(
+            "copies_exactly",
+            2,
+            "copies a file byte for byte",
+            copies_exactly,
+            "size DST to SRC's length with ftruncate, map SRC read-only and DST shared and \
+             writable, copy, and compare nothing but bytes",
+        ),
+        test(
+            "copies_empty_file",
+            1,
+            "copies an empty file",
+            copies_empty_file,
+            "an empty SRC gives an empty DST: create it, and make no mapping of length 0",
+        ),
+        test(
+            "copies_odd_sizes",
+            2,
+            "copies sizes that are not a page multiple exactly",
+            copies_odd_sizes,
+            "copy exactly SRC's length: the last window ends at the end of the file, not at a \
+             page boundary",
+        ),
+        test(
+            "overwrites_longer_destination",
+            2,
+            "a longer DST ends exactly as long as SRC",
+            overwrites_longer_destination,
+            "set DST's length to SRC's (ftruncate cuts a longer DST down): nothing of the old DST \
+             may remain past the copy",
+        ),
+        test(
+            "overwrites_shorter_destination_keeping_its_mode",
+            2,
+            "a shorter DST is overwritten and keeps its mode",
+            overwrites_shorter_destination_keeping_its_mode,
+            "an existing DST is opened without O_CREAT's mode mattering: it keeps its own \
+             permission bits and is grown to SRC's length",
+        ),
+        test(
+            "creates_destination_with_source_mode",
+            1,
+            "a new DST gets SRC's mode less the umask, for any mode and umask",
+            creates_destination_with_source_mode,
+            "create DST with open(2) given SRC's permission bits: the kernel takes the umask off, \
+             as cp does",
+        ),
+        test(
+            "refuses_same_file",
+            2,
+            "SRC and DST the same file (also by link) is refused, SRC intact",
+            refuses_same_file,
+            "compare SRC's and DST's device and inode (fstat both) before truncating anything: \
+             DST may be SRC through a link",
+        ),
+        test(
+            "refuses_bad_input",
+            2,
+            "a missing, directory, FIFO or device SRC, or a bad command line, is refused",
+            refuses_bad_input,
+            "check SRC's type without blocking (O_NONBLOCK, or stat first): a directory, FIFO or \
+             device is an error and DST is not created; a bad command line is a usage error \
+             (status 2)",
+        ),
+        test(
+            "file_size_limit",
+            2,
+            "a DST over the file-size limit is a clean error",
+            file_size_limit,
+            "reserve DST's space (posix_fallocate) or check ftruncate's result: EFBIG is an error \
+             to report, with SIGXFSZ ignored or not",
+        ),
+        test(
+            "full_disk",
+            2,
+            "a full file system is a clean error, not SIGBUS",
+            full_disk,
+            "reserve DST's space before touching the mapping (posix_fallocate, or \
+             MADV_POPULATE_WRITE): a full disk is then an error, not a SIGBUS",
+        ),
+        test(
+            "uses_mappings",
+            2,
+            "the data moves through mappings",
+            uses_mappings,
+            "the data moves through the mappings: no read(2), write(2), copy_file_range or \
+             sendfile of the files",
+        ),
+        test(
+            "maps_source_read_only_and_destination_shared",
+            2,
+            "SRC is mapped read-only, DST shared and writable, in bounded windows",
+            maps_source_read_only_and_destination_shared,
+            "SRC mapped PROT_READ, DST mapped PROT_READ | PROT_WRITE with MAP_SHARED, each window \
+             at most 64 MiB",
+        ),
+        test(
+            "memory_stays_bounded",
+            1,
+            "memory stays bounded on a 128 MiB file",
+            memory_stays_bounded,
+            "copy in windows of a few MiB, unmapping each before the next: resident memory stays \
+             bounded whatever the file's size",
+        ),
+        alone(test(
+            "as_fast_as_cp",
+            2,
+            "copies about as fast as cp(1)",
+            as_fast_as_cp,
+            "large windows, no msync per page, and the space reserved once: see the README's \
+             notes on speed",
+        )),
+    ],
+};
 
 fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
     t.run([src, dst])

@@ -199,7 +199,8 @@ mod tests {
 
     /// A rubric test that the instructor shows only after the due date.
     static HIDDEN: Test = crate::rubric::after_due_date(Test {
-        ..crate::rubric::RUBRIC[0]
+        exercise: "ex1",
+        ..crate::rubric::test("hidden", 1, "a hidden test", |_| Ok(()), "")
     });
 
     #[test]
