@@ -75,11 +75,12 @@ fn contract_bullets(readme: &str) -> Vec<String> {
     for line in section.lines() {
         if let Some(start) = line.strip_prefix("- ") {
             bullets.push(start.to_owned());
-        } else if line.starts_with("  ") && !line.trim().is_empty() {
-            if let Some(last) = bullets.last_mut() {
-                last.push(' ');
-                last.push_str(line.trim());
-            }
+        } else if line.starts_with("  ")
+            && !line.trim().is_empty()
+            && let Some(last) = bullets.last_mut()
+        {
+            last.push(' ');
+            last.push_str(line.trim());
         }
     }
     bullets
