@@ -152,7 +152,7 @@ fn every_contract_bullet_names_its_tests_and_every_test_is_named() {
 fn every_exercise_has_its_stub_solution_checks_c_version_mutants_and_readme() {
     let kit = kit_root();
     let mut problems = Vec::new();
-    for name in EXERCISES.iter().copied() {
+    for name in EXERCISES.iter() {
         for path in [
             format!("exercises/{name}/Cargo.toml"),
             format!("exercises/{name}/README.md"),
