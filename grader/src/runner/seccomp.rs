@@ -48,6 +48,12 @@ mod sys {
         msgrcv => SYS_msgrcv, msgctl => SYS_msgctl, semget => SYS_semget, semop => SYS_semop,
         semtimedop => SYS_semtimedop, semctl => SYS_semctl, bind => SYS_bind,
         memfd_secret => SYS_memfd_secret, renameat2 => SYS_renameat2, exit_group => SYS_exit_group,
+        prlimit64 => SYS_prlimit64, setpriority => SYS_setpriority,
+        sched_setaffinity => SYS_sched_setaffinity, sched_setscheduler => SYS_sched_setscheduler,
+        sched_setparam => SYS_sched_setparam, sched_setattr => SYS_sched_setattr,
+        ioprio_set => SYS_ioprio_set, migrate_pages => SYS_migrate_pages,
+        move_pages => SYS_move_pages, get_robust_list => SYS_get_robust_list, kcmp => SYS_kcmp,
+        pidfd_open => SYS_pidfd_open, process_mrelease => SYS_process_mrelease, fcntl => SYS_fcntl,
     }
     #[cfg(target_arch = "x86_64")]
     numbers! {
@@ -67,7 +73,7 @@ pub enum Action {
     Notify,
 }
 
-/// A rule: the call, an optional condition on its first argument, and the action.
+/// A rule: the call, an optional condition on one of its arguments, and the action.
 #[derive(Clone, Copy, Debug)]
 struct Rule {
     nr: i64,
@@ -75,14 +81,47 @@ struct Rule {
     /// the test.
     arg: Option<(u32, ArgTest)>,
     action: Action,
+    /// A refusal that the grader makes itself when it watches the run (`Filter::traced`), so
+    /// that it can name the call to the student.
+    named: bool,
 }
 
-/// A test of a call's argument.
+/// A test of a call's argument (its low 32 bits: every argument tested is an int, a pid or a
+/// flag word, of which the kernel reads no more).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ArgTest {
+pub enum ArgTest {
     Equals(u32),
+    /// Anything but this value.
+    Differs(u32),
     /// Has any of these bits.
     AnyOf(u32),
+    /// These bits, masked, are exactly `value`.
+    Masked {
+        mask: u32,
+        value: u32,
+    },
+}
+
+impl ArgTest {
+    /// Whether `arg` passes the test, as the filter decides it.
+    fn holds(self, arg: u64) -> bool {
+        let low = arg as u32;
+        match self {
+            ArgTest::Equals(v) => low == v,
+            ArgTest::Differs(v) => low != v,
+            ArgTest::AnyOf(bits) => low & bits != 0,
+            ArgTest::Masked { mask, value } => low & mask == value,
+        }
+    }
+}
+
+/// A call refused only when argument `index` passes `test`.
+#[derive(Clone, Copy, Debug)]
+pub struct Refusal {
+    pub nr: i64,
+    pub name: &'static str,
+    pub index: u32,
+    pub test: ArgTest,
 }
 
 /// A seccomp program under construction.
@@ -95,7 +134,6 @@ pub struct Filter {
 /// program of this kit needs: each fails with EPERM. (Syscall numbers that an architecture does
 /// not have are left out by `calls!`.)
 pub fn denied() -> Vec<(i64, &'static str)> {
-    #[allow(unused_mut)]
     let mut calls = calls![
         io_uring_setup,
         io_uring_enter,
@@ -105,9 +143,6 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         tee,
         copy_file_range,
         sendfile,
-        process_vm_readv,
-        process_vm_writev,
-        ptrace,
         mount,
         umount2,
         unshare,
@@ -118,13 +153,11 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         bpf,
         perf_event_open,
         userfaultfd,
-        pidfd_getfd,
         io_setup,
         io_destroy,
         io_submit,
         io_cancel,
         io_getevents,
-        process_madvise,
         name_to_handle_at,
         open_by_handle_at,
         execveat,
@@ -158,11 +191,76 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         bind,
         memfd_secret,
     ];
+    calls.extend(on_other_processes());
     // Landlock has no right for a file's mode, owner, times or attributes: the program may
     // change none, anywhere. (The older calls exist only on x86-64.)
     #[cfg(target_arch = "x86_64")]
     calls.extend(calls![chmod, chown, lchown, utime, utimes, futimesat]);
     calls
+}
+
+/// The calls whose only use is to act on another process (read or write its memory, trace it,
+/// compare its files, take a descriptor of it or of its files, release or advise its memory):
+/// refused whatever their arguments, in runs and builds. (Signals are kept within the run by
+/// Landlock and, under root, the run's own uid: see README, "Security model".)
+pub fn on_other_processes() -> Vec<(i64, &'static str)> {
+    calls![
+        process_vm_readv,
+        process_vm_writev,
+        ptrace,
+        pidfd_open,
+        pidfd_getfd,
+        process_madvise,
+        process_mrelease,
+        kcmp,
+    ]
+}
+
+/// The calls that act on the caller, or on another process, a process group or all of a
+/// user's processes, by their arguments: refused (EPERM) unless they name the caller itself.
+/// The kernel lets a process change the limits, priority and CPUs of any other of its user's
+/// (and a run of an ordinary user's grader has the grader's user): one prlimit on the grader's
+/// RLIMIT_CPU or RLIMIT_FSIZE has the kernel kill it. The C library's own uses pass 0 for "the
+/// caller" (getrlimit, setrlimit, nice, sched_getaffinity reads only).
+pub fn refused_on_others() -> Vec<Refusal> {
+    let refusal = |(nr, name): (i64, &'static str), index: u32, test: ArgTest| Refusal {
+        nr,
+        name,
+        index,
+        test,
+    };
+    let mut refusals = Vec::new();
+    // A pid first, 0 for the caller.
+    for call in calls![
+        prlimit64,
+        sched_setaffinity,
+        sched_setscheduler,
+        sched_setparam,
+        sched_setattr,
+        migrate_pages,
+        move_pages,
+        get_robust_list,
+    ] {
+        refusals.push(refusal(call, 0, ArgTest::Differs(0)));
+    }
+    // setpriority(which, who, prio) and ioprio_set(which, who, prio): only the calling process
+    // (PRIO_PROCESS, IOPRIO_WHO_PROCESS), as 0; never a process group or a user.
+    for (call, process) in [
+        (calls![setpriority][0], libc::PRIO_PROCESS as _),
+        (calls![ioprio_set][0], IOPRIO_WHO_PROCESS),
+    ] {
+        refusals.push(refusal(call, 0, ArgTest::Differs(process)));
+        refusals.push(refusal(call, 1, ArgTest::Differs(0)));
+    }
+    // Who receives SIGIO and SIGURG for a descriptor: a signal to any process or group, sent by
+    // the kernel. No program of the kit asks for these signals.
+    for command in [libc::F_SETOWN as u32, F_SETOWN_EX] {
+        refusals.push(refusal(calls![fcntl][0], 1, ArgTest::Equals(command)));
+    }
+    for request in [FIOSETOWN, SIOCSPGRP, libc::TIOCSPGRP as u32] {
+        refusals.push(refusal(calls![ioctl][0], 1, ArgTest::Equals(request)));
+    }
+    refusals
 }
 
 /// The calls the grader watches (`trace`): how memory is mapped, processes made, files sized,
@@ -193,9 +291,25 @@ pub fn makes_files() -> Vec<(i64, &'static str)> {
 /// The open(2) flags that make a file.
 const MAKES_A_FILE: u32 = (libc::O_CREAT | (libc::O_TMPFILE & !libc::O_DIRECTORY)) as u32;
 
-/// Whether the call `nr` is one of `denied()`.
-pub fn is_denied(nr: i64) -> bool {
+/// Whether the filter refuses the call `nr` with arguments `args`: one of `denied()`, or one of
+/// `refused_on_others()` on another process.
+pub fn refuses(nr: i64, args: &[u64; 6]) -> bool {
     denied().iter().any(|(n, _)| *n == nr)
+        || refused_on_others()
+            .iter()
+            .any(|r| r.nr == nr && r.test.holds(args[r.index as usize]))
+}
+
+/// How many calls the filter refuses, always or on another process, for the report.
+pub fn refused_count() -> usize {
+    let mut numbers: Vec<i64> = denied()
+        .into_iter()
+        .map(|(nr, _)| nr)
+        .chain(refused_on_others().into_iter().map(|r| r.nr))
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers.len()
 }
 
 /// The name of a system call that the filter knows, for messages.
@@ -204,6 +318,7 @@ pub fn name_of(nr: i64) -> &'static str {
         .into_iter()
         .chain(traced())
         .chain(makes_files())
+        .chain(refused_on_others().into_iter().map(|r| (r.nr, r.name)))
         .find(|(n, _)| *n == nr)
         .map_or("syscall", |(_, name)| name)
 }
@@ -227,23 +342,57 @@ impl Filter {
             nr,
             arg: None,
             action,
+            named: false,
         });
         self
+    }
+
+    /// EPERM for each call of `calls`, named when the run is watched.
+    fn refusing(mut self, calls: Vec<(i64, &'static str)>) -> Filter {
+        for (nr, _) in calls {
+            self.rules.push(Rule {
+                nr,
+                arg: None,
+                action: Action::Errno(libc::EPERM),
+                named: true,
+            });
+        }
+        self
+    }
+
+    /// EPERM for the calls of `refused_on_others()` on another process, named when watched.
+    fn refusing_on_others(mut self) -> Filter {
+        for r in refused_on_others() {
+            self.rules.push(Rule {
+                nr: r.nr,
+                arg: Some((r.index, r.test)),
+                action: Action::Errno(libc::EPERM),
+                named: true,
+            });
+        }
+        self
+    }
+
+    /// The filter of a build (cargo, rustc, the linker and the dependencies' build scripts):
+    /// nothing in it may act on another process (`on_other_processes`, `refused_on_others`).
+    /// Threads and the rest are the toolchain's own business.
+    pub fn build() -> Filter {
+        Filter::new()
+            .refusing(on_other_processes())
+            .refusing_on_others()
     }
 
     /// The filter every run gets: the calls of `denied()` fail with EPERM; sockets other than
     /// Unix sockets fail with EACCES (no network); a program cannot make itself non-dumpable
     /// (which would hide its memory and descriptors from the grader).
     pub fn sandbox() -> Filter {
-        let mut filter = Filter::new();
-        for (nr, _) in denied() {
-            filter = filter.on(nr, Action::Errno(libc::EPERM));
-        }
+        let mut filter = Filter::new().refusing(denied()).refusing_on_others();
         let mut when = |nr: i64, index: u32, test: ArgTest, errno: i32| {
             filter.rules.push(Rule {
                 nr,
                 arg: Some((index, test)),
                 action: Action::Errno(errno),
+                named: false,
             })
         };
         when(
@@ -276,6 +425,26 @@ impl Filter {
             ArgTest::AnyOf((libc::CLONE_THREAD | libc::CLONE_FILES) as u32),
             libc::EAGAIN,
         );
+        // Nor a process sharing the caller's memory (CLONE_VM), which could change what the
+        // grader reads of a stopped call's memory as it reads it, unless it is a vfork: the
+        // parent then waits until the child exits or execs (posix_spawn and system() work so).
+        when(
+            sys::clone,
+            0,
+            ArgTest::Masked {
+                mask: (libc::CLONE_VM | libc::CLONE_VFORK) as u32,
+                value: libc::CLONE_VM as u32,
+            },
+            libc::EAGAIN,
+        );
+        // Nor a child of the grader's instead of the caller's (CLONE_PARENT): a run's processes
+        // descend from the program.
+        when(
+            sys::clone,
+            0,
+            ArgTest::AnyOf(libc::CLONE_PARENT as u32),
+            libc::EPERM,
+        );
         // No socket at all (no program of the kit needs one; socketpair stays): no network, and
         // no Unix socket of someone else's to connect to.
         filter = filter.on(sys::socket, Action::Errno(libc::EACCES));
@@ -291,11 +460,8 @@ impl Filter {
     /// `denied()`, which the grader then refuses itself, so that it can tell the student which
     /// call was refused (see `trace`).
     pub fn traced(mut self) -> Filter {
-        let denied: Vec<i64> = denied().into_iter().map(|(nr, _)| nr).collect();
-        for rule in &mut self.rules {
-            if rule.arg.is_none() && denied.contains(&rule.nr) {
-                rule.action = Action::Notify;
-            }
+        for rule in self.rules.iter_mut().filter(|r| r.named) {
+            rule.action = Action::Notify;
         }
         for (nr, _) in traced() {
             self = self.on(nr, Action::Notify);
@@ -313,6 +479,7 @@ impl Filter {
                 nr,
                 arg: flags,
                 action: Action::Notify,
+                named: false,
             });
         }
         self
@@ -343,10 +510,18 @@ impl Filter {
                     code.push(jump_eq(rule.nr as u32, 0, 1));
                 }
                 Some((index, test)) => {
-                    code.push(jump_eq(rule.nr as u32, 0, 3));
+                    // Jumps to the next rule when the call or the argument does not match.
+                    let masked = matches!(test, ArgTest::Masked { .. });
+                    code.push(jump_eq(rule.nr as u32, 0, if masked { 4 } else { 3 }));
                     code.push(load(ARG0_OFFSET + 8 * index));
+                    if let ArgTest::Masked { mask, .. } = test {
+                        code.push(and(mask));
+                    }
                     code.push(match test {
-                        ArgTest::Equals(value) => jump(libc::BPF_JEQ, value, 0, 1),
+                        ArgTest::Equals(value) | ArgTest::Masked { value, .. } => {
+                            jump(libc::BPF_JEQ, value, 0, 1)
+                        }
+                        ArgTest::Differs(value) => jump(libc::BPF_JEQ, value, 1, 0),
                         ArgTest::AnyOf(bits) => jump(libc::BPF_JSET, bits, 0, 1),
                     });
                 }
@@ -407,6 +582,15 @@ const NEW_NAMESPACES: u32 = (libc::CLONE_NEWUSER
     | libc::CLONE_NEWUTS
     | libc::CLONE_NEWCGROUP) as u32;
 
+/// ioprio_set's "which" for one process (linux/ioprio.h).
+const IOPRIO_WHO_PROCESS: u32 = 1;
+/// fcntl's F_SETOWN_EX (asm-generic/fcntl.h; libc lacks it).
+const F_SETOWN_EX: u32 = 15;
+/// ioctl requests that set who receives a descriptor's SIGIO/SIGURG (asm-generic/sockios.h,
+/// the same on x86-64 and arm64).
+const FIOSETOWN: u32 = 0x8901;
+const SIOCSPGRP: u32 = 0x8902;
+
 /// renameat2's flag that leaves a whiteout (linux/fs.h).
 const RENAME_WHITEOUT: u32 = 1 << 2;
 
@@ -448,6 +632,16 @@ fn jump_ge(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
         code: (libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K) as u16,
         jt,
         jf,
+        k,
+    }
+}
+
+/// A &= k.
+fn and(k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code: (libc::BPF_ALU | libc::BPF_AND | libc::BPF_K) as u16,
+        jt: 0,
+        jf: 0,
         k,
     }
 }
