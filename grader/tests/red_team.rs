@@ -350,3 +350,53 @@ fn an_interrupted_grader_leaves_nothing_running() {
         }
     }
 }
+
+/// ex3 copies honestly, then wrecks, in its folder, what the grader does next there
+/// (`wrecks_the_graders_files.c`: folders where the grader's cp copied in the speed test, where
+/// it makes the next SRC, and the next DST). Graded by the grader's user and, under root, by an
+/// ordinary user: it fails the tests whose files it wrecked, and the speed test measures it
+/// against a cp the program cannot reach; never a grading error (which writes no results).
+#[test]
+fn a_program_that_wrecks_the_graders_files_only_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("wrecks_the_graders_files", dir.path(), &[]) else {
+        return;
+    };
+    // The results go in `dir`, where an ordinary user's grader may write too; its copy of the
+    // grader is there, where that user may run it.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let copy = dir.path().join("grader");
+    std::fs::copy(support::grader_bin(), &copy).unwrap();
+    let mut graders = vec![grader()];
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } == 0 {
+        graders.push(support::as_unprivileged(&copy));
+    }
+    for mut command in graders {
+        // The last grader's, which the next may not overwrite.
+        let _ = std::fs::remove_file(dir.path().join("results.json"));
+        let (output, json) = grade("ex3", &program, dir.path(), &mut command);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let odd = test_named(&json, "copies_odd_sizes");
+        assert_eq!(odd["status"], "failed", "{stdout}");
+        assert!(
+            odd["output"]
+                .as_str()
+                .unwrap()
+                .contains("replaced 'src.bin', a file of the grader's, with a folder"),
+            "{odd:#}"
+        );
+        assert_eq!(test_named(&json, "copies_empty_file")["status"], "failed");
+        // Measured against cp (on a busy machine it may be too slow, but it is measured).
+        let speed = test_named(&json, "as_fast_as_cp");
+        assert!(
+            speed["status"] == "passed"
+                || speed["output"]
+                    .as_str()
+                    .unwrap()
+                    .contains("times cp's time"),
+            "{speed:#}"
+        );
+    }
+}
