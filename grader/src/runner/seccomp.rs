@@ -54,6 +54,7 @@ mod sys {
         ioprio_set => SYS_ioprio_set, migrate_pages => SYS_migrate_pages,
         move_pages => SYS_move_pages, get_robust_list => SYS_get_robust_list, kcmp => SYS_kcmp,
         pidfd_open => SYS_pidfd_open, process_mrelease => SYS_process_mrelease, fcntl => SYS_fcntl,
+        kill => SYS_kill,
     }
     #[cfg(target_arch = "x86_64")]
     numbers! {
@@ -252,6 +253,10 @@ pub fn refused_on_others() -> Vec<Refusal> {
         refusals.push(refusal(call, 0, ArgTest::Differs(process)));
         refusals.push(refusal(call, 1, ArgTest::Differs(0)));
     }
+    // kill(2) to a process group (-pgid) or to every process the caller may signal (-1): a run
+    // signals the processes it made, by pid. (Signals by pid are kept within the run by
+    // Landlock's signal scope and, under root, the run's own uid: see README, "Security model".)
+    refusals.push(refusal(calls![kill][0], 0, ArgTest::AnyOf(1 << 31)));
     // Who receives SIGIO and SIGURG for a descriptor: a signal to any process or group, sent by
     // the kernel. No program of the kit asks for these signals.
     for command in [libc::F_SETOWN as u32, F_SETOWN_EX] {
