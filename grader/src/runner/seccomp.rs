@@ -659,3 +659,238 @@ fn ret(k: u32) -> libc::sock_filter {
         k,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the BPF program decides for the call `nr` with `args`, interpreted as the kernel
+    /// would (only the instructions `program` emits).
+    fn decide(program: &Program, nr: i64, args: [u64; 6]) -> u32 {
+        let data = |offset: u32| -> u32 {
+            match offset {
+                NR_OFFSET => nr as u32,
+                ARCH_OFFSET => AUDIT_ARCH,
+                _ => {
+                    let i = ((offset - ARG0_OFFSET) / 8) as usize;
+                    let high = (offset - ARG0_OFFSET) % 8 == 4;
+                    (if high { args[i] >> 32 } else { args[i] }) as u32
+                }
+            }
+        };
+        let (mut pc, mut a) = (0usize, 0u32);
+        loop {
+            let insn = program.code[pc];
+            let code = u32::from(insn.code);
+            pc += 1;
+            if code == libc::BPF_RET | libc::BPF_K {
+                return insn.k;
+            } else if code == libc::BPF_LD | libc::BPF_W | libc::BPF_ABS {
+                a = data(insn.k);
+            } else if code == libc::BPF_ALU | libc::BPF_AND | libc::BPF_K {
+                a &= insn.k;
+            } else {
+                let taken = match code & !(libc::BPF_JMP | libc::BPF_K) {
+                    libc::BPF_JEQ => a == insn.k,
+                    libc::BPF_JGE => a >= insn.k,
+                    libc::BPF_JSET => a & insn.k != 0,
+                    other => panic!("unexpected instruction {other:#x}"),
+                };
+                pc += usize::from(if taken { insn.jt } else { insn.jf });
+            }
+        }
+    }
+
+    fn args(first: u64, second: u64) -> [u64; 6] {
+        [first, second, 0, 0, 0, 0]
+    }
+
+    const EPERM: u32 = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
+    const EAGAIN: u32 = libc::SECCOMP_RET_ERRNO | libc::EAGAIN as u32;
+    const ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
+    /// A uid with no process (far above the grader's own leased uids).
+    const FIRST_UNUSED_UID: u32 = 0x7ff0_0000;
+
+    #[test]
+    fn calls_on_the_caller_pass_and_on_others_are_refused() {
+        let program = Filter::sandbox().program();
+        let pid = 4242;
+        let cases = [
+            (libc::SYS_prlimit64, args(0, 0), ALLOW),
+            (libc::SYS_prlimit64, args(pid, 0), EPERM),
+            // Only the low 32 bits are the pid the kernel reads.
+            (libc::SYS_prlimit64, args(1 << 32, 0), ALLOW),
+            (libc::SYS_setpriority, args(0, 0), ALLOW),
+            (libc::SYS_setpriority, args(0, pid), EPERM),
+            (
+                libc::SYS_setpriority,
+                args(libc::PRIO_USER as u64, 0),
+                EPERM,
+            ),
+            (libc::SYS_ioprio_set, args(1, 0), ALLOW),
+            (libc::SYS_ioprio_set, args(2, 0), EPERM),
+            (libc::SYS_sched_setaffinity, args(pid, 8), EPERM),
+            (libc::SYS_sched_setaffinity, args(0, 8), ALLOW),
+            (libc::SYS_kill, args(pid, 9), ALLOW),
+            (libc::SYS_kill, args(u64::MAX, 9), EPERM),
+            (libc::SYS_kill, args((-7i64) as u64, 9), EPERM),
+            (libc::SYS_fcntl, args(3, libc::F_SETOWN as u64), EPERM),
+            (libc::SYS_fcntl, args(3, libc::F_GETFL as u64), ALLOW),
+            (libc::SYS_kcmp, args(0, 0), EPERM),
+            (libc::SYS_pidfd_open, args(pid, 0), EPERM),
+        ];
+        for (nr, args, want) in cases {
+            assert_eq!(decide(&program, nr, args), want, "{} {args:?}", name_of(nr));
+            assert_eq!(
+                refuses(nr, &args),
+                want == EPERM,
+                "{} {args:?}",
+                name_of(nr)
+            );
+        }
+    }
+
+    #[test]
+    fn clone_makes_processes_that_share_no_memory_but_a_vforks() {
+        let program = Filter::sandbox().program();
+        let flags = |f: i32| args((f | libc::SIGCHLD) as u64, 0);
+        let fork = libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID;
+        for (what, args, want) in [
+            ("a fork", flags(fork), ALLOW),
+            ("a vfork", flags(libc::CLONE_VM | libc::CLONE_VFORK), ALLOW),
+            ("a process sharing memory", flags(libc::CLONE_VM), EAGAIN),
+            (
+                "a thread",
+                flags(libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND),
+                EAGAIN,
+            ),
+            ("a child of the grader's", flags(libc::CLONE_PARENT), EPERM),
+        ] {
+            assert_eq!(decide(&program, libc::SYS_clone, args), want, "{what}");
+        }
+    }
+
+    /// A system call to make, returning what syscall(2) returns.
+    type Call = Box<dyn Fn() -> libc::c_long>;
+
+    /// The same decisions in the kernel: a child installs the run's filter and makes the calls.
+    #[test]
+    fn the_kernel_refuses_what_the_filter_says() {
+        let program = Filter::sandbox().program();
+        // Harmless if the filter let them through: the limit is only read, the user has no
+        // process to renice, the CPUs are the ones the test process has, the signal is 0.
+        let parent = std::process::id() as libc::pid_t;
+        let nobody = FIRST_UNUSED_UID;
+        // SAFETY: cpu_set_t is plain data; sched_getaffinity writes into it.
+        let mut cpus: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        let size = size_of::<libc::cpu_set_t>();
+        assert_eq!(unsafe { libc::sched_getaffinity(0, size, &mut cpus) }, 0);
+        let mut stack = vec![0u8; 64 << 10];
+        let top = stack.as_mut_ptr().wrapping_add(stack.len()) as usize & !15;
+        let mut old: libc::rlimit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        let old = &mut old as *mut libc::rlimit;
+        // Each call, as the child makes it, and the errno it must fail with (0: it succeeds).
+        // SAFETY (every closure): plain system calls; the clone gets a stack of its own, so that
+        // a child that the filter let through dies alone, on a return with an empty stack.
+        let calls: [(&str, Call, i32); 7] = [
+            (
+                "prlimit64 of the parent",
+                Box::new(move || unsafe {
+                    libc::syscall(libc::SYS_prlimit64, parent, libc::RLIMIT_CPU, 0usize, old)
+                }),
+                libc::EPERM,
+            ),
+            (
+                "prlimit64 of the caller",
+                Box::new(move || unsafe {
+                    libc::syscall(libc::SYS_prlimit64, 0, libc::RLIMIT_CPU, 0usize, old)
+                }),
+                0,
+            ),
+            (
+                "setpriority of a user",
+                Box::new(move || unsafe {
+                    libc::syscall(libc::SYS_setpriority, libc::PRIO_USER, nobody, 19)
+                }),
+                libc::EPERM,
+            ),
+            (
+                "sched_setaffinity of the parent",
+                Box::new(move || unsafe {
+                    libc::syscall(libc::SYS_sched_setaffinity, parent, size, &cpus)
+                }),
+                libc::EPERM,
+            ),
+            (
+                "kill(-1)",
+                Box::new(|| unsafe { libc::syscall(libc::SYS_kill, -1, 0) }),
+                libc::EPERM,
+            ),
+            (
+                "kill(0)",
+                Box::new(|| unsafe { libc::syscall(libc::SYS_kill, 0, 0) }),
+                0,
+            ),
+            (
+                "clone(CLONE_VM)",
+                Box::new(move || unsafe {
+                    libc::syscall(
+                        libc::SYS_clone,
+                        libc::CLONE_VM | libc::SIGCHLD,
+                        top,
+                        0,
+                        0,
+                        0,
+                    )
+                }),
+                libc::EAGAIN,
+            ),
+        ];
+        let mut fds = [0; 2];
+        // SAFETY: pipe writes two descriptors into `fds`.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: the child makes only system calls (the closures were made before the fork,
+        // and allocate nothing), then exits without unwinding.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            // SAFETY: as above.
+            unsafe {
+                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                if program.install(false).is_err() {
+                    libc::_exit(2);
+                }
+                for (_, call, _) in &calls {
+                    let errno = if call() < 0 {
+                        *libc::__errno_location()
+                    } else {
+                        0
+                    };
+                    libc::write(fds[1], (&errno as *const i32).cast(), 4);
+                }
+                libc::_exit(0);
+            }
+        }
+        // SAFETY: our end of the pipe, and our own child.
+        let got: Vec<i32> = unsafe {
+            libc::close(fds[1]);
+            let mut status = 0;
+            libc::waitpid(child, &mut status, 0);
+            assert_eq!(status, 0, "the child failed");
+            (0..calls.len())
+                .map(|_| {
+                    let mut errno = -1i32;
+                    libc::read(fds[0], (&mut errno as *mut i32).cast(), 4);
+                    errno
+                })
+                .collect()
+        };
+        drop(stack);
+        for ((what, _, want), got) in calls.iter().zip(got) {
+            assert_eq!(got, *want, "{what}");
+        }
+    }
+}
