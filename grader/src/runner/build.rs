@@ -4,8 +4,7 @@
 //! a reference solution, another student's binary, /etc/shadow. Under Landlock the build reads
 //! only the system, the toolchain, the Cargo home and the kit copy it builds, and writes only
 //! there (the copy's Cargo.lock), its target folder and the Cargo home (its locks and caches);
-//! it has no TCP. A seccomp filter refuses every call that acts on another process (the limits,
-//! priority or CPUs of the grader, say).
+//! it has no TCP.
 
 use std::io;
 use std::os::unix::process::CommandExt;
@@ -14,13 +13,10 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use super::landlock::{Access, Landlock, Rules};
-use super::seccomp::{Filter, Program};
 
 /// A prepared build sandbox.
 pub struct BuildSandbox {
     landlock: Option<Landlock>,
-    /// Nothing in a build acts on another process (`seccomp::Filter::build`).
-    filter: Program,
 }
 
 /// The toolchain's folders: rustup's home and the sysroot of the `rustc` that cargo will run.
@@ -84,22 +80,21 @@ impl BuildSandbox {
         }
         Ok(BuildSandbox {
             landlock: rules.prepare()?,
-            filter: Filter::build().program(),
         })
     }
 
     /// Applies the sandbox to `command` (cargo) and everything it starts.
     pub fn confine(self, command: &mut Command) {
         // SAFETY: the closure runs in the child between fork and exec and makes only system calls
-        // (close_range, prctl, landlock_restrict_self, seccomp); it allocates nothing.
+        // (close_range, prctl, landlock_restrict_self); it allocates nothing.
         unsafe {
             command.pre_exec(move || {
                 super::sandbox::close_inherited_on_exec()?;
                 super::sandbox::check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
-                if let Some(landlock) = &self.landlock {
-                    landlock.restrict_self()?;
+                match &self.landlock {
+                    Some(landlock) => landlock.restrict_self(),
+                    None => Ok(()),
                 }
-                self.filter.install(false).map(drop)
             })
         };
     }

@@ -202,7 +202,7 @@ pub fn denied() -> Vec<(i64, &'static str)> {
 
 /// The calls whose only use is to act on another process (read or write its memory, trace it,
 /// compare its files, take a descriptor of it or of its files, release or advise its memory):
-/// refused whatever their arguments, in runs and builds. (Signals are kept within the run by
+/// refused whatever their arguments. (Signals are kept within the run by
 /// Landlock and, under root, the run's own uid: see README, "Security model".)
 pub fn on_other_processes() -> Vec<(i64, &'static str)> {
     calls![
@@ -376,15 +376,6 @@ impl Filter {
             });
         }
         self
-    }
-
-    /// The filter of a build (cargo, rustc, the linker and the dependencies' build scripts):
-    /// nothing in it may act on another process (`on_other_processes`, `refused_on_others`).
-    /// Threads and the rest are the toolchain's own business.
-    pub fn build() -> Filter {
-        Filter::new()
-            .refusing(on_other_processes())
-            .refusing_on_others()
     }
 
     /// The filter every run gets: the calls of `denied()` fail with EPERM; sockets other than
