@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod more_mutants;
+
 /// The kit these tests belong to, found at run time (a test runs in its package's folder).
 pub fn kit_root() -> PathBuf {
     grader::kit::find(None).unwrap_or_else(|why| panic!("{why}"))
@@ -68,6 +70,11 @@ pub struct Mutant {
     pub shows: &'static [(&'static str, &'static str)],
 }
 
+/// Every mutant: those below, and those of `more_mutants.rs`.
+pub fn all_mutants() -> impl Iterator<Item = &'static Mutant> {
+    MUTANTS.iter().chain(more_mutants::MORE_MUTANTS)
+}
+
 pub const MUTANTS: &[Mutant] = &[
     Mutant {
         exercise: "ex1",
@@ -96,8 +103,11 @@ pub const MUTANTS: &[Mutant] = &[
             "let start = offset - offset % page_size();",
             "let start = offset;",
         )],
-        caught_by: &["peek_range"],
-        shows: &[("peek_range", "not a multiple of the page size")],
+        caught_by: &["peek_range", "peek_clamps_at_end"],
+        shows: &[
+            ("peek_range", "not a multiple of the page size"),
+            ("peek_clamps_at_end", "not a multiple of the page size"),
+        ],
     },
     Mutant {
         exercise: "ex1",
@@ -121,7 +131,7 @@ pub const MUTANTS: &[Mutant] = &[
             "let start = offset - offset % page_size();",
             "let start = 0 * page_size();",
         )],
-        caught_by: &["peek_maps_only_the_range"],
+        caught_by: &["peek_sparse_tib", "peek_maps_only_the_range"],
         shows: &[(
             "peek_maps_only_the_range",
             "cannot map 'huge.bin': Cannot allocate memory",
@@ -163,7 +173,8 @@ pub const MUTANTS: &[Mutant] = &[
             ),
             (".map_copy(&file)", ".map_mut(&file)"),
         ],
-        caught_by: &["patch_leaves_file_unchanged"],
+        // Each run writes its TEXT into the file: the next run prints it too.
+        caught_by: &["patch_prints_patched", "patch_leaves_file_unchanged"],
         shows: &[],
     },
     Mutant {
@@ -264,7 +275,11 @@ pub const MUTANTS: &[Mutant] = &[
             "dst.set_len(size)",
             "dst.set_len(size.div_ceil(4096) * 4096)",
         )],
-        caught_by: &["copies_exactly", "copies_odd_sizes"],
+        caught_by: &[
+            "copies_exactly",
+            "copies_odd_sizes",
+            "overwrites_shorter_destination_keeping_its_mode",
+        ],
         shows: &[("copies_odd_sizes", "bytes long, expected")],
     },
     Mutant {
@@ -286,8 +301,11 @@ pub const MUTANTS: &[Mutant] = &[
             "dst.set_len(size).with_path(",
             "(if dst_meta.len() < size { dst.set_len(size) } else { Ok(()) }).with_path(",
         )],
-        caught_by: &["overwrites_longer_destination"],
-        shows: &[("overwrites_longer_destination", "cuts a longer DST down")],
+        caught_by: &["copies_empty_file", "overwrites_longer_destination"],
+        shows: &[
+            ("copies_empty_file", "cuts a longer DST down"),
+            ("overwrites_longer_destination", "cuts a longer DST down"),
+        ],
     },
     Mutant {
         exercise: "ex3",
@@ -360,8 +378,11 @@ pub const MUTANTS: &[Mutant] = &[
             "            MapFlags::MAP_SHARED,\n",
             "            MapFlags::MAP_PRIVATE,\n",
         )],
-        caught_by: &["count_total", "count_is_atomic"],
-        shows: &[("count_total", "the parent read 0")],
+        caught_by: &["count_total", "count_edge_cases", "count_is_atomic"],
+        shows: &[
+            ("count_total", "the parent read 0"),
+            ("count_edge_cases", "the parent read 0"),
+        ],
     },
     Mutant {
         exercise: "ex4",
@@ -461,8 +482,8 @@ pub const MUTANTS: &[Mutant] = &[
             "mailbox.state().store(TAKEN, Ordering::Release);",
             "let _ = TAKEN;",
         )],
-        caught_by: &["recv_first"],
-        shows: &[],
+        caught_by: &["recv_first", "long_and_empty_messages"],
+        shows: &[("long_and_empty_messages", "nobody took it")],
     },
     Mutant {
         exercise: "ex4",
