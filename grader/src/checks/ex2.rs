@@ -236,6 +236,8 @@ pub fn patch_leaves_file_unchanged(t: &mut Ctx) -> Verdict {
 
 pub fn patch_empty_text(t: &mut Ctx) -> Verdict {
     let (_, data) = t.random_file("data.bin", 1000 + t.below(1000) as usize);
+    // Made before any run: a program cannot have left a folder in its place.
+    t.file("empty.bin", b"");
     patch_printed(&mut t.run(["patch", "data.bin", "3", ""]), &data, 3, "")?;
     let end = data.len();
     patch_printed(
@@ -244,7 +246,6 @@ pub fn patch_empty_text(t: &mut Ctx) -> Verdict {
         end,
         "",
     )?;
-    t.file("empty.bin", b"");
     patch_printed(&mut t.run(["patch", "empty.bin", "0", ""]), b"", 0, "")
 }
 
@@ -252,6 +253,8 @@ pub fn patch_past_end(t: &mut Ctx) -> Verdict {
     let size = 500 + t.below(500) as usize;
     let (path, data) = t.random_file("data.bin", size);
     let mtime = backdate(t, "data.bin")?;
+    // Made before any run: a program cannot have left a folder in its place.
+    t.file("empty.bin", b"");
     let text = t.text(10);
     t.run(["patch", "data.bin", &(size - 9).to_string(), &text])
         .failed_naming("ex2", "data.bin")?;
@@ -259,7 +262,6 @@ pub fn patch_past_end(t: &mut Ctx) -> Verdict {
         .failed_naming("ex2", "data.bin")?;
     t.run(["patch", "data.bin", "18446744073709551615", "x"])
         .failed_naming("ex2", "data.bin")?;
-    t.file("empty.bin", b"");
     t.run(["patch", "empty.bin", "0", "x"])
         .failed_naming("ex2", "empty.bin")?;
     unchanged(&path, &data, mtime)

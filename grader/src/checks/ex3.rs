@@ -174,6 +174,15 @@ fn a_copy(t: &Ctx, run: &crate::runner::Run, src: &str, dst: &str) -> Verdict {
     })
 }
 
+/// Fails if a run left a folder at `name`, where the grader is about to make a file afresh (it
+/// removes a file or a link there, but no folder): the program's doing, not the grader's.
+fn no_folder_at(t: &Ctx, name: &str) -> Verdict {
+    let folder = std::fs::symlink_metadata(t.path(name)).is_ok_and(|m| m.is_dir());
+    ensure(!folder, || {
+        format!("the program replaced '{name}', a file of the grader's, with a folder")
+    })
+}
+
 fn mode_of(path: &Path) -> u32 {
     std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o777)
@@ -188,15 +197,17 @@ pub fn copies_exactly(t: &mut Ctx) -> Verdict {
 
 pub fn copies_empty_file(t: &mut Ctx) -> Verdict {
     t.file("empty.bin", b"");
+    // Made before any run: a program cannot have left a folder in its place.
+    t.file("full.bin", b"some old contents");
     copies(t, "empty.bin", "dst.bin", b"")?;
     // An existing destination is emptied too.
-    t.file("full.bin", b"some old contents");
     copies(t, "empty.bin", "full.bin", b"")
 }
 
 pub fn copies_odd_sizes(t: &mut Ctx) -> Verdict {
     let odd = t.between(2, PAGE as u64 - 2) as usize;
     for size in [1, odd, PAGE - 1, PAGE, PAGE + 1, 16 * PAGE + odd] {
+        no_folder_at(t, "src.bin")?;
         let (_, data) = t.random_file("src.bin", size);
         let _ = std::fs::remove_file(t.path("dst.bin"));
         copies(t, "src.bin", "dst.bin", &data)?;
@@ -284,9 +295,10 @@ pub fn refuses_same_file(t: &mut Ctx) -> Verdict {
 }
 
 pub fn refuses_bad_input(t: &mut Ctx) -> Verdict {
-    usage(t)?;
+    // Made before any run, so that no program has taken their names.
     let fifo = fifo(t, "fifo")?;
     std::fs::create_dir(t.path("dir")).map_err(|e| e.to_string())?;
+    usage(t)?;
     for src in ["nope.bin", "dir", fifo.as_str(), "/dev/zero"] {
         // Opening a FIFO for reading blocks until a writer comes: a program that does so hangs.
         let mut run = t
@@ -537,11 +549,23 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
+/// The speed test's own check folder, for cp: another user's under root, outside the program's
+/// Landlock rules otherwise, so that nothing the program does can reach it. It gets a copy of
+/// the check's `src.bin`, made before the program runs: cp's time is cp's, whatever the program
+/// does to its own folder, and what the program copied is compared with this copy.
+fn yard(t: &Ctx) -> Result<Ctx, Problem> {
+    let yard = Ctx::new(t.exercise, t.program(), 0).map_err(grader_error)?;
+    let mut src = crate::safe_fs::open_regular(&t.path("src.bin")).map_err(grader_error)?;
+    std::io::copy(&mut src, &mut yard.create("src.bin")).map_err(grader_error)?;
+    Ok(yard)
+}
+
 pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
     t.large_random_file("src.bin", SPEED_FILE);
-    let yardstick = cp(t, "src.bin", "cp.bin");
+    let yard = yard(t)?;
+    let yardstick = cp(&yard, "src.bin", "cp.bin");
     let time_cp = || -> Result<Duration, Problem> {
-        let _ = std::fs::remove_file(t.path("cp.bin"));
+        let _ = std::fs::remove_file(yard.path("cp.bin"));
         let mut run = yardstick.run();
         run.succeeded()
             .map_err(|why| grader_error(format!("the grader's cp failed: {why}")))?;
@@ -561,7 +585,7 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
         too_slow.set(run.timed_out);
         if !run.timed_out {
             run.printed(b"")?;
-            same_files(&t.path("dst.bin"), &t.path("src.bin"))?;
+            same_files(&t.path("dst.bin"), &yard.path("src.bin"))?;
             a_copy(t, &run, "src.bin", "dst.bin")?;
         }
         Ok(run.elapsed)

@@ -284,3 +284,18 @@ pub fn batch_with(class: &Path, out: &Path, options: &[&str]) -> std::process::O
         .output()
         .expect("cannot run the grader")
 }
+
+/// `program`, to be run as an ordinary user: as `nobody` (setpriv) when this test is root, as
+/// this test's own user otherwise.
+pub fn as_unprivileged(program: &Path) -> Command {
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } == 0 {
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
