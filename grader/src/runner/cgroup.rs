@@ -287,6 +287,11 @@ impl Group {
     /// none). A hierarchy where the group cannot be made is left out, not an error: the run is
     /// then bounded by the fallbacks, as on a machine without cgroups.
     pub(super) fn new() -> Option<Group> {
+        Group::bounded(MAX_MEMORY, MAX_PROCESSES)
+    }
+
+    /// A new group, as `new` makes one, with these bounds instead of a run's (a build's).
+    pub(super) fn bounded(max_memory: u64, max_processes: u64) -> Option<Group> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let places = places();
         let name = format!(
@@ -302,9 +307,9 @@ impl Group {
         };
         if let Some(unified) = &places.unified {
             let limits = [
-                (unified.memory, "memory.max", MAX_MEMORY),
+                (unified.memory, "memory.max", max_memory),
                 (unified.memory, "memory.swap.max", 0),
-                (unified.pids, "pids.max", MAX_PROCESSES),
+                (unified.pids, "pids.max", max_processes),
             ];
             if let Some(folder) = group.add(&unified.base.join(&name), &limits) {
                 if unified.memory {
@@ -315,8 +320,8 @@ impl Group {
         }
         if let Some(base) = &places.memory_v1 {
             let limits = [
-                (true, "memory.limit_in_bytes", MAX_MEMORY),
-                (true, "memory.memsw.limit_in_bytes", MAX_MEMORY),
+                (true, "memory.limit_in_bytes", max_memory),
+                (true, "memory.memsw.limit_in_bytes", max_memory),
             ];
             if let Some(folder) = group.add(&base.join(&name), &limits) {
                 group
@@ -325,7 +330,7 @@ impl Group {
             }
         }
         if let Some(base) = &places.pids_v1 {
-            let added = group.add(&base.join(&name), &[(true, "pids.max", MAX_PROCESSES)]);
+            let added = group.add(&base.join(&name), &[(true, "pids.max", max_processes)]);
             group.bounds_processes |= added.is_some();
         }
         (!group.procs.is_empty()).then_some(group)
@@ -350,6 +355,11 @@ impl Group {
     /// Whether the group bounds the number of the run's processes (see `MAX_PROCESSES`).
     pub(super) fn bounds_processes(&self) -> bool {
         self.bounds_processes
+    }
+
+    /// Whether the group bounds the memory of the run's processes (a memory controller).
+    pub(super) fn bounds_memory(&self) -> bool {
+        self.memory_events.is_some()
     }
 
     /// The descriptors the child writes to, to join (see `join`).
@@ -473,6 +483,7 @@ pub fn summary() -> String {
     if pids {
         held.push(format!("at most {MAX_PROCESSES} processes"));
     }
+    let build_mib = super::build::memory_bound() >> 20;
     // A place left out although it looked usable: the reason, which the instructor can act on.
     let refused = if places.refused.is_empty() {
         String::new()
@@ -489,7 +500,8 @@ pub fn summary() -> String {
         };
         format!(
             "cgroups: none the grader may use here ({why}{refused}); each process's address \
-             space is limited instead (RLIMIT_AS), and leftovers are found by their seccomp filter"
+             space is limited instead (RLIMIT_AS), and leftovers are found by their seccomp \
+             filter; each process of a build at most {build_mib} MiB of address space"
         )
     } else {
         let fallback = if memory {
@@ -497,8 +509,14 @@ pub fn summary() -> String {
         } else {
             "; no memory controller: each process's address space is limited (RLIMIT_AS)"
         };
+        let build = if memory {
+            format!("{build_mib} MiB of memory")
+        } else {
+            format!("{build_mib} MiB of address space a process")
+        };
         format!(
-            "cgroups: each run in its own: {}{fallback}{refused}",
+            "cgroups: each run in its own: {}{fallback}{refused}; each build in its own, at \
+             most {build}",
             held.join(", ")
         )
     }
