@@ -73,18 +73,19 @@ fn places() -> &'static Places {
 }
 
 /// Removes the groups that a grader which is gone (killed before it could) left in `base`:
-/// empty folders named after its process id. (A group with processes cannot be removed.)
+/// empty folders named after it (see `place::is_gone`). (A group with processes cannot be
+/// removed.)
 fn remove_abandoned(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let pid = name
+        let tag = name
             .to_str()
             .and_then(|n| n.strip_prefix(PREFIX))
             .and_then(|rest| rest.split('-').next());
-        if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+        if tag.is_some_and(super::place::is_gone) {
             let _ = std::fs::remove_dir(entry.path());
         }
     }
@@ -115,7 +116,7 @@ fn keep_joinable(places: &mut Places) {
 /// joined but could not run `true` (not installed) counts as joined.
 fn probe(base: &Path) -> Result<(), String> {
     use std::os::unix::process::CommandExt;
-    let folder = base.join(format!("{PREFIX}{}-probe", std::process::id()));
+    let folder = base.join(format!("{PREFIX}{}-probe", super::place::own_tag()));
     std::fs::create_dir(&folder)
         .map_err(|e| format!("cannot make a group in {}: {e}", base.display()))?;
     let joined = match std::fs::OpenOptions::new()
@@ -150,7 +151,8 @@ fn probe(base: &Path) -> Result<(), String> {
     })
 }
 
-/// How the groups of runs are named: `mmap-lab-run-PID-N`, PID the grader's.
+/// How the groups of runs and builds are named: `mmap-lab-run-TAG-N`, TAG the grader's (its
+/// process id and start time, see `place::own_tag`).
 const PREFIX: &str = "mmap-lab-run-";
 
 /// A cgroup file system: where it is mounted, which folder of the hierarchy that is, and its
@@ -296,7 +298,7 @@ impl Group {
         let places = places();
         let name = format!(
             "{PREFIX}{}-{}",
-            std::process::id(),
+            super::place::own_tag(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let mut group = Group {
@@ -433,7 +435,7 @@ fn remove_group(folder: &Path) {
 /// Kills the processes of every group of this grader's runs, in every hierarchy, and removes
 /// the groups (an interrupted grader: see `interrupt`).
 pub(super) fn kill_own_groups() {
-    let own = format!("{PREFIX}{}-", std::process::id());
+    let own = format!("{PREFIX}{}-", super::place::own_tag());
     for base in places().bases() {
         let Ok(entries) = std::fs::read_dir(base) else {
             continue;

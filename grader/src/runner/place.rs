@@ -1,6 +1,12 @@
 //! Where runs happen: the folder that holds the checks' folders, and programs staged where the
 //! user they run as can reach them.
 //!
+//! Everything the grader makes in TMPDIR (checks' folders, kit copies, staged programs) is in a
+//! folder of its own there, `mmap-lab-grader-PID.START` (its process id and start time), removed
+//! when it exits. A grader that is killed (SIGKILL, the OOM killer, a power cut) cannot remove
+//! it: the next grader to start removes every such folder of its user whose grader is gone, as
+//! it removes their cgroups (`cgroup`), and never one of a grader still running.
+//!
 //! Under root, programs run as a user of their own (see `confine`), who can reach only what
 //! everybody can: a kit cloned into a private folder (`mktemp -d`, /root of mode 0700) holds
 //! binaries that user cannot execute, and a private TMPDIR would hold checks' folders it cannot
@@ -22,7 +28,165 @@ pub fn work_root() -> std::io::Result<PathBuf> {
     if !is_root() || reachable_by_anyone(&tmp, 0o001) {
         Ok(tmp)
     } else {
-        Ok(PathBuf::from("/tmp"))
+        claimed_in(Path::new("/tmp"))
+    }
+}
+
+/// How the grader's folders in TMPDIR are named: `mmap-lab-grader-PID.START`.
+const FOLDER_PREFIX: &str = "mmap-lab-grader-";
+
+/// This grader as named in what it leaves on the machine (its folders in TMPDIR, its cgroups):
+/// `PID.START`, its process id and start time (in clock ticks since boot), so that a process
+/// that reuses its id after it is gone is not taken for it.
+pub(super) fn own_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let pid = std::process::id();
+        match start_time(pid) {
+            Some(start) => format!("{pid}.{start}"),
+            None => pid.to_string(),
+        }
+    })
+}
+
+/// When process `pid` started (field 22 of /proc/PID/stat); `None` if there is no such process.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command's name, in parentheses (which may hold spaces and parentheses itself).
+    let (_, after) = stat.rsplit_once(')')?;
+    after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the grader that `tag` (see `own_tag`) names is gone: no process has its id, or the
+/// one that has it started at another time. A tag of no grader's is not gone: what it names is
+/// left alone.
+pub(super) fn is_gone(tag: &str) -> bool {
+    let (pid, start) = match tag.split_once('.') {
+        Some((pid, start)) => (pid, start.parse::<u64>().ok()),
+        None => (tag, None),
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    if pid == 0 || (tag.contains('.') && start.is_none()) {
+        return false;
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+    match (stat, start) {
+        (Err(e), _) => e.kind() == std::io::ErrorKind::NotFound,
+        (Ok(_), None) => false,
+        (Ok(_), Some(start)) => start_time(pid).is_some_and(|now| now != start),
+    }
+}
+
+/// The grader's folders, made in TMPDIR and /tmp (see `work_root`): removed at its exit.
+static CLAIMED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The grader's own folder in `base`, made the first time it is asked for; mode 0711 (under
+/// root, checks' folders in it are for other users, who may pass but not list it).
+fn claimed_in(base: &Path) -> std::io::Result<PathBuf> {
+    let folder = base.join(format!("{FOLDER_PREFIX}{}", own_tag()));
+    let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+    if claimed.contains(&folder) {
+        return Ok(folder);
+    }
+    if claimed.is_empty() {
+        // SAFETY: registers a function without arguments that the C library calls at exit.
+        unsafe { libc::atexit(remove_claimed_at_exit) };
+    }
+    match std::fs::create_dir(&folder) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // Made by this very process (the tag is unique to it) and not by anyone else: a
+            // folder of that name that is not ours is refused.
+            let meta = std::fs::symlink_metadata(&folder)?;
+            // SAFETY: geteuid only reads the grader's own credentials.
+            if !meta.is_dir() || meta.uid() != unsafe { libc::geteuid() } {
+                return Err(e);
+            }
+        }
+        other => other?,
+    }
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o711))?;
+    claimed.push(folder.clone());
+    Ok(folder)
+}
+
+/// At the start of the grader: removes the folders that graders of this user which are gone
+/// left in TMPDIR (and /tmp, under root), then makes the grader's own folder there and points
+/// TMPDIR to it, so that whatever the grader makes there is in it.
+///
+/// # Safety
+/// Changes the environment: called before the grader starts any thread.
+pub unsafe fn claim_temp_dir() -> std::io::Result<PathBuf> {
+    let base = std::env::temp_dir();
+    remove_abandoned(&base);
+    if is_root() && base != Path::new("/tmp") {
+        remove_abandoned(Path::new("/tmp"));
+    }
+    let own = claimed_in(&base)?;
+    // SAFETY: no other thread runs yet (the caller's promise), so none reads the environment.
+    unsafe { std::env::set_var("TMPDIR", &own) };
+    Ok(own)
+}
+
+/// Removes the folders in `base` of graders of this user that are gone (see `is_gone`), with
+/// whatever they held: checks' folders (a file system a check mounted there unmounted first),
+/// kit copies, staged programs.
+fn remove_abandoned(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    // SAFETY: geteuid only reads the grader's own credentials.
+    let uid = unsafe { libc::geteuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(tag) = name.to_str().and_then(|n| n.strip_prefix(FOLDER_PREFIX)) else {
+            continue;
+        };
+        let ours =
+            std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == uid);
+        if ours && is_gone(tag) {
+            remove_folder(&entry.path());
+        }
+    }
+}
+
+/// Removes `folder` and all it holds, whatever a program did to it: under root, what a check
+/// mounted in it is unmounted first; as an ordinary user, folders a program made unlistable
+/// are opened to their owner again.
+fn remove_folder(folder: &Path) {
+    if is_root() {
+        unmount_under(folder);
+    } else {
+        crate::safe_fs::let_owner_in(folder);
+    }
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+/// Unmounts (lazily) every file system mounted under `folder`, deepest first.
+fn unmount_under(folder: &Path) {
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut points: Vec<&str> = mounts
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .filter(|point| Path::new(point).starts_with(folder))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for point in points {
+        if let Ok(point) = std::ffi::CString::new(point) {
+            // SAFETY: a NUL-terminated path that lives for the call.
+            unsafe { libc::umount2(point.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+}
+
+/// At exit, the grader's folders, with whatever is left in them. Skipped if another thread
+/// holds the lock while the process exits.
+extern "C" fn remove_claimed_at_exit() {
+    if let Ok(claimed) = CLAIMED.try_lock() {
+        for folder in claimed.iter() {
+            remove_folder(folder);
+        }
     }
 }
 
