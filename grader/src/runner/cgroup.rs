@@ -81,13 +81,23 @@ fn remove_abandoned(base: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let tag = name
+        if name
             .to_str()
             .and_then(|n| n.strip_prefix(PREFIX))
-            .and_then(|rest| rest.split('-').next());
-        if tag.is_some_and(super::place::is_gone) {
+            .and_then(grader_of)
+            .is_some_and(super::place::is_gone)
+        {
             let _ = std::fs::remove_dir(entry.path());
         }
+    }
+}
+
+/// The tag of the grader that made a group, from the group's name after `PREFIX`: `PID-START-N`
+/// (`PID-START`), or an earlier version's `PID-N` (`PID`).
+fn grader_of(rest: &str) -> Option<&str> {
+    match rest.rsplit_once('-')? {
+        (tag, _) if tag.contains('-') || tag.bytes().all(|b| b.is_ascii_digit()) => Some(tag),
+        _ => None,
     }
 }
 
@@ -151,8 +161,8 @@ fn probe(base: &Path) -> Result<(), String> {
     })
 }
 
-/// How the groups of runs and builds are named: `mmap-lab-run-TAG-N`, TAG the grader's (its
-/// process id and start time, see `place::own_tag`).
+/// How the groups of runs and builds are named: `mmap-lab-run-PID-START-N`, PID and START the
+/// grader's process id and start time (see `place::own_tag`).
 const PREFIX: &str = "mmap-lab-run-";
 
 /// A cgroup file system: where it is mounted, which folder of the hierarchy that is, and its
@@ -589,6 +599,16 @@ mod tests {
             own_folder(&mounts[0], "0::/docker/ab/inner\n").unwrap(),
             Path::new("/sys/fs/cgroup/inner")
         );
+    }
+
+    #[test]
+    fn a_group_names_the_grader_that_made_it() {
+        assert_eq!(grader_of("12-345-7"), Some("12-345"));
+        assert_eq!(grader_of("12-345-probe"), Some("12-345"));
+        // An earlier version's names.
+        assert_eq!(grader_of("12-7"), Some("12"));
+        assert_eq!(grader_of("12"), None);
+        assert_eq!(grader_of("x-7"), None);
     }
 
     #[test]

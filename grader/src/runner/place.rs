@@ -2,7 +2,7 @@
 //! user they run as can reach them.
 //!
 //! Everything the grader makes in TMPDIR (checks' folders, kit copies, staged programs) is in a
-//! folder of its own there, `mmap-lab-grader-PID.START` (its process id and start time), removed
+//! folder of its own there, `mmap-lab-grader-PID-START` (its process id and start time), removed
 //! when it exits. A grader that is killed (SIGKILL, the OOM killer, a power cut) cannot remove
 //! it: the next grader to start removes every such folder of its user whose grader is gone, as
 //! it removes their cgroups (`cgroup`), and never one of a grader still running.
@@ -32,18 +32,20 @@ pub fn work_root() -> std::io::Result<PathBuf> {
     }
 }
 
-/// How the grader's folders in TMPDIR are named: `mmap-lab-grader-PID.START`.
+/// How the grader's folders in TMPDIR are named: `mmap-lab-grader-PID-START`.
 const FOLDER_PREFIX: &str = "mmap-lab-grader-";
 
 /// This grader as named in what it leaves on the machine (its folders in TMPDIR, its cgroups):
-/// `PID.START`, its process id and start time (in clock ticks since boot), so that a process
-/// that reuses its id after it is gone is not taken for it.
+/// `PID-START`, its process id and start time (in clock ticks since boot), so that a process
+/// that reuses its id after it is gone is not taken for it. (The id first, and a dash after it:
+/// a grader of an earlier version, which named its cgroups `mmap-lab-run-PID-N`, reads the id of
+/// this one's the same way, and leaves them alone while it runs.)
 pub(super) fn own_tag() -> &'static str {
     static TAG: OnceLock<String> = OnceLock::new();
     TAG.get_or_init(|| {
         let pid = std::process::id();
         match start_time(pid) {
-            Some(start) => format!("{pid}.{start}"),
+            Some(start) => format!("{pid}-{start}"),
             None => pid.to_string(),
         }
     })
@@ -57,18 +59,21 @@ fn start_time(pid: u32) -> Option<u64> {
     after.split_whitespace().nth(19)?.parse().ok()
 }
 
-/// Whether the grader that `tag` (see `own_tag`) names is gone: no process has its id, or the
-/// one that has it started at another time. A tag of no grader's is not gone: what it names is
-/// left alone.
+/// Whether the grader that `tag` (`PID-START`, see `own_tag`, or `PID` alone) names is gone: no
+/// process has its id, or the one that has it started at another time. A tag of no grader's is
+/// not gone: what it names is left alone.
 pub(super) fn is_gone(tag: &str) -> bool {
-    let (pid, start) = match tag.split_once('.') {
-        Some((pid, start)) => (pid, start.parse::<u64>().ok()),
+    let (pid, start) = match tag.split_once('-') {
+        Some((pid, start)) => match start.parse::<u64>() {
+            Ok(start) => (pid, Some(start)),
+            Err(_) => return false,
+        },
         None => (tag, None),
     };
     let Ok(pid) = pid.parse::<u32>() else {
         return false;
     };
-    if pid == 0 || (tag.contains('.') && start.is_none()) {
+    if pid == 0 {
         return false;
     }
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
@@ -260,5 +265,26 @@ extern "C" fn remove_staged_at_exit() {
 pub fn clean_up() {
     if let Some(staged) = STAGED.get() {
         staged.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grader_is_gone_only_when_no_process_is_it() {
+        let own = own_tag();
+        assert!(!is_gone(own), "{own}");
+        let pid = std::process::id();
+        // Its id, taken by a process that started at another time.
+        assert!(is_gone(&format!("{pid}-1")));
+        // An earlier version's tag, the id alone.
+        assert!(!is_gone(&pid.to_string()));
+        // Above any pid_max (2^22).
+        assert!(is_gone("99999999-5") && is_gone("99999999"));
+        for not_a_tag in ["", "x", "0", "12-x", "-3", "1-2-3"] {
+            assert!(!is_gone(not_a_tag), "{not_a_tag}");
+        }
     }
 }
