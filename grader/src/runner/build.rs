@@ -168,10 +168,14 @@ impl BuildSandbox {
             .unwrap_or_default();
         let address_space = self.bounds.address_space();
         let processes = self.bounds.processes();
+        let group_held = Arc::clone(&self.bounds);
         // SAFETY: the closure runs in the child between fork and exec and makes only system calls
         // (write, setrlimit, close_range, prctl, landlock_restrict_self); it allocates nothing.
         unsafe {
             command.pre_exec(move || {
+                // Moved in: the group, whose descriptors `joining` are, lives as long as the
+                // command, whether or not the caller keeps the bounds returned.
+                let _ = &group_held;
                 super::cgroup::join(&joining)?;
                 for (resource, limit) in [
                     (libc::RLIMIT_AS, address_space),
@@ -187,7 +191,6 @@ impl BuildSandbox {
                 }
                 super::sandbox::close_inherited_on_exec()?;
                 super::sandbox::check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
-                // The closure owns the sandbox: the group lives as long as the command.
                 match &self.landlock {
                     Some(landlock) => landlock.restrict_self(),
                     None => Ok(()),
