@@ -2,7 +2,8 @@
 //! user they run as can reach them.
 //!
 //! Everything the grader makes in TMPDIR (checks' folders, kit copies, staged programs) is in a
-//! folder of its own there, `mmap-lab-grader-PID-START` (its process id and start time), removed
+//! folder of its own there, `mmap-lab-tmp-PID-START.RANDOM` (its process id and start time),
+//! removed
 //! when it exits. A grader that is killed (SIGKILL, the OOM killer, a power cut) cannot remove
 //! it: the next grader to start removes every such folder of its user whose grader is gone, as
 //! it removes their cgroups (`cgroup`), and never one of a grader still running.
@@ -32,8 +33,9 @@ pub fn work_root() -> std::io::Result<PathBuf> {
     }
 }
 
-/// How the grader's folders in TMPDIR are named: `mmap-lab-grader-PID-START`.
-const FOLDER_PREFIX: &str = "mmap-lab-grader-";
+/// How the grader's folders in TMPDIR are named: `mmap-lab-tmp-PID-START.RANDOM` (the random
+/// part made by `tempfile`, so that nobody can make the folder's name first in a shared /tmp).
+const FOLDER_PREFIX: &str = "mmap-lab-tmp-";
 
 /// This grader as named in what it leaves on the machine (its folders in TMPDIR, its cgroups):
 /// `PID-START`, its process id and start time (in clock ticks since boot), so that a process
@@ -90,27 +92,18 @@ static CLAIMED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 /// The grader's own folder in `base`, made the first time it is asked for; mode 0711 (under
 /// root, checks' folders in it are for other users, who may pass but not list it).
 fn claimed_in(base: &Path) -> std::io::Result<PathBuf> {
-    let folder = base.join(format!("{FOLDER_PREFIX}{}", own_tag()));
     let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
-    if claimed.contains(&folder) {
-        return Ok(folder);
+    if let Some(folder) = claimed.iter().find(|f| f.parent() == Some(base)) {
+        return Ok(folder.clone());
     }
     if claimed.is_empty() {
         // SAFETY: registers a function without arguments that the C library calls at exit.
         unsafe { libc::atexit(remove_claimed_at_exit) };
     }
-    match std::fs::create_dir(&folder) {
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            // Made by this very process (the tag is unique to it) and not by anyone else: a
-            // folder of that name that is not ours is refused.
-            let meta = std::fs::symlink_metadata(&folder)?;
-            // SAFETY: geteuid only reads the grader's own credentials.
-            if !meta.is_dir() || meta.uid() != unsafe { libc::geteuid() } {
-                return Err(e);
-            }
-        }
-        other => other?,
-    }
+    let folder = tempfile::Builder::new()
+        .prefix(&format!("{FOLDER_PREFIX}{}.", own_tag()))
+        .tempdir_in(base)?
+        .keep();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o711))?;
     claimed.push(folder.clone());
     Ok(folder)
@@ -145,7 +138,11 @@ fn remove_abandoned(base: &Path) {
     let uid = unsafe { libc::geteuid() };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(tag) = name.to_str().and_then(|n| n.strip_prefix(FOLDER_PREFIX)) else {
+        let Some((tag, _)) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(FOLDER_PREFIX))
+            .and_then(|n| n.split_once('.'))
+        else {
             continue;
         };
         let ours =
