@@ -301,6 +301,16 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
 }
 
 fn main() -> ExitCode {
+    // First, while the grader has one thread: what a killed grader left in TMPDIR goes, and
+    // what this one makes there is in a folder of its own (see `runner::place`).
+    // SAFETY: no thread has been started yet.
+    // Without it (TMPDIR not writable), grading fails where it needs TMPDIR, and says why.
+    if let Err(e) = unsafe { grader::runner::claim_temp_dir() } {
+        eprintln!(
+            "grader: warning: cannot make its folder in {}: {e}",
+            std::env::temp_dir().display()
+        );
+    }
     // Before anything is started: a Ctrl-C stops what the grader started, not only the grader.
     grader::runner::interrupt::install();
     let mut args: Vec<String> = std::env::args().skip(1).collect();

@@ -208,6 +208,7 @@ fn a_class_is_graded_fairly_and_safely() {
         ("kills-everyone", "ex4"),
         ("endless-build", "ex3"),
         ("reads-the-shared-target", "ex1"),
+        ("memory-bomb", "ex1"),
     ] {
         // None gets the marks of the exercise it attacks from.
         assert!(
@@ -249,6 +250,13 @@ fn a_class_is_graded_fairly_and_safely() {
     );
     assert!(
         !report.contains("ex1 was not built") && report.contains("not yet implemented"),
+        "{report}"
+    );
+    // The build that would fill gigabytes was stopped at its memory bound (support::batch).
+    let report = std::fs::read_to_string(out.join("memory-bomb/report.txt")).unwrap();
+    assert!(
+        report.contains("ex1 was not built: the build used more than 1024 MiB of memory")
+            && !report.contains("ex2 was not built"),
         "{report}"
     );
     // The class report puts apart the programs that ran out of time (typed: the runner counts a

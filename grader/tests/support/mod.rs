@@ -268,7 +268,15 @@ pub fn batch(class: &Path, out: &Path) -> std::process::Output {
 
 /// `grader batch` with more options (`--only`, `--seed`).
 pub fn batch_with(class: &Path, out: &Path, options: &[&str]) -> std::process::Output {
-    Command::new(grader_bin())
+    batch_command(class, out, options)
+        .output()
+        .expect("cannot run the grader")
+}
+
+/// The command `batch_with` runs, to be started as a test needs (and killed, see batch_resume.rs).
+pub fn batch_command(class: &Path, out: &Path, options: &[&str]) -> Command {
+    let mut command = Command::new(grader_bin());
+    command
         // Secrets in the grader's environment, which no build or report may see (see class.rs).
         .env("GRADER_TEST_SECRET", GRADER_SECRET)
         .env("GITHUB_TOKEN", GRADER_SECRET)
@@ -281,8 +289,9 @@ pub fn batch_with(class: &Path, out: &Path, options: &[&str]) -> std::process::O
         .args(options)
         // Hostile programs run into the time limit again and again: a short one keeps the test quick.
         .env("GRADER_TIMEOUT", "3")
-        .output()
-        .expect("cannot run the grader")
+        // `memory-bomb`'s build is stopped at 1 GiB, not the default's 2.
+        .env("GRADER_BUILD_MEMORY_MIB", "1024");
+    command
 }
 
 /// `program`, to be run as an ordinary user: as `nobody` (setpriv) when this test is root, as
