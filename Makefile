@@ -34,7 +34,7 @@ bench:
 	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
 
 # ---- Instructors' targets: the student kit's Makefile is everything above this line. ----
-.PHONY: grade-solutions test lint gradescope student-kit
+.PHONY: grade-solutions test lint gradescope prairielearn autolab student-kit
 
 ## grade-solutions: grade the reference solutions (they score 100/100)
 grade-solutions:
@@ -52,6 +52,16 @@ lint:
 ## gradescope: dist/gradescope.zip, the autograder for Gradescope (setup.sh, run_autograder, the kit)
 gradescope:
 	@bash grader/gradescope/package.sh
+
+## prairielearn: dist/prairielearn/, an external-grading question (question/, for a course's
+##               questions/) and its grading image (image/: Dockerfile and the kit, no answers)
+prairielearn:
+	@bash grader/prairielearn/package.sh
+
+## autolab: dist/autolab/, an Autolab lab's autograder (autograde-Makefile, autograde.tar) and its
+##          grading image (image/: the same Dockerfile as PrairieLearn's, and the kit, no answers)
+autolab:
+	@bash grader/autolab/package.sh
 
 ## student-kit: dist/student-kit/ and dist/student-kit.tar.gz, what a class gets (no answers)
 student-kit:
