@@ -26,13 +26,23 @@ fn as_built_in_the_image(kit: &Path) {
     std::os::unix::fs::symlink(&submissions, kit.join("target/submissions")).unwrap();
 }
 
-/// `make handin`'s tarball of a submission laid out like the kit: the reference files when
-/// `perfect`, else the stubs.
-fn handin(perfect: bool, to: &Path) {
+/// What a student uploads.
+#[derive(Clone, Copy)]
+enum Upload {
+    /// `make handin`'s tarball of the reference files.
+    Perfect,
+    /// `make handin`'s tarball of the stubs.
+    Stubs,
+    /// A file named like the hand-in that is no tarball: the grader cannot grade it at all.
+    Unreadable,
+}
+
+fn upload(what: Upload, to: &Path) {
     let student = tempfile::tempdir().unwrap();
-    match perfect {
-        true => support::perfect_submission(student.path()),
-        false => support::stub_submission(student.path()),
+    match what {
+        Upload::Perfect => support::perfect_submission(student.path()),
+        Upload::Stubs => support::stub_submission(student.path()),
+        Upload::Unreadable => return std::fs::write(to, "not a tarball").unwrap(),
     }
     grader::submission::handin(student.path(), to).unwrap();
 }
@@ -49,16 +59,27 @@ fn package(script: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, out)
 }
 
-/// The image's Dockerfile starts from the Rust image of rust-toolchain.toml's version.
-fn image_is_pinned(dockerfile: &Path) {
-    let text = std::fs::read_to_string(dockerfile).unwrap();
+/// The image's Dockerfile starts from the Rust image of rust-toolchain.toml's version, and the
+/// script it builds the kit with is in the kit it copies (as /autograder/source).
+fn image_is_pinned(image: &Path) {
+    let text = std::fs::read_to_string(image.join("Dockerfile")).unwrap();
     let from = text.lines().find(|l| l.starts_with("FROM ")).unwrap();
     assert_eq!(from, format!("FROM rust:{}", support::toolchain_channel()));
+    assert!(text.contains("COPY kit /autograder/source\n"), "{text}");
+    let script = text
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("/autograder/source/"))
+        .expect("the image builds the kit with a script of its own");
+    assert!(image.join("kit").join(script).is_file(), "{script}");
 }
 
 /// PrairieLearn's job: the question's tests/ at /grade/tests, the upload in /grade/student, the
-/// entry point run; its /grade/results/results.json.
-fn prairielearn_job(question: &Path, kit: &Path, perfect: bool) -> serde_json::Value {
+/// entry point run; how it ended, and its /grade/results/results.json if it wrote one.
+fn prairielearn_job(
+    question: &Path,
+    kit: &Path,
+    what: Upload,
+) -> (std::process::Output, Option<serde_json::Value>) {
     let info: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(question.join("info.json")).unwrap())
             .unwrap();
@@ -73,21 +94,20 @@ fn prairielearn_job(question: &Path, kit: &Path, perfect: bool) -> serde_json::V
     let root = tempfile::tempdir().unwrap();
     support::copy_tree(&question.join("tests"), &root.path().join("tests"));
     std::fs::create_dir(root.path().join("student")).unwrap();
-    handin(perfect, &root.path().join("student/handin.tar.gz"));
+    upload(what, &root.path().join("student/handin.tar.gz"));
     let run = Command::new(root.path().join("tests").join(in_tests))
         .env("GRADE_ROOT", root.path())
         .env("MMAP_LAB_KIT", kit)
         .output()
         .expect("cannot run the entry point");
-    assert!(run.status.success(), "{run:?}");
-    let results = root.path().join("results/results.json");
-    serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap()
+    let results = std::fs::read_to_string(root.path().join("results/results.json")).ok();
+    (run, results.map(|r| serde_json::from_str(&r).unwrap()))
 }
 
 #[test]
 fn prairielearn_grades_an_upload_through_its_entry_point() {
     let (_dir, package) = package("grader/prairielearn/package.sh");
-    image_is_pinned(&package.join("image/Dockerfile"));
+    image_is_pinned(&package.join("image"));
     let kit = package.join("image/kit");
     as_built_in_the_image(&kit);
     let question = package.join("question");
@@ -95,17 +115,27 @@ fn prairielearn_grades_an_upload_through_its_entry_point() {
     assert!(html.contains("<pl-file-upload file-names=\"handin.tar.gz\">"));
     assert!(html.contains("<pl-external-grader-results>"));
 
-    let perfect = prairielearn_job(&question, &kit, true);
+    let graded = |what| {
+        let (run, results) = prairielearn_job(&question, &kit, what);
+        assert!(run.status.success(), "{run:?}");
+        results.expect("results.json is written")
+    };
+    let perfect = graded(Upload::Perfect);
     assert_eq!(perfect["score"], 1.0, "{perfect:#}");
     assert_eq!(perfect["gradable"], true);
-    let stubs = prairielearn_job(&question, &kit, false);
+    let stubs = graded(Upload::Stubs);
     assert_eq!(stubs["score"], 0.0, "{stubs:#}");
+    // A grader that cannot grade leaves no results: PrairieLearn reports a grading failure.
+    let (run, results) = prairielearn_job(&question, &kit, Upload::Unreadable);
+    assert!(!run.status.success(), "{run:?}");
+    assert!(String::from_utf8_lossy(&run.stderr).contains("this is not a grade"));
+    assert_eq!(results, None);
 }
 
 /// Autolab's job: autograde-Makefile (as Makefile), autograde.tar and the hand-in, under the
 /// assessment's handin file name, in one folder, then `make` there; the output, read from a pipe
-/// as Autolab reads it. The scores of its last line, by exercise.
-fn autolab_job(package: &Path, kit: &Path, perfect: bool) -> Vec<u64> {
+/// as Autolab reads it: how `make` ended, and its stdout.
+fn autolab_job(package: &Path, kit: &Path, what: Upload) -> (std::process::Output, String) {
     let job = tempfile::tempdir().unwrap();
     std::fs::copy(
         package.join("autograde-Makefile"),
@@ -117,7 +147,7 @@ fn autolab_job(package: &Path, kit: &Path, perfect: bool) -> Vec<u64> {
         job.path().join("autograde.tar"),
     )
     .unwrap();
-    handin(perfect, &job.path().join("handin.tar.gz"));
+    upload(what, &job.path().join("handin.tar.gz"));
     let run = Command::new("make")
         .current_dir(job.path())
         .env("MMAP_LAB_KIT", kit)
@@ -127,7 +157,13 @@ fn autolab_job(package: &Path, kit: &Path, perfect: bool) -> Vec<u64> {
         .env_remove("MAKELEVEL")
         .output()
         .expect("cannot run make");
-    let stdout = String::from_utf8_lossy(&run.stdout);
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    (run, stdout)
+}
+
+/// The scores of a job's last line, by exercise, the report above it.
+fn autolab_scores(package: &Path, kit: &Path, what: Upload) -> Vec<u64> {
+    let (run, stdout) = autolab_job(package, kit, what);
     assert!(run.status.success(), "{run:?}");
     let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap())
         .unwrap_or_else(|e| panic!("the last line is no score ({e}):\n{stdout}"));
@@ -142,13 +178,21 @@ fn autolab_job(package: &Path, kit: &Path, perfect: bool) -> Vec<u64> {
 #[test]
 fn autolab_grades_a_handin_through_its_makefile() {
     let (_dir, package) = package("grader/autolab/package.sh");
-    image_is_pinned(&package.join("image/Dockerfile"));
+    image_is_pinned(&package.join("image"));
     let kit = package.join("image/kit");
     as_built_in_the_image(&kit);
     let full: Vec<u64> = EXERCISES
         .iter()
         .map(|e| tests_of(e).map(|t| u64::from(t.points)).sum())
         .collect();
-    assert_eq!(autolab_job(&package, &kit, true), full);
-    assert_eq!(autolab_job(&package, &kit, false), vec![0; EXERCISES.len()]);
+    assert_eq!(autolab_scores(&package, &kit, Upload::Perfect), full);
+    assert_eq!(
+        autolab_scores(&package, &kit, Upload::Stubs),
+        vec![0; EXERCISES.len()]
+    );
+    // A grader that cannot grade: the last line is no score, and Autolab fails the job.
+    let (run, stdout) = autolab_job(&package, &kit, Upload::Unreadable);
+    assert!(!run.status.success(), "{run:?}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.contains("this is not a grade"), "{stdout}");
 }
