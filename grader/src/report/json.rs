@@ -68,8 +68,9 @@ fn entry(o: &TestOutcome) -> serde_json::Value {
         // is its place, for Gradescope's order).
         "extra_data": { "id": id(o.test) },
     });
-    let this = o.score();
-    match o.status {
+    let status = match o.status {
+        Status::Pass => Some("passed"),
+        Status::Fail { .. } | Status::GraderError { .. } => Some("failed"),
         Status::NotRun { .. } => {
             test["name"] = json!(format!("{} (not run here)", super::label(o.test)));
             test["output"] = json!(format!(
@@ -77,17 +78,13 @@ fn entry(o: &TestOutcome) -> serde_json::Value {
                 super::details(o)
             ));
             test["tags"] = json!(["not run"]);
+            None
         }
-        Status::Pass => {
-            test["score"] = json!(this.got);
-            test["max_score"] = json!(this.max);
-            test["status"] = json!("passed");
-        }
-        Status::Fail { .. } | Status::GraderError { .. } => {
-            test["score"] = json!(this.got);
-            test["max_score"] = json!(this.max);
-            test["status"] = json!("failed");
-        }
+    };
+    if let Some(status) = status {
+        test["score"] = json!(o.score().got);
+        test["max_score"] = json!(o.score().max);
+        test["status"] = json!(status);
     }
     if !o.measurements.is_empty() {
         let measured: serde_json::Map<_, _> = o
