@@ -3,12 +3,14 @@
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
+use std::process::Output;
 
+use assert_cmd::assert::{Assert, AssertError, AssertResult, OutputAssertExt};
 use predicates::prelude::*;
 
 use crate::diff::{Compared, difference, first_difference};
 use crate::fail;
-use crate::outcome::{Problem, Reword, Verdict, ensure};
+use crate::outcome::{Problem, Verdict};
 use crate::runner::{OUTPUT_CAP, Run, describe_signal};
 use crate::safe_fs;
 
@@ -17,7 +19,7 @@ pub fn explain(run: &Run) -> String {
     if let Some(why) = &run.start_error {
         return why.clone();
     }
-    let stderr = String::from_utf8_lossy(&run.output.stderr);
+    let stderr = String::from_utf8_lossy(&run.output().stderr);
     // Out of memory first: a worker killed for it can leave its parent waiting, or failing.
     let ending = if run.out_of_memory {
         format!(
@@ -31,14 +33,14 @@ pub fn explain(run: &Run) -> String {
             "did not finish within its time ({:.1}s) and was killed",
             run.elapsed.as_secs_f64()
         )
-    } else if let Some(signal) = run.output.status.signal() {
+    } else if let Some(signal) = run.output().status.signal() {
         describe_signal(signal)
     } else if let Some(message) = panic_message(&stderr) {
         format!("panicked: {message}")
     } else {
         format!(
             "exited with status {}",
-            run.output.status.code().unwrap_or(-1)
+            run.output().status.code().unwrap_or(-1)
         )
     };
     let mut text = format!("`{}` {ending}", run.command);
@@ -114,90 +116,230 @@ fn shorten(text: &str, max: usize) -> String {
     }
 }
 
-/// What a predicate says of a value it rejects (its own case tree: which part failed, with what),
-/// shortened for a report.
-fn why_not<P: Predicate<str> + ?Sized>(predicate: &P, value: &str) -> String {
-    use predicates_tree::CaseTreeExt;
-    predicate
-        .find_case(false, value)
-        .map(|case| shorten(&case.tree().to_string(), 600))
+/// What assert_cmd says of an assertion that failed: its reason and the predicate's case tree
+/// (which part failed, with what), on lines of their own after the grader's words. The dump of the
+/// whole output that assert_cmd adds after them is left out (the grader quotes the output its own
+/// way), and so is anything past a few hundred characters: the text is written into a bounded
+/// buffer, so a run's 16 MiB of output is never formatted whole.
+fn assertion(error: &AssertError) -> String {
+    /// A `fmt::Write` that stops the formatting once it holds `cap` bytes.
+    struct Capped(String, usize);
+    impl std::fmt::Write for Capped {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let room = self.1.saturating_sub(self.0.len());
+            let mut cut = s.len().min(room);
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.0.push_str(&s[..cut]);
+            if cut < s.len() {
+                Err(std::fmt::Error)
+            } else {
+                Ok(())
+            }
+        }
+    }
+    let mut text = Capped(String::new(), 2000);
+    let _ = std::fmt::write(&mut text, format_args!("{error}"));
+    // The output's dump starts with a line of its own, `code=...` (a value in the case tree is
+    // quoted with its newlines escaped, so it cannot start a line).
+    let reason = text
+        .0
+        .split("\ncode=")
+        .next()
         .unwrap_or_default()
+        .trim_end();
+    format!("\nassert_cmd: {}", shorten(reason, 600))
 }
 
-impl Run {
-    /// The run exited with status 0.
-    pub fn succeeded(&self) -> Verdict {
-        started(self)?;
-        if self.timed_out || self.output.status.signal().is_some() || self.panicked() {
-            return Err(explain(self).into()); // The ending speaks for itself.
+/// The predicate "exactly these bytes", for a run's stdout. Its case tree says how many bytes
+/// came and where they first differ, not the bytes themselves (the grader's diff shows those, in
+/// hex or as text, and a large output is not copied into the explanation).
+struct SameBytes<'a>(&'a [u8]);
+
+impl std::fmt::Display for SameBytes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "var is the {} bytes expected", self.0.len())
+    }
+}
+
+impl predicates::reflection::PredicateReflection for SameBytes<'_> {}
+
+impl Predicate<[u8]> for SameBytes<'_> {
+    fn eval(&self, got: &[u8]) -> bool {
+        got == self.0
+    }
+
+    fn find_case<'a>(
+        &'a self,
+        expected: bool,
+        got: &[u8],
+    ) -> Option<predicates::reflection::Case<'a>> {
+        use predicates::reflection::{Case, Product};
+        let result = self.eval(got);
+        if result != expected {
+            return None;
         }
-        ensure(self.output.status.success(), || {
-            format!("{}; expected success (status 0)", explain(self))
+        let mut case = Case::new(Some(self), result)
+            .add_product(Product::new("var", format!("{} bytes", got.len())));
+        if let Some(at) = first_difference(got, self.0) {
+            case = case.add_product(Product::new("first difference", format!("at byte {at}")));
+        }
+        Some(case)
+    }
+}
+
+/// A predicate on a run's stdout or stderr, written as a function with a name for its case tree.
+fn named<F: Fn(&T) -> bool, T: ?Sized>(name: &'static str, f: F) -> impl Predicate<T> {
+    predicate::function(f).fn_name(name)
+}
+
+// assert_cmd's `AssertResult` carries the `Assert` back in its error: large, and consumed at once.
+#[allow(clippy::result_large_err)]
+impl Run {
+    /// How the program ended and what it printed.
+    pub fn output(&self) -> &Output {
+        self.assert.get_output()
+    }
+
+    /// Runs one of assert_cmd's `try_*` assertions on the run's `Assert`, which it takes and
+    /// gives back (the output is never copied): `Err` holds assert_cmd's explanation.
+    fn assert_that(&mut self, f: impl FnOnce(Assert) -> AssertResult) -> Result<(), String> {
+        let placeholder = Output {
+            status: Default::default(),
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }
+        .assert();
+        match f(std::mem::replace(&mut self.assert, placeholder)) {
+            Ok(assert) => {
+                self.assert = assert;
+                Ok(())
+            }
+            Err(error) => {
+                let why = assertion(&error);
+                self.assert = error.assert();
+                Err(why)
+            }
+        }
+    }
+
+    /// The run exited with status 0.
+    pub fn succeeded(&mut self) -> Verdict {
+        started(self)?;
+        let code = self.assert_that(|a| a.try_code(0));
+        if self.timed_out || self.output().status.signal().is_some() || self.panicked() {
+            // The ending speaks for itself.
+            return fail!("{}{}", explain(self), code.err().unwrap_or_default());
+        }
+        code.map_err(|assertion| {
+            Problem::Fail(format!(
+                "{}; expected success (status 0){assertion}",
+                explain(self)
+            ))
         })
     }
 
     fn panicked(&self) -> bool {
-        panic_message(&String::from_utf8_lossy(&self.output.stderr)).is_some()
+        panic_message(&self.stderr()).is_some()
     }
 
     /// The run failed cleanly with `code`: nothing on stdout, and a message on stderr that starts
     /// with the exercise's name (`ex3: `).
-    pub fn failed_with(&self, code: i32, exercise: &str) -> Verdict {
+    pub fn failed_with(&mut self, code: i32, exercise: &str) -> Verdict {
+        self.failed_printing(
+            code,
+            exercise,
+            named("is_empty", |out: &[u8]| out.is_empty()),
+        )
+    }
+
+    /// Like `failed_with`, but what it may have printed on stdout before failing is `stdout`'s to
+    /// judge (a line printed before a fork that then failed, say).
+    pub fn failed_printing(
+        &mut self,
+        code: i32,
+        exercise: &str,
+        stdout: impl Predicate<[u8]>,
+    ) -> Verdict {
         started(self)?;
         let what = if code == 2 {
             "a usage error (status 2)"
         } else {
             "a clean failure (status 1)"
         };
-        if self.timed_out || self.output.status.code() != Some(code) {
-            return fail!("{}; expected {what}", explain(self));
+        let ended = self.assert_that(|a| a.try_code(code));
+        if let Err(assertion) = ended.and(match self.timed_out {
+            true => Err(String::new()),
+            false => Ok(()),
+        }) {
+            return fail!("{}; expected {what}{assertion}", explain(self));
         }
-        if !self.output.stdout.is_empty() {
+        if let Err(assertion) = self.assert_that(|a| a.try_stdout(stdout)) {
             return fail!(
-                "`{}` failed as expected but printed on stdout; a failing run prints nothing there",
+                "`{}` failed as expected but printed on stdout; a failing run prints nothing \
+                 there{assertion}",
                 self.command
             );
         }
-        let prefix = format!("{exercise}: ");
         // Judged on the whole of stderr; shown, when it fails, on its first lines.
-        let stderr = String::from_utf8_lossy(&self.output.stderr);
-        let named = predicate::str::starts_with(prefix.as_str());
-        if !named.eval(&stderr) {
+        let prefix = format!("{exercise}: ");
+        let named_first = predicate::str::starts_with(prefix.as_str());
+        if let Err(assertion) = self.assert_that(|a| a.try_stderr(named_first)) {
             return fail!(
-                "`{}` failed as expected, but its message should start with '{prefix}':\n{}",
+                "`{}` failed as expected, but its message should start with '{prefix}':\n{}{assertion}",
                 self.command,
-                why_not(&named, &excerpt(&stderr))
+                excerpt(&self.stderr())
             );
         }
-        let usage = predicate::str::contains("usage");
-        if code == 2 && !usage.eval(&stderr.to_lowercase()) {
+        let usage = named("mentions_usage", |err: &str| {
+            err.to_lowercase().contains("usage")
+        });
+        if code == 2
+            && let Err(assertion) = self.assert_that(|a| a.try_stderr(usage))
+        {
             return fail!(
-                "`{}`: a usage error should show the usage line on stderr:\n{}",
+                "`{}`: a usage error should show the usage line on stderr:\n{}{assertion}",
                 self.command,
-                why_not(&usage, &excerpt(&stderr).to_lowercase())
+                excerpt(&self.stderr())
             );
         }
         Ok(())
     }
 
     /// Like `failed_with(1, ..)`, and the message names `path`.
-    pub fn failed_naming(&self, exercise: &str, path: &str) -> Verdict {
+    pub fn failed_naming(&mut self, exercise: &str, path: &str) -> Verdict {
         self.failed_with(1, exercise)?;
-        let stderr = String::from_utf8_lossy(&self.output.stderr);
         let names = predicate::str::contains(path);
-        if !names.eval(&stderr) {
+        if let Err(assertion) = self.assert_that(|a| a.try_stderr(names)) {
             return fail!(
-                "`{}`: the error message should name '{path}':\n{}",
+                "`{}`: the error message should name '{path}':\n{}{assertion}",
                 self.command,
-                why_not(&names, &excerpt(&stderr))
+                excerpt(&self.stderr())
             );
         }
         Ok(())
     }
 
     /// The run succeeded and printed exactly `expected` on stdout.
-    pub fn printed(&self, expected: &[u8]) -> Verdict {
+    pub fn printed(&mut self, expected: &[u8]) -> Verdict {
+        self.printed_or_hint(expected, |_| None)
+    }
+
+    /// Like `printed`; when the run succeeded but printed something else, `hint` (given what it
+    /// printed) may name the likely mistake, which follows the difference. A run that failed
+    /// speaks for itself (a panic, a signal, an error message).
+    pub fn printed_or_hint(
+        &mut self,
+        expected: &[u8],
+        hint: impl FnOnce(&[u8]) -> Option<String>,
+    ) -> Verdict {
         self.succeeded()?;
+        let Err(assertion) = self.assert_that(|a| a.try_stdout(SameBytes(expected))) else {
+            return Ok(());
+        };
+        let stdout = &self.output().stdout;
+        let how = difference(stdout, expected).unwrap_or_default();
         let cut = match self.stdout_truncated {
             true => format!(
                 " (its output went on past {} MiB and was cut there)",
@@ -205,30 +347,13 @@ impl Run {
             ),
             false => String::new(),
         };
-        same_bytes("stdout", &self.output.stdout, expected)
-            .reword(|why| format!("`{}`: {why}{cut}", self.command))
-    }
-
-    /// Like `printed`; when the run succeeded but printed something else, `hint` (given what it
-    /// printed) may name the likely mistake, which follows the difference. A run that failed
-    /// speaks for itself (a panic, a signal, an error message).
-    pub fn printed_or_hint(
-        &self,
-        expected: &[u8],
-        hint: impl FnOnce(&[u8]) -> Option<String>,
-    ) -> Verdict {
-        let succeeded = self.succeeded().is_ok();
-        self.printed(expected).reword(
-            |why| match hint(&self.output.stdout).filter(|_| succeeded) {
-                Some(hint) => format!("{why}\n{hint}"),
-                None => why,
-            },
-        )
+        let hint = hint(stdout).map(|h| format!("\n{h}")).unwrap_or_default();
+        fail!("`{}`: stdout {how}{cut}{assertion}{hint}", self.command)
     }
 
     /// What the run printed on stderr, as text.
     pub fn stderr(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.output.stderr)
+        String::from_utf8_lossy(&self.output().stderr)
     }
 }
 

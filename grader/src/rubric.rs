@@ -124,6 +124,16 @@ pub fn tests_of(exercise: &str) -> impl Iterator<Item = &'static Test> {
     RUBRIC.iter().filter(move |t| t.exercise == exercise)
 }
 
+/// What an exercise is worth: the sum of its tests' points.
+pub fn points_of(exercise: &str) -> u32 {
+    tests_of(exercise).map(|t| t.points).sum()
+}
+
+/// What the whole rubric is worth.
+pub fn total_points() -> u32 {
+    RUBRIC.iter().map(|t| t.points).sum()
+}
+
 /// A fingerprint of the rubric: every test's exercise, name, points, title and settings. A grade
 /// given under another rubric is not kept (`grader batch`). (The hasher is the standard library's,
 /// stable within one build of the grader, which is all the comparison needs: another build is

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::sync::Mutex;
 
 /// One grading at a time: the rubric has timed checks (ex3's speed against cp) that would suffer
@@ -16,7 +15,7 @@ fn grade_c(exercise: &str) -> Option<serde_json::Value> {
     let dir = tempfile::tempdir().unwrap();
     let source = support::kit_root().join(format!("grader/tests/foreign/{exercise}.c"));
     let binary = dir.path().join(exercise);
-    let compiled = match Command::new("cc")
+    let compiled = match std::process::Command::new("cc")
         .args(["-O2", "-Wall", "-Wextra", "-o"])
         .arg(&binary)
         .arg(&source)
@@ -36,7 +35,7 @@ fn grade_c(exercise: &str) -> Option<serde_json::Value> {
     );
 
     let json = dir.path().join("results.json");
-    let graded = Command::new(support::grader_bin())
+    let graded = support::grader()
         .arg(exercise)
         .arg("--bin")
         .arg(format!("{exercise}={}", binary.display()))
@@ -54,7 +53,7 @@ fn grade_c(exercise: &str) -> Option<serde_json::Value> {
     Some(serde_json::from_str(&text).expect("results.json is JSON"))
 }
 
-/// The C program of `exercise` scores 25/25, every test passing.
+/// The C program of `exercise` scores full marks, every test passing.
 fn full_marks(exercise: &str) {
     let Some(results) = grade_c(exercise) else {
         return;
@@ -77,7 +76,8 @@ fn full_marks(exercise: &str) {
         failures.join("\n\n")
     );
     assert!(!tests.is_empty(), "no tests were graded");
-    assert_eq!(results["score"], 25, "{results:#}");
+    let max = grader::rubric::points_of(exercise);
+    assert_eq!(results["score"], max, "{results:#}");
 }
 
 #[test]

@@ -16,7 +16,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use grader::rubric::{EXERCISES, RUBRIC, tests_of};
+use grader::rubric::{EXERCISES, RUBRIC, points_of};
 use support::{grader_bin, kit_root};
 
 /// The files one run wrote, and its stdout (where Autolab's line goes).
@@ -204,10 +204,6 @@ fn valid_everywhere(run: &Run) {
     );
 }
 
-fn full_marks_of(exercise: &str) -> u64 {
-    tests_of(exercise).map(|t| u64::from(t.points)).sum()
-}
-
 #[test]
 fn the_solutions_pass_every_platforms_parser_with_stdout_a_regular_file() {
     let run = grade(None, true);
@@ -216,7 +212,7 @@ fn the_solutions_pass_every_platforms_parser_with_stdout_a_regular_file() {
     if let Some((passed, said)) = prove(&run.path("results.tap")) {
         assert!(passed && said.contains("Result: PASS"), "{said}");
     }
-    let full: Vec<u64> = EXERCISES.iter().map(|e| full_marks_of(e)).collect();
+    let full: Vec<u64> = EXERCISES.iter().map(|e| u64::from(points_of(e))).collect();
     assert_eq!(autolab_scores(&run), full);
     assert_eq!(run.json("prairielearn.json")["score"], 1.0);
 }

@@ -5,7 +5,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use support::{MUTANTS, Mutant};
 
@@ -21,7 +20,7 @@ fn test_named<'a>(json: &'a serde_json::Value, id: &str) -> Option<&'a serde_jso
 /// Grades one mutant on its exercise; returns the problems found (none when it is caught).
 fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
     let results = dir.join(format!("{}.json", m.name));
-    let output = Command::new(support::grader_bin())
+    let output = support::grader()
         .args([
             m.exercise,
             "--bin",
@@ -41,7 +40,9 @@ fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
         )];
     };
     let mut problems = Vec::new();
-    if output.status.success() || json["score"].as_u64() >= Some(25) {
+    if output.status.success()
+        || json["score"].as_u64() >= Some(grader::rubric::points_of(m.exercise).into())
+    {
         problems.push(format!("{}: scored full marks ({})", m.name, json["score"]));
     }
     for name in m.caught_by {

@@ -12,7 +12,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use grader::rubric::{EXERCISES, tests_of};
+use grader::rubric::{EXERCISES, points_of};
 use support::kit_root;
 
 /// Makes `kit` (a package's copy of the kit) as the image has it: its grader built, and the
@@ -181,10 +181,7 @@ fn autolab_grades_a_handin_through_its_makefile() {
     image_is_pinned(&package.join("image"));
     let kit = package.join("image/kit");
     as_built_in_the_image(&kit);
-    let full: Vec<u64> = EXERCISES
-        .iter()
-        .map(|e| tests_of(e).map(|t| u64::from(t.points)).sum())
-        .collect();
+    let full: Vec<u64> = EXERCISES.iter().map(|e| u64::from(points_of(e))).collect();
     assert_eq!(autolab_scores(&package, &kit, Upload::Perfect), full);
     assert_eq!(
         autolab_scores(&package, &kit, Upload::Stubs),

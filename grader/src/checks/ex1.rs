@@ -31,7 +31,7 @@ fn peek(t: &Ctx, file: &str, offset: u64, len: u64) -> crate::runner::Run {
 
 /// `ex1 peek FILE OFFSET LEN` of `data` printed its range, or else the likely mistake is named.
 fn peeked(t: &Ctx, file: &str, data: &[u8], offset: u64, len: u64) -> Result<Run, Problem> {
-    let run = peek(t, file, offset, len);
+    let mut run = peek(t, file, offset, len);
     let expected = expected_peek(data, offset, len);
     let unaligned = run.stderr().contains("Invalid argument");
     run.printed_or_hint(expected, |got| peek_hint(got, expected, data, offset))
@@ -159,13 +159,16 @@ pub fn peek_sparse_tib(t: &mut Ctx) -> Verdict {
     t.sparse_file("huge.bin", TIB, TIB - tail.len() as u64, &tail);
     // Straddles a page boundary, ends exactly at the end of the 1 TiB file.
     let offset = TIB - 2500;
-    let run = peek(t, "huge.bin", offset, 5000);
+    let mut run = peek(t, "huge.bin", offset, 5000);
     run.printed(&tail[500..])?;
-    // Mapping only the covering pages costs almost nothing; mapping (or reading) the whole
-    // terabyte would not.
+    // A mapping is lazy: it costs memory only for the pages touched, so even a mapping of the
+    // whole terabyte stays cheap here. What costs memory is touching more than the range:
+    // reading the file into a buffer, or populating (MAP_POPULATE) a mapping larger than it.
     ensure(!run.uses_more_memory_than(64 * MIB as u64), || {
         format!(
-            "`{}` used {} MiB of memory to print 2500 bytes; map only the pages that cover the range",
+            "`{}` used {} MiB of memory to print 2500 bytes; a mapping costs memory only for the \
+             pages you touch, so touch only the range's pages (no read(2) of the file into a \
+             buffer, no MAP_POPULATE of a larger mapping)",
             run.command,
             run.max_rss >> 20
         )
@@ -179,7 +182,7 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
     // An offset inside a page, a range across the next page boundary.
     let offset = TIB - 3 * PAGE as u64 + t.between(1, PAGE as u64 - 1);
     let len = PAGE as u64 + t.between(1, PAGE as u64 - 1);
-    let run = peek(t, "huge.bin", offset, len);
+    let mut run = peek(t, "huge.bin", offset, len);
     let expected: Vec<u8> = (offset..offset + len)
         .map(|at| {
             at.checked_sub(TIB - PAGE as u64)
@@ -192,7 +195,9 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
     let maps = mappings_of(&run, trace, &huge, "'huge.bin'")?;
     let page = PAGE as u64;
     // The pages that cover [offset, offset + len): from the page that holds OFFSET, at most one
-    // page more than the range itself.
+    // page more than the range itself. Not for memory (a lazy mapping of the whole file costs no
+    // more): a mapping takes address space for its whole length, touched or not, and a file can
+    // be larger than a process may map (RLIMIT_AS, 32-bit, x86-64's 128 TiB).
     let covering = len + page;
     for call in &maps {
         ensure(call.mmap_offset() % page == 0, || {
@@ -210,7 +215,9 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
                 format!(
                     "`{}` made `{call}` to print {len} bytes at offset {offset}: map only the pages \
                      that cover the range (offset {} and a length of at most {covering}), not the \
-                     whole file",
+                     whole file: a mapping takes address space for its whole length, touched or \
+                     not, and a file can be larger than the address space a process may use \
+                     (RLIMIT_AS, a 32-bit process, or x86-64's 128 TiB)",
                     run.command,
                     offset - offset % page
                 )
@@ -271,7 +278,7 @@ pub fn bump_empty_file(t: &mut Ctx) -> Verdict {
 pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
     let size = 4 * MIB;
     let (path, data) = t.random_file("data.bin", size);
-    let run = t.run(["bump", "data.bin", "1000", "3"]);
+    let mut run = t.run(["bump", "data.bin", "1000", "3"]);
     run.succeeded()?;
     bumped(&path, &data, 1000, 3, &format!("`{}`", run.command))?;
     // 4195 bytes change: through read/write or pread/pwrite that is thousands of calls.
@@ -281,7 +288,7 @@ pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
 pub fn bump_maps_shared_and_msyncs(t: &mut Ctx) -> Verdict {
     let size = 3 * PAGE + t.below(PAGE as u64) as usize;
     let (path, data) = t.random_file("data.bin", size);
-    let run = t.run(["bump", "data.bin", "100", "1"]);
+    let mut run = t.run(["bump", "data.bin", "100", "1"]);
     run.succeeded()?;
     bumped(&path, &data, 100, 1, &format!("`{}`", run.command))?;
     let trace = watched(&run)?;

@@ -11,7 +11,7 @@ use crate::fixtures::{Ctx, MIB, PAGE, Problem, Verdict, ensure, grader_error};
 use crate::outcome::Reword;
 use crate::runner::trace::regions;
 use crate::runner::{Call, Observer, read_memory, seccomp};
-use std::process::Output;
+use predicates::prelude::*;
 
 use crate::runner::{Limits, Run};
 
@@ -22,7 +22,7 @@ fn patched(data: &[u8], offset: usize, text: &str) -> Vec<u8> {
 }
 
 /// `ex2 patch` of `data` printed it with `text` at `offset`, or else the likely mistake is named.
-fn patch_printed(run: &Run, data: &[u8], offset: usize, text: &str) -> Verdict {
+fn patch_printed(run: &mut Run, data: &[u8], offset: usize, text: &str) -> Verdict {
     run.printed_or_hint(&patched(data, offset, text), |got| {
         if got == data && !text.is_empty() {
             Some(
@@ -43,7 +43,7 @@ fn patch_printed(run: &Run, data: &[u8], offset: usize, text: &str) -> Verdict {
 
 /// `ex2 fork TEXT` printed its three lines, or else the likely mistake is named: a line lost or
 /// doubled is output left in a buffer at the fork (or at a child's exit).
-fn fork_printed(run: &Run, text: &str) -> Verdict {
+fn fork_printed(run: &mut Run, text: &str) -> Verdict {
     let expected = fork_lines(text);
     run.printed_or_hint(&expected, |got| {
         let want: Vec<&[u8]> = expected.split_inclusive(|&b| b == b'\n').collect();
@@ -107,13 +107,13 @@ pub fn patch_prints_patched(t: &mut Ctx) -> Verdict {
     for _ in 0..3 {
         let text = t.text(t.between(1, 200) as usize);
         let offset = t.below((size - text.len()) as u64) as usize;
-        let run = t.run(["patch", "data.bin", &offset.to_string(), &text]);
-        patch_printed(&run, &data, offset, &text)?;
+        let mut run = t.run(["patch", "data.bin", &offset.to_string(), &text]);
+        patch_printed(&mut run, &data, offset, &text)?;
     }
     // Right up to the last byte.
     let text = t.text(5);
-    let run = t.run(["patch", "data.bin", &(size - 5).to_string(), &text]);
-    patch_printed(&run, &data, size - 5, &text)
+    let mut run = t.run(["patch", "data.bin", &(size - 5).to_string(), &text]);
+    patch_printed(&mut run, &data, size - 5, &text)
 }
 
 pub fn patch_leaves_file_unchanged(t: &mut Ctx) -> Verdict {
@@ -121,22 +121,27 @@ pub fn patch_leaves_file_unchanged(t: &mut Ctx) -> Verdict {
     let (path, data) = t.random_file("data.bin", size);
     let mtime = backdate(t, "data.bin")?;
     let text = t.text(100);
-    patch_printed(&t.run(["patch", "data.bin", "10", &text]), &data, 10, &text)?;
+    patch_printed(
+        &mut t.run(["patch", "data.bin", "10", &text]),
+        &data,
+        10,
+        &text,
+    )?;
     unchanged(&path, &data, mtime)
 }
 
 pub fn patch_empty_text(t: &mut Ctx) -> Verdict {
     let (_, data) = t.random_file("data.bin", 1000 + t.below(1000) as usize);
-    patch_printed(&t.run(["patch", "data.bin", "3", ""]), &data, 3, "")?;
+    patch_printed(&mut t.run(["patch", "data.bin", "3", ""]), &data, 3, "")?;
     let end = data.len();
     patch_printed(
-        &t.run(["patch", "data.bin", &end.to_string(), ""]),
+        &mut t.run(["patch", "data.bin", &end.to_string(), ""]),
         &data,
         end,
         "",
     )?;
     t.file("empty.bin", b"");
-    patch_printed(&t.run(["patch", "empty.bin", "0", ""]), b"", 0, "")
+    patch_printed(&mut t.run(["patch", "empty.bin", "0", ""]), b"", 0, "")
 }
 
 pub fn patch_past_end(t: &mut Ctx) -> Verdict {
@@ -160,8 +165,8 @@ pub fn patch_uses_mapping(t: &mut Ctx) -> Verdict {
     let size = 4 * MIB;
     let (_, data) = t.random_file("data.bin", size);
     let text = t.text(64);
-    let run = t.run(["patch", "data.bin", "4096", &text]);
-    patch_printed(&run, &data, 4096, &text)?;
+    let mut run = t.run(["patch", "data.bin", "4096", &text]);
+    patch_printed(&mut run, &data, 4096, &text)?;
     through_mappings(&run, &[t.file_id("data.bin")])
 }
 
@@ -169,8 +174,8 @@ pub fn patch_maps_private_read_only(t: &mut Ctx) -> Verdict {
     let size = 2 * PAGE + t.below(PAGE as u64) as usize;
     let (_, data) = t.random_file("data.bin", size);
     let text = t.text(32);
-    let run = t.run(["patch", "data.bin", "100", &text]);
-    patch_printed(&run, &data, 100, &text)?;
+    let mut run = t.run(["patch", "data.bin", "100", &text]);
+    patch_printed(&mut run, &data, 100, &text)?;
     let trace = watched(&run)?;
     let file = t.file_id("data.bin");
     let maps = mappings_of(&run, trace, &file, "'data.bin'")?;
@@ -214,13 +219,13 @@ pub fn fork_three_lines(t: &mut Ctx) -> Verdict {
     // stdout is a pipe here: anything left in a buffer at fork would be printed twice.
     for _ in 0..2 {
         let text = t.text(t.between(5, 60) as usize);
-        fork_printed(&t.run(["fork", &text]), &text)?;
+        fork_printed(&mut t.run(["fork", &text]), &text)?;
     }
     Ok(())
 }
 
 pub fn fork_empty_text(t: &mut Ctx) -> Verdict {
-    fork_printed(&t.run(["fork", ""]), "")
+    fork_printed(&mut t.run(["fork", ""]), "")
 }
 
 /// What the grader saw of TEXT while `ex2 fork` ran.
@@ -269,8 +274,8 @@ pub fn fork_text_in_private_anonymous_mapping(t: &mut Ctx) -> Verdict {
             }
         }) as Observer
     };
-    let run = t.start_observed(["fork", &text], Some(observer))?.finish();
-    fork_printed(&run, &text)?;
+    let mut run = t.start_observed(["fork", &text], Some(observer))?.finish();
+    fork_printed(&mut run, &text)?;
     watched(&run)?;
     let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
     ensure(!seen.places.is_empty(), || {
@@ -300,7 +305,7 @@ pub fn fork_really_forks(t: &mut Ctx) -> Verdict {
     let text = t.text(20);
     // With fork(2) made to fail, a program that forks must report it and exit 1; one that only
     // prints the three lines it expects would still "succeed". The first line may already be out.
-    let run = t.run_limited(
+    let mut run = t.run_limited(
         ["fork", &text],
         Limits {
             forbid_fork: true,
@@ -308,27 +313,19 @@ pub fn fork_really_forks(t: &mut Ctx) -> Verdict {
         },
     );
     let before = format!("before fork: {text}\n");
-    ensure(
-        run.output.stdout.is_empty() || run.output.stdout == before.as_bytes(),
-        || {
-            format!(
-                "with fork(2) made to fail (EAGAIN), `{}` printed more than the line before the fork: {:?}",
-                run.command,
-                String::from_utf8_lossy(&run.output.stdout)
-            )
-        },
-    )?;
-    let quiet = Run {
-        output: Output {
-            stdout: Vec::new(),
-            ..run.output.clone()
-        },
-        ..run
-    };
-    quiet.failed_with(1, "ex2").reword(|why| {
-        format!("with fork(2) made to fail (EAGAIN), the program should fail cleanly with status 1: {why}")
+    let before_only = |out: &[u8]| out.is_empty() || out == before.as_bytes();
+    ensure(before_only(&run.output().stdout), || {
+        format!(
+            "with fork(2) made to fail (EAGAIN), `{}` printed more than the line before the fork: {:?}",
+            run.command,
+            String::from_utf8_lossy(&run.output().stdout)
+        )
     })?;
-    fork_printed(&t.run(["fork", &text]), &text)
+    run.failed_printing(1, "ex2", predicate::function(before_only).fn_name("before_fork_only"))
+        .reword(|why| {
+            format!("with fork(2) made to fail (EAGAIN), the program should fail cleanly with status 1: {why}")
+        })?;
+    fork_printed(&mut t.run(["fork", &text]), &text)
 }
 
 /// A missing file is the program's own error to report; bad command lines are the front end's.

@@ -17,7 +17,7 @@ fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
 
 /// `ex3 src dst` succeeds silently and `dst` then holds `data`, in a file of its own.
 fn copies(t: &Ctx, src: &str, dst: &str, data: &[u8]) -> Verdict {
-    let run = copy(t, src, dst);
+    let mut run = copy(t, src, dst);
     run.printed(b"")?;
     file_holds(&t.path(dst), data).reword(|why| {
         let size = std::fs::symlink_metadata(t.path(dst)).map_or(0, |m| m.len());
@@ -123,7 +123,7 @@ pub fn creates_destination_with_source_mode(t: &mut Ctx) -> Verdict {
             umask,
             ..Limits::default()
         };
-        let run = t.run_limited(["src.bin", "new.bin"], limits);
+        let mut run = t.run_limited(["src.bin", "new.bin"], limits);
         run.printed(b"")?;
         file_holds(&t.path("new.bin"), &data)?;
         let got = mode_of(&t.path("new.bin"));
@@ -150,7 +150,7 @@ pub fn refuses_same_file(t: &mut Ctx) -> Verdict {
         ("soft.bin", "src.bin"),
         ("./src.bin", "soft.bin"),
     ] {
-        let run = copy(t, from, to);
+        let mut run = copy(t, from, to);
         run.failed_with(1, "ex3")?;
         file_holds(&src, &data).reword(|why| {
             format!(
@@ -168,7 +168,7 @@ pub fn refuses_bad_input(t: &mut Ctx) -> Verdict {
     std::fs::create_dir(t.path("dir")).map_err(|e| e.to_string())?;
     for src in ["nope.bin", "dir", fifo.as_str(), "/dev/zero"] {
         // Opening a FIFO for reading blocks until a writer comes: a program that does so hangs.
-        let run = t
+        let mut run = t
             .cmd([src, "dst.bin"])
             .timeout(crate::runner::default_timeout().min(Duration::from_secs(5)))
             .run();
@@ -196,7 +196,7 @@ pub fn file_size_limit(t: &mut Ctx) -> Verdict {
             ignore_sigxfsz,
             ..Limits::default()
         };
-        let run = t.run_limited(["src.bin", "dst.bin"], limits);
+        let mut run = t.run_limited(["src.bin", "dst.bin"], limits);
         let sigxfsz = if ignore_sigxfsz {
             "ignored"
         } else {
@@ -316,7 +316,7 @@ impl Drop for SmallFileSystem {
 pub fn uses_mappings(t: &mut Ctx) -> Verdict {
     let size = 8 * MIB;
     let (_, data) = t.random_file("src.bin", size);
-    let run = copy(t, "src.bin", "dst.bin");
+    let mut run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
     file_holds(&t.path("dst.bin"), &data)?;
     a_copy(t, &run, "src.bin", "dst.bin")?;
@@ -329,7 +329,7 @@ const MAX_WINDOW: u64 = 64 * MIB as u64;
 pub fn maps_source_read_only_and_destination_shared(t: &mut Ctx) -> Verdict {
     let size = 80 * MIB;
     let src = t.large_random_file("src.bin", size);
-    let run = copy(t, "src.bin", "dst.bin");
+    let mut run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
     same_files(&t.path("dst.bin"), &src)?;
     a_copy(t, &run, "src.bin", "dst.bin")?;
@@ -366,7 +366,7 @@ pub fn maps_source_read_only_and_destination_shared(t: &mut Ctx) -> Verdict {
 
 pub fn memory_stays_bounded(t: &mut Ctx) -> Verdict {
     let src = t.large_random_file("src.bin", 128 * MIB);
-    let run = copy(t, "src.bin", "dst.bin");
+    let mut run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
     same_files(&t.path("dst.bin"), &src)?;
     a_copy(t, &run, "src.bin", "dst.bin")?;
@@ -399,7 +399,7 @@ pub const SPEED_LIMIT: f64 = 8.0;
 /// cp(1) as the yardstick, made to really copy: on a file system with reflinks, plain cp would
 /// share the blocks instead, and no copy can match that.
 fn cp(t: &Ctx, src: &str, dst: &str) -> Cmd {
-    let probe = t
+    let mut probe = t
         .tool(Path::new("cp"))
         .args(["--reflink=never", "/dev/null", "probe"])
         .run();
@@ -421,7 +421,7 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
     let yardstick = cp(t, "src.bin", "cp.bin");
     let time_cp = || -> Result<Duration, Problem> {
         let _ = std::fs::remove_file(t.path("cp.bin"));
-        let run = yardstick.run();
+        let mut run = yardstick.run();
         run.succeeded()
             .map_err(|why| grader_error(format!("the grader's cp failed: {why}")))?;
         Ok(run.elapsed)
@@ -436,7 +436,7 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
         let _ = std::fs::remove_file(t.path("dst.bin"));
         // Watched like every run (so that it cannot exec cp, say): a few dozen calls, a
         // millisecond or so, small next to the limit.
-        let run = t.cmd(["src.bin", "dst.bin"]).timeout(deadline).run();
+        let mut run = t.cmd(["src.bin", "dst.bin"]).timeout(deadline).run();
         too_slow.set(run.timed_out);
         if !run.timed_out {
             run.printed(b"")?;

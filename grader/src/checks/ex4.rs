@@ -14,7 +14,7 @@ use crate::runner::trace::regions;
 use crate::runner::{FileId, Region, Run, Running, maps_of, read_memory};
 
 /// `ex4 count WORKERS ITERS` printed WORKERS * ITERS, or else the likely mistake is named.
-fn counted(run: &Run, workers: u64, iters: u64) -> Verdict {
+fn counted(run: &mut Run, workers: u64, iters: u64) -> Verdict {
     let total = workers * iters;
     run.printed_or_hint(format!("{total}\n").as_bytes(), |got| {
         let Some(got) = std::str::from_utf8(got)
@@ -46,16 +46,16 @@ fn counted(run: &Run, workers: u64, iters: u64) -> Verdict {
 pub fn count_total(t: &mut Ctx) -> Verdict {
     for _ in 0..2 {
         let (workers, iters) = (t.between(2, 8), t.between(1_000, 30_000));
-        let run = t.run(["count", &workers.to_string(), &iters.to_string()]);
-        counted(&run, workers, iters)?;
+        let mut run = t.run(["count", &workers.to_string(), &iters.to_string()]);
+        counted(&mut run, workers, iters)?;
     }
     Ok(())
 }
 
 pub fn count_edge_cases(t: &mut Ctx) -> Verdict {
-    counted(&t.run(["count", "1", "0"]), 1, 0)?;
+    counted(&mut t.run(["count", "1", "0"]), 1, 0)?;
     let iters = t.between(1, 100);
-    counted(&t.run(["count", "64", &iters.to_string()]), 64, iters)?;
+    counted(&mut t.run(["count", "64", &iters.to_string()]), 64, iters)?;
     count_usage(t)
 }
 
@@ -70,10 +70,10 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
     // atomic read-modify-write loses nothing, ever.
     for _ in 0..CONTENTION_RUNS {
         let iters = 5_000_000 + t.below(1000);
-        let run = t
+        let mut run = t
             .start(["count", "4", &iters.to_string()])?
             .jostle(Duration::from_micros(300));
-        counted(&run, 4, iters)?;
+        counted(&mut run, 4, iters)?;
         counted_by_children(&run)?;
     }
     Ok(())
@@ -91,7 +91,7 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
     // slot of their own never show one above ITERS: only one counter shared by all does.
     let mut shared = false;
     let mut on_its_way = None;
-    let run = running.watch(Duration::from_millis(1), |_| {
+    let mut run = running.watch(Duration::from_millis(1), |_| {
         for region in regions(parent).into_iter().filter(is_shared_anonymous) {
             shared = true;
             let len = (region.end - region.start).min(4096) as usize;
@@ -104,7 +104,7 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
                 .find(|&v| iters < v && v < total && v % iters != 0));
         }
     });
-    counted(&run, workers, iters)?;
+    counted(&mut run, workers, iters)?;
     let trace = watched(&run)?;
     let mapped = trace
         .named("mmap")
@@ -322,7 +322,7 @@ fn mailbox_story(path: &Path, sides: Sides) -> String {
 
 /// A side of the mailbox printed `expected`, as `Run::printed` judges it; when it ran out of
 /// time, the mailbox's state says what it was probably waiting for.
-fn side_printed(run: &Run, expected: &[u8], path: &Path, sides: Sides) -> Verdict {
+fn side_printed(run: &mut Run, expected: &[u8], path: &Path, sides: Sides) -> Verdict {
     run.printed(expected).reword(|why| match run.timed_out {
         true => format!("{why}\n{}", mailbox_story(path, sides)),
         false => why,
@@ -382,7 +382,7 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
     let mailbox = mailbox.expect("found above");
     let shared = maps_shared(&sender, &path);
     let got = mailbox.take()?;
-    let run = sender.finish();
+    let mut run = sender.finish();
     run.printed(b"")?;
     only_through_the_mapping(&run, &path)?;
     ensure(shared, || {
@@ -408,8 +408,13 @@ pub fn recv_first(t: &mut Ctx) -> Verdict {
         "`ex4 recv` changed the state of an empty mailbox before any message came".into()
     })?;
     mailbox.post(message.as_bytes())?;
-    let run = receiver.finish();
-    side_printed(&run, format!("{message}\n").as_bytes(), &path, Sides::Recv)?;
+    let mut run = receiver.finish();
+    side_printed(
+        &mut run,
+        format!("{message}\n").as_bytes(),
+        &path,
+        Sides::Recv,
+    )?;
     only_through_the_mapping(&run, &path)?;
     ensure(mailbox.state()? == TAKEN, || {
         "after printing the message, `ex4 recv` should have marked the mailbox taken (state 2)"
@@ -431,15 +436,15 @@ pub fn both_sides(t: &mut Ctx) -> Verdict {
         std::thread::sleep(Duration::from_millis(30));
         let second = t.start(second)?;
         let (first, second) = (first.finish(), second.finish());
-        let (sent, received) = if recv_first {
+        let (mut sent, mut received) = if recv_first {
             (second, first)
         } else {
             (first, second)
         };
         let path = t.path(&name);
-        side_printed(&sent, b"", &path, Sides::Both)?;
+        side_printed(&mut sent, b"", &path, Sides::Both)?;
         side_printed(
-            &received,
+            &mut received,
             format!("{message}\n").as_bytes(),
             &path,
             Sides::Both,
@@ -454,9 +459,9 @@ pub fn long_and_empty_messages(t: &mut Ctx) -> Verdict {
         let receiver = t.start(["recv", "mailbox"])?;
         let sender = t.start(["send", "mailbox", &message])?;
         let path = t.path("mailbox");
-        side_printed(&sender.finish(), b"", &path, Sides::Both)?;
+        side_printed(&mut sender.finish(), b"", &path, Sides::Both)?;
         side_printed(
-            &receiver.finish(),
+            &mut receiver.finish(),
             format!("{message}\n").as_bytes(),
             &path,
             Sides::Both,

@@ -32,6 +32,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
+use assert_cmd::assert::{Assert, OutputAssertExt};
+
 pub use cgroup::MAX_MEMORY as MAX_RUN_MEMORY;
 
 /// Whether runs at the same time can make each other fail: they share the grader's user and so
@@ -93,7 +95,9 @@ pub struct Running {
 pub struct Run {
     /// The command line, for messages: `ex3 src.bin dst.bin`.
     pub command: String,
-    pub output: Output,
+    /// How it ended and what it printed, the `Output`, held by assert_cmd's `Assert` so that the
+    /// checks' assertions (`expect.rs`) take it without a copy; `output()` reads it.
+    pub(crate) assert: Assert,
     /// CPU time of the program and of the children it waited for, read at the same moment.
     pub cpu_times: Option<CpuTimes>,
     pub timed_out: bool,
@@ -229,11 +233,12 @@ impl Cmd {
         let not_started = |why: String| {
             Box::new(Run {
                 command: self.display(),
-                output: Output {
+                assert: Output {
                     status: ExitStatus::from_raw(127 << 8),
                     stdout: Vec::new(),
                     stderr: Vec::new(),
-                },
+                }
+                .assert(),
                 cpu_times: None,
                 timed_out: false,
                 stdout_truncated: false,
@@ -438,11 +443,12 @@ impl Running {
             .filter(|t| t.active);
         Run {
             command: self.cmd.display(),
-            output: Output {
+            assert: Output {
                 status,
                 stdout: stdout.bytes,
                 stderr: stderr.bytes,
-            },
+            }
+            .assert(),
             cpu_times,
             timed_out,
             stdout_truncated: stdout.truncated,

@@ -43,7 +43,8 @@ static void peek(const char *path, uint64_t offset, uint64_t len)
         return;
     }
     /* mmap(2) wants a page-aligned offset: start at the page that holds OFFSET, skip the rest.
-     * Only the pages covering the range are mapped, so a 1 TiB sparse file costs a page or two. */
+     * Only the pages covering the range are mapped: laziness keeps any mapping cheap in memory,
+     * but a mapping takes address space for its whole length, which a huge file may not fit. */
     uint64_t start = offset - offset % page_size();
     size_t map_len = map_length(path, end - start);
     char *map = mmap(NULL, map_len, PROT_READ, MAP_SHARED, fd, (off_t)start);

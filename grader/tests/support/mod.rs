@@ -31,6 +31,12 @@ pub fn grader_bin() -> PathBuf {
     )
 }
 
+/// The grader, as assert_cmd runs a program outside the sandbox: `grader().args(..).assert()`,
+/// with predicates on its status and output.
+pub fn grader() -> assert_cmd::Command {
+    assert_cmd::Command::new(grader_bin())
+}
+
 /// The Rust version that rust-toolchain.toml pins (its `channel`), read by a TOML parser
 /// (Python's tomllib): what the images of the kit's CI files and packages must name.
 pub fn toolchain_channel() -> String {
@@ -127,14 +133,34 @@ pub const MUTANTS: &[Mutant] = &[
     Mutant {
         exercise: "ex1",
         name: "peek-maps-from-the-start",
-        // Maps from offset 0 to the end of the range: right output, but a 1 TiB mapping for a
-        // peek near the end of a 1 TiB file.
+        // Maps from offset 0 to the end of the range: a 1 TiB mapping for a peek near the end of
+        // a 1 TiB file. Laziness would keep it cheap in memory, but not in address space: under
+        // the sandbox's RLIMIT_AS the mmap fails, the very reason to map only the range.
         edits: &[(
             "let start = offset - offset % page_size();",
             "let start = 0 * page_size();",
         )],
         caught_by: &["peek_maps_only_the_range"],
-        shows: &[],
+        shows: &[(
+            "peek_maps_only_the_range",
+            "cannot map 'huge.bin': Cannot allocate memory",
+        )],
+    },
+    Mutant {
+        exercise: "ex1",
+        name: "peek-maps-a-wide-window",
+        // Maps 64 MiB more than the range, before it: right output, little memory (only the
+        // range's pages are touched), and within the address-space limit; only the mapping's
+        // length gives it away.
+        edits: &[(
+            "let start = offset - offset % page_size();",
+            "let start = (offset - offset % page_size()).saturating_sub(64 << 20);",
+        )],
+        caught_by: &["peek_maps_only_the_range"],
+        shows: &[(
+            "peek_maps_only_the_range",
+            "a mapping takes address space for its whole length, touched or not",
+        )],
     },
     Mutant {
         exercise: "ex1",

@@ -93,8 +93,9 @@ pub fn peek(path: &Path, offset: u64, len: u64, out: &mut dyn Write) -> Outcome 
         return Ok(()); // LEN is 0 or OFFSET is at or past the end: nothing to print.
     }
     // mmap(2) takes only page-aligned offsets: start at the page that holds OFFSET and skip
-    // the bytes before it. Only the pages that cover [offset, end) are mapped, so peeking near
-    // the end of a huge sparse file costs a page or two, however big the file is.
+    // the bytes before it. Only the pages that cover [offset, end) are mapped: any mapping is
+    // lazy and costs memory only for the pages touched, but each takes address space for its
+    // whole length, and a whole-file mapping of a huge file may not fit (RLIMIT_AS, 32-bit).
     let start = offset - offset % page_size();
     let Some(map_len) = mappable(path, end - start)? else {
         return Ok(());
