@@ -34,9 +34,9 @@ bench:
 	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
 
 # ---- Instructors' targets: the student kit's Makefile is everything above this line. ----
-.PHONY: grade-solutions test lint gradescope student-kit new-exercise
+.PHONY: grade-solutions test lint gradescope prairielearn autolab student-kit new-exercise
 
-## grade-solutions: grade the reference solutions (they score 100/100)
+## grade-solutions: grade the reference solutions (they score full marks)
 grade-solutions:
 	@$(GRADER) --solutions
 
@@ -52,6 +52,16 @@ lint:
 ## gradescope: dist/gradescope.zip, the autograder for Gradescope (setup.sh, run_autograder, the kit)
 gradescope:
 	@bash grader/gradescope/package.sh
+
+## prairielearn: dist/prairielearn/, an external-grading question (question/, for a course's
+##               questions/) and its grading image (image/: Dockerfile and the kit, no answers)
+prairielearn:
+	@bash grader/prairielearn/package.sh
+
+## autolab: dist/autolab/, an Autolab lab's autograder (autograde-Makefile, autograde.tar) and its
+##          grading image (image/: the same Dockerfile as PrairieLearn's, and the kit, no answers)
+autolab:
+	@bash grader/autolab/package.sh
 
 ## new-exercise: scaffold exercise EX (EX=ex5): its crates, checks and rubric rows, a mutant and
 ##               a C version, as new files only; it grades as a working example at once

@@ -37,6 +37,25 @@ pub fn grader() -> assert_cmd::Command {
     assert_cmd::Command::new(grader_bin())
 }
 
+/// The Rust version that rust-toolchain.toml pins (its `channel`), read by a TOML parser
+/// (Python's tomllib): what the images of the kit's CI files and packages must name.
+pub fn toolchain_channel() -> String {
+    let read = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, tomllib; print(tomllib.load(open(sys.argv[1], 'rb'))['toolchain']['channel'])",
+        ])
+        .arg(kit_root().join("rust-toolchain.toml"))
+        .output()
+        .expect("cannot run python3");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    String::from_utf8(read.stdout).unwrap().trim().to_owned()
+}
+
 /// Runs one of the scripts that publish the kit (`make gradescope`'s, `make student-kit`'s), with
 /// this test's grader, writing to `out`.
 pub fn publish(script: &str, out: &Path) {
