@@ -173,8 +173,7 @@ fn a_batch_killed_half_way_resumes_where_it_stopped() {
         );
     }
     let book = support::gradebook(&out.join("grades.csv"));
-    let points = |e: &str| -> u32 { grader::rubric::tests_of(e).map(|t| t.points).sum() };
-    let total: u32 = grader::rubric::EXERCISES.iter().map(|e| points(e)).sum();
+    let (points, total) = (grader::rubric::points_of, grader::rubric::total_points());
     assert_eq!(book["a-perfect"]["total"], total.to_string(), "{book:#?}");
     assert_eq!(
         book["b-broken"]["total"],

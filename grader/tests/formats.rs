@@ -310,7 +310,7 @@ fn a_compile_error_passes_every_platforms_parser() {
 fn nothing_compiling_is_not_gradable_and_says_the_errors_once() {
     let submission = tempfile::tempdir().unwrap();
     support::stub_submission(submission.path());
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter() {
         stubs_with_a_compile_error(submission.path(), exercise);
     }
     let run = grade(Some(submission.path()), true);
