@@ -110,7 +110,33 @@ pub fn build(root: &Path, package: &str) -> Result<PathBuf, BuildError> {
 /// two checkouts of the kit, it would hand one checkout the other's binaries. Cargo knows a
 /// workspace's crates by their paths relative to it, and rebuilds one only when its files are
 /// newer than its last build, wherever that build was made from.
+///
+/// The packages are built in one cargo run, under one memory bound. When that bound stopped
+/// several of them, each is built again alone: a crate that needs too much memory (a huge
+/// constant) must not cost another exercise its build by being compiled beside it.
 pub fn build_all(
+    root: &Path,
+    packages: &[String],
+    target: Option<&Path>,
+) -> BTreeMap<String, Result<PathBuf, BuildError>> {
+    let mut results = build_together(root, packages, target);
+    let stopped: Vec<String> = results
+        .iter()
+        .filter(|(_, result)| {
+            matches!(result, Err(BuildError::Student(why)) if why.starts_with(Memory::STOPPED))
+        })
+        .map(|(package, _)| package.clone())
+        .collect();
+    if stopped.len() > 1 {
+        for package in stopped {
+            results.extend(build_together(root, std::slice::from_ref(&package), target));
+        }
+    }
+    results
+}
+
+/// `build_all`'s one cargo run for all of `packages`.
+fn build_together(
     root: &Path,
     packages: &[String],
     target: Option<&Path>,
@@ -285,11 +311,11 @@ impl Memory {
         Memory::EXHAUSTED.iter().any(|m| text.contains(m))
     }
 
+    /// How `reason` starts.
+    const STOPPED: &str = "was not built: the build used more than ";
+
     fn reason(self) -> String {
-        format!(
-            "was not built: the build used more than {} MiB of memory",
-            self.bound_mib
-        )
+        format!("{}{} MiB of memory", Memory::STOPPED, self.bound_mib)
     }
 }
 

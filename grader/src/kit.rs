@@ -21,7 +21,7 @@ pub fn find(explicit: Option<&Path>) -> Result<PathBuf, String> {
             match lacks(&dir) {
                 None => Ok(dir),
                 Some(what) => Err(format!(
-                    "{} is not an mmap lab kit: {what} (a kit is a Cargo workspace with exercises/ex1..ex4)",
+                    "{} is not an mmap lab kit: {what} (a kit is a Cargo workspace with exercises/exN)",
                     dir.display()
                 )),
             }
@@ -43,7 +43,7 @@ pub fn locate(start: &Path) -> Result<PathBuf, String> {
         .ok_or_else(|| {
             format!(
                 "no mmap lab kit at {} or above it (a kit is a Cargo workspace with \
-                 exercises/ex1..ex4): run the grader inside the kit, or pass --kit DIR",
+                 exercises/exN): run the grader inside the kit, or pass --kit DIR",
                 start.display()
             )
         })

@@ -1,6 +1,6 @@
 //! Autolab (`--format autolab --out PATH`): Autolab takes a job's score from the last line of its
 //! output, `{"scores": {"ex1": 25, ...}, "scoreboard": [100, 25, ...]}`, a problem per exercise
-//! (the assessment's problems are named ex1..ex4) and the total first on the scoreboard. The
+//! (the assessment's problems are named after the exercises) and the total first on the scoreboard. The
 //! driver prints the file last (`cat PATH`), or the grader writes it to `/dev/stdout` after its
 //! own lines. Only a grade is written: after a grading error Autolab finds no score line, and
 //! reports the job as failed.

@@ -80,7 +80,7 @@ impl<W: Write> Terminal<W> {
 pub(super) fn files(taken: usize, ignored: &[Ignored]) -> String {
     let mut text = format!("student files graded: {taken}\n");
     if !ignored.is_empty() {
-        text.push_str("ignored (only exercises/ex1..ex4/src/ is graded):\n");
+        text.push_str("ignored (only exercises/exN/src/ is graded):\n");
         for file in ignored {
             text.push_str(&format!("    {}: {}\n", file.path, file.why));
         }
