@@ -28,19 +28,19 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use grader::batch;
-use grader::clean::Clean;
-use grader::compile::{BuildError, build_all, package};
-use grader::events::Reporter;
-use grader::fixtures::run_seed;
-use grader::grade::{Plan, Programs, built, grade as grade_plan};
-use grader::harness::default_jobs;
-use grader::kit;
-use grader::outcome::Problem;
-use grader::report::{FORMATS, file_reporter, status::StatusLines, terminal::Terminal};
-use grader::rubric::{EXERCISES, Test, tests_of};
-use grader::similar;
-use grader::submission::{Submission, handin, stage};
+use crate::batch;
+use crate::clean::Clean;
+use crate::compile::{BuildError, build_all, package};
+use crate::events::Reporter;
+use crate::fixtures::run_seed;
+use crate::grade::{Plan, Programs, built, grade as grade_plan};
+use crate::harness::default_jobs;
+use crate::kit;
+use crate::outcome::Problem;
+use crate::report::{FORMATS, file_reporter, status::StatusLines, terminal::Terminal};
+use crate::rubric::{EXERCISES, Test, tests_of};
+use crate::similar;
+use crate::submission::{Submission, handin, stage};
 
 const USAGE: &str =
     "usage: grader [--kit DIR] [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]
@@ -58,6 +58,17 @@ REPORT: --json PATH | --format FORMAT --out PATH
 --kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
 export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR
 student-kit DIR: writes the student kit (no answers, no instructor material) into DIR";
+
+/// The usage a student's mistake with one of the student's commands gets (`make hint` without
+/// `EX=`, say): those commands alone, as the Makefile names them (`make help` lists them all).
+const STUDENT_USAGE: &str =
+    "usage: make hint EX=exN [N=LEVEL]   the next hint of exercise exN (or level N)
+       make watch EX=exN           grade exN again each time a file of its src/ changes
+       make status                 one line per exercise: points, failing tests
+       make help                   every command of the kit, one line each";
+
+/// The commands a student runs (through the Makefile).
+const STUDENT_JOBS: [&str; 4] = ["hint", "watch", "status", "handin"];
 
 /// Grading could not be done at all (not a grade).
 const CANNOT_GRADE: u8 = 3;
@@ -286,18 +297,29 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
     Ok(Job::Grade(options))
 }
 
-fn main() -> ExitCode {
+/// The grader's `main`: the `grader` binary's, and that of ex1's example `grader`, which the
+/// Makefile runs (see `grader/src/main.rs`).
+pub fn main() -> ExitCode {
     // Before anything is started: a Ctrl-C stops what the grader started, not only the grader.
-    grader::runner::interrupt::install();
+    crate::runner::interrupt::install();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let parsed = take_kit(&mut args).and_then(|kit| Ok((kit, parse(args)?)));
+    let parsed = take_kit(&mut args).and_then(|kit| {
+        let student = args
+            .first()
+            .is_some_and(|a| STUDENT_JOBS.contains(&a.as_str()));
+        Ok((kit, parse(args).map_err(|e| (e, student))))
+    });
     let (kit, job) = match parsed {
-        Ok(parsed) => parsed,
-        Err(message) => {
+        Ok((kit, Ok(job))) => (kit, job),
+        Err(message) | Ok((_, Err((message, false)))) => {
             if !message.is_empty() {
                 eprintln!("grader: {message}");
             }
             eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+        Ok((_, Err((message, true)))) => {
+            eprintln!("grader: {message}\n{STUDENT_USAGE}");
             return ExitCode::from(2);
         }
     };
@@ -333,22 +355,22 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }),
         Job::Hint(exercise, level) => kit()
-            .and_then(|kit| grader::hints::show(&kit, exercise, level))
+            .and_then(|kit| crate::hints::show(&kit, exercise, level))
             .map(|text| {
                 print!("{text}");
                 ExitCode::SUCCESS
             }),
         Job::Watch(exercise, rounds) => kit()
-            .and_then(|kit| grader::watch::run(&kit, exercise, rounds))
+            .and_then(|kit| crate::watch::run(&kit, exercise, rounds))
             .map(|()| ExitCode::SUCCESS),
         Job::StudentKit(to) => kit()
-            .and_then(|kit| grader::student_kit::write(&kit, &to))
+            .and_then(|kit| crate::student_kit::write(&kit, &to))
             .map(|()| {
                 println!("wrote the student kit to {}", to.display());
                 ExitCode::SUCCESS
             }),
     };
-    grader::runner::clean_up();
+    crate::runner::clean_up();
     result.unwrap_or_else(|why| {
         // It can quote a submission's file names (tar's errors, say): through the text filter.
         eprintln!("grader: {}", Clean::new(&why));
