@@ -135,7 +135,9 @@ impl Ctx {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.cmd(args).run()
+        let run = self.cmd(args).run();
+        crate::expect::show_output(&run);
+        run
     }
 
     /// Runs the program with limits.
@@ -144,7 +146,9 @@ impl Ctx {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.cmd(args).limits(limits).run()
+        let run = self.cmd(args).limits(limits).run();
+        crate::expect::show_output(&run);
+        run
     }
 
     /// Starts the program and leaves it running, for checks that watch it or talk to it.
