@@ -263,3 +263,81 @@ fn watch_grades_again_when_a_file_is_saved_failing_tests_first_and_stops_on_ctrl
     lines.until("watch: stopped");
     assert!(watch.wait().unwrap().success());
 }
+
+/// A hand-in whose student files are the reference solutions with `edits`: (exercise, text of
+/// its `exercise.rs` found once, what replaces it).
+fn edited_submission(dir: &Path, edits: &[(&str, &str, &str)]) {
+    support::perfect_submission(dir);
+    for (exercise, find, replace) in edits {
+        let path = dir.join("exercises").join(exercise).join("src/exercise.rs");
+        let code = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(code.matches(find).count(), 1, "{exercise}: {find}");
+        std::fs::write(&path, code.replacen(find, replace, 1)).unwrap();
+    }
+}
+
+#[test]
+fn a_failure_shows_the_overflow_the_programs_stderr_and_the_refused_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    edited_submission(
+        dir.path(),
+        &[
+            // An addition that overflows for LEN near 2^64, reached by peek_clamps_at_end once
+            // its first range (LEN 1000) is right (a release build without overflow checks
+            // wraps it, and the test blames the mapping); for any other range, a marker on
+            // stderr and the wrong bytes.
+            (
+                "ex1",
+                "let end = offset.saturating_add(len).min(size);",
+                "let end = (offset + len).min(size);\n    eprintln!(\"MARKER-on-stderr\");",
+            ),
+            (
+                "ex1",
+                "let skip = (offset - start) as usize;",
+                "let skip = (offset - start) as usize + usize::from(len != 1000);",
+            ),
+            // A thread, which graded runs refuse.
+            (
+                "ex3",
+                "pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {",
+                "pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {\n    std::thread::spawn(|| ()).join().ok();",
+            ),
+        ],
+    );
+    let graded = grader(
+        &kit_root(),
+        &["--submission", dir.path().to_str().unwrap(), "ex1", "ex3"],
+    );
+    let out = text(&graded.stdout);
+    assert_eq!(
+        graded.status.code(),
+        Some(1),
+        "{out}{}",
+        text(&graded.stderr)
+    );
+    assert!(out.contains("attempt to add with overflow"), "{out}");
+    assert!(
+        out.contains("panicked at exercises/ex1/src/exercise.rs:"),
+        "{out}"
+    );
+    assert!(out.contains("stderr: MARKER-on-stderr"), "{out}");
+    assert!(
+        out.contains("graded runs make no threads: it called clone(2) with CLONE_THREAD"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_students_mistake_with_a_students_command_gets_the_students_usage() {
+    let hint = grader(&kit_root(), &["hint"]);
+    let err = text(&hint.stderr);
+    assert_eq!(hint.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("grader: hint needs an EXERCISE\nusage: make hint EX=exN"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("batch") && !err.contains("--solutions"),
+        "{err}"
+    );
+}
