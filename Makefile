@@ -17,9 +17,9 @@ grade:
 status:
 	@$(GRADER) status || [ $$? -eq 1 ]
 
-## hint: the next level of an exercise's hints, from its README (EX=ex3; N=2 shows level 2)
+## hint: an exercise's hint topics (EX=ex3), or the next hint of one (T=window; N=2: its 2nd)
 hint:
-	@$(GRADER) hint $(EX) $(N)
+	@$(GRADER) hint $(EX) $(T) $(N)
 
 ## watch: grade an exercise again each time a file of its src/ changes (EX=ex3; Ctrl-C stops)
 #  failing tests first

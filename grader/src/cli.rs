@@ -9,7 +9,7 @@
 //! grader handin [--out PATH]                                                 make handin.tar.gz
 //! grader export DIR                                                          the kit, no answers
 //! grader status                                  a line per exercise: points, failing tests
-//! grader hint EXERCISE [N]                       the next level of the README's hints (or N)
+//! grader hint EXERCISE [TOPIC] [N]               the README's hints: a topic's next (or N)
 //! grader watch EXERCISE [--rounds N]             grade again on each change to its src/
 //! grader student-kit DIR                                                     what a class gets
 //!
@@ -51,7 +51,7 @@ const USAGE: &str =
        grader [--kit DIR] handin [--out PATH]
        grader [--kit DIR] export DIR
        grader [--kit DIR] status [--solutions]
-       grader [--kit DIR] hint EXERCISE [N]
+       grader [--kit DIR] hint EXERCISE [TOPIC] [N]
        grader [--kit DIR] watch EXERCISE [--rounds N]
        grader [--kit DIR] student-kit DIR
 REPORT: --json PATH | --format FORMAT --out PATH
@@ -62,7 +62,7 @@ student-kit DIR: writes the student kit (no answers, no instructor material) int
 /// The usage a student's mistake with one of the student's commands gets (`make hint` without
 /// `EX=`, say): those commands alone, as the Makefile names them (`make help` lists them all).
 const STUDENT_USAGE: &str =
-    "usage: make hint EX=exN [N=LEVEL]   the next hint of exercise exN (or level N)
+    "usage: make hint EX=exN [T=TOPIC]  exN's hint topics, or the next hint of one (N=2: the 2nd)
        make watch EX=exN           grade exN again each time a file of its src/ changes
        make status                 one line per exercise: points, failing tests
        make help                   every command of the kit, one line each";
@@ -95,7 +95,7 @@ enum Job {
     },
     Handin(PathBuf),
     Export(PathBuf),
-    Hint(&'static str, Option<usize>),
+    Hint(&'static str, Option<String>, Option<usize>),
     Watch(&'static str, Option<usize>),
     StudentKit(PathBuf),
 }
@@ -227,6 +227,8 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
         Some("hint") => {
             args.next();
             let exercise = exercise_named(&args.next().ok_or("hint needs an EXERCISE")?)?;
+            // A topic is a word; a level, a number (a topic's, when both are given).
+            let topic = args.next_if(|a| !a.starts_with(|c: char| c.is_ascii_digit()));
             let level = match args.next() {
                 None => None,
                 Some(n) => Some(
@@ -235,8 +237,8 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 ),
             };
             return match args.next() {
-                None => Ok(Job::Hint(exercise, level)),
-                Some(_) => Err("hint takes an EXERCISE and at most a level".into()),
+                None => Ok(Job::Hint(exercise, topic, level)),
+                Some(_) => Err("hint takes an EXERCISE, at most a TOPIC and a level".into()),
             };
         }
         Some("watch") => {
@@ -354,8 +356,8 @@ pub fn main() -> ExitCode {
                 println!("copied the kit without its answers to {}", to.display());
                 ExitCode::SUCCESS
             }),
-        Job::Hint(exercise, level) => kit()
-            .and_then(|kit| crate::hints::show(&kit, exercise, level))
+        Job::Hint(exercise, topic, level) => kit()
+            .and_then(|kit| crate::hints::show(&kit, exercise, topic.as_deref(), level))
             .map(|text| {
                 print!("{text}");
                 ExitCode::SUCCESS

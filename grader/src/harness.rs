@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use crate::compile::build;
 use crate::fixtures::run_seed;
 use crate::grade::{Plan, Programs, built, grade};
+use crate::hints::topics_by_test;
 use crate::outcome::Problem;
 use crate::report::libtest::LibTest;
 use crate::rubric::{Test, tests_of};
@@ -121,19 +122,22 @@ pub fn main(package: &str) -> ExitCode {
 
     // No kit, or a build that failed for the grader's reasons: every selected test is a grading
     // error (cargo test fails, and says so), never a student's failure.
-    let program = match crate::kit::find(None) {
-        Ok(kit) => built(build(&kit, package)),
+    let kit = crate::kit::find(None);
+    let program = match &kit {
+        Ok(kit) => built(build(kit, package)),
         Err(why) => Err(Problem::GraderError(format!(
             "{package} cannot be graded: {why}"
         ))),
     };
+    let hints = kit.map_or_else(|_| Default::default(), |kit| topics_by_test(&kit, exercise));
     let plan = Plan {
         tests: &selected,
         seed: run_seed(),
         jobs: options.jobs,
         submission: None,
     };
-    let mut lines = LibTest::new(std::io::stdout(), exercise, all.len() - selected.len());
+    let mut lines =
+        LibTest::new(std::io::stdout(), exercise, all.len() - selected.len()).with_hints(hints);
     let programs = || -> Programs {
         selected
             .iter()

@@ -66,65 +66,125 @@ fn readme_kit(dir: &Path) {
 }
 
 #[test]
-fn hint_opens_the_readmes_levels_one_at_a_time_and_remembers_them() {
+fn hint_opens_a_topics_hints_one_at_a_time_and_remembers_them() {
     let kit = tempfile::tempdir().unwrap();
     readme_kit(kit.path());
     let readme = std::fs::read_to_string(kit.path().join("exercises/ex3/README.md")).unwrap();
     let topics = grader::hints::parse(&readme);
-    let levels = grader::hints::levels(&topics);
-    assert!(topics.len() >= 3 && levels >= 3, "{topics:?}");
+    assert!(topics.len() >= 3, "{topics:?}");
+    // Without a topic: the topics and their commands, and nothing opened.
+    let index = text(&grader(kit.path(), &["hint", "ex3"]).stdout);
+    for topic in &topics {
+        assert!(
+            index.contains(&format!(
+                "make hint EX=ex3 T={}\n      {} (0 of",
+                topic.key, topic.title
+            )),
+            "{index}"
+        );
+        assert!(
+            !index.contains(topic.levels[0].lines().next().unwrap()),
+            "{index}"
+        );
+    }
+    let (topic, other) = (&topics[1], &topics[2]);
+    let levels = topic.levels.len();
+    assert!(levels >= 2, "{topic:?}");
     for level in 1..=levels {
-        let shown = grader(kit.path(), &["hint", "ex3"]);
+        let shown = grader(kit.path(), &["hint", "ex3", &topic.key]);
         assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
         let out = text(&shown.stdout);
         assert!(
-            out.starts_with(&format!("ex3 hints, level {level} of {levels}")),
+            out.starts_with(&format!(
+                "ex3 hint {level} of {levels} on \"{}\"",
+                topic.title
+            )),
             "{out}"
         );
-        for topic in &topics {
-            // This level's hint of every topic, no other level's, and no HTML.
-            for (i, hint) in topic.levels.iter().enumerate() {
-                let first_line = hint.lines().next().unwrap();
-                assert_eq!(
-                    out.contains(first_line),
-                    i + 1 == level,
-                    "level {level}, hint {}: {first_line:?} in\n{out}",
-                    i + 1
-                );
-            }
+        // This hint of this topic, no other hint of it, nothing of another topic, no HTML.
+        for (i, hint) in topic.levels.iter().enumerate() {
+            let first_line = hint.lines().next().unwrap();
+            assert_eq!(
+                out.contains(first_line),
+                i + 1 == level,
+                "{first_line:?} in\n{out}"
+            );
         }
-        assert!(
-            !out.contains("<details>") && !out.contains("<summary>"),
-            "{out}"
-        );
+        for hint in &other.levels {
+            assert!(!out.contains(hint.lines().next().unwrap()), "{out}");
+        }
+        assert!(!out.contains("<details>") && !out.contains("<!--"), "{out}");
     }
     let state = std::fs::read_to_string(kit.path().join(grader::hints::STATE_FILE)).unwrap();
-    assert_eq!(state, format!("ex3 {levels}\n"));
-    let again = text(&grader(kit.path(), &["hint", "ex3", "1"]).stdout);
-    assert!(again.starts_with("ex3 hints, level 1 of"), "{again}");
-    // Every exercise's README has hints the command can read.
+    assert_eq!(state, format!("ex3 {} {levels}\n", topic.key));
+    let again = text(&grader(kit.path(), &["hint", "ex3", &topic.key, "1"]).stdout);
+    assert!(again.starts_with("ex3 hint 1 of"), "{again}");
+    let level_one = text(&grader(kit.path(), &["hint", "ex3", "1"]).stdout);
+    assert!(
+        level_one.starts_with("ex3 hints, level 1 of"),
+        "{level_one}"
+    );
+    // Every exercise's README has hint topics the command can read.
     for exercise in EXERCISES {
         let out = grader(kit.path(), &["hint", exercise]);
         assert!(
-            text(&out.stdout).starts_with(&format!("{exercise} hints, level ")),
+            text(&out.stdout).starts_with(&format!("{exercise} hints, by topic")),
             "{exercise}: {}",
             text(&out.stderr)
         );
     }
     // Bad requests are clear errors, never a panic.
-    let too_far = grader(kit.path(), &["hint", "ex3", "99"]);
+    let too_far = grader(kit.path(), &["hint", "ex3", &topic.key, "99"]);
     assert!(
-        text(&too_far.stderr).contains(&format!("ex3 has hint levels 1 to {levels}, not 99")),
+        text(&too_far.stderr).contains(&format!(
+            "ex3 has hint levels 1 to {levels} on '{}', not 99",
+            topic.key
+        )),
         "{}",
         text(&too_far.stderr)
     );
-    for args in [&["hint"][..], &["hint", "ex9"], &["hint", "ex3", "two"]] {
+    let unknown = text(&grader(kit.path(), &["hint", "ex3", "nope"]).stderr);
+    assert!(
+        unknown.contains("ex3 has no hint topic 'nope' (its topics: "),
+        "{unknown}"
+    );
+    for args in [
+        &["hint"][..],
+        &["hint", "ex9"],
+        &["hint", "ex3", "window", "two"],
+    ] {
         let out = grader(kit.path(), args);
         assert_eq!(
             out.status.code(),
             Some(2),
             "{args:?}: {}",
             text(&out.stderr)
+        );
+    }
+}
+
+/// Every failure has a hint to open: each test of the rubric is named by a hint topic of its
+/// exercise's README, and each name in a topic's marker is a test of the rubric.
+#[test]
+fn every_test_has_a_hint_topic_and_every_topic_names_real_tests() {
+    for exercise in EXERCISES {
+        let by_test = grader::hints::topics_by_test(&kit_root(), exercise);
+        let tests: Vec<&str> = tests_of(exercise).map(|t| t.name).collect();
+        let without: Vec<&&str> = tests
+            .iter()
+            .filter(|t| !by_test.contains_key(**t))
+            .collect();
+        assert!(
+            without.is_empty(),
+            "{exercise}: no hint topic names {without:?}"
+        );
+        let unknown: Vec<&String> = by_test
+            .keys()
+            .filter(|t| !tests.contains(&t.as_str()))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{exercise}: hint topics name no such tests: {unknown:?}"
         );
     }
 }
