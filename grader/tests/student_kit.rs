@@ -364,3 +364,60 @@ fn every_file_a_readme_names_is_in_the_student_kit() {
         ]
     );
 }
+
+/// Every file under `dir` with its modification time: what a build would change.
+fn stamps(dir: &Path) -> BTreeMap<PathBuf, std::time::SystemTime> {
+    let mut stamps = BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().map(Result::unwrap) {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                folders.push(entry.path());
+            } else if entry.file_name() != ".cargo-lock" {
+                stamps.insert(entry.path(), meta.modified().unwrap());
+            }
+        }
+    }
+    stamps
+}
+
+/// The student's loop in a fresh kit, in the dev profile as a student runs it: `cargo test -p
+/// ex1` runs the student's own `#[test]`s first (one that fails stops it before the rubric), and
+/// its build of the grader is the one `make hint` then runs: nothing is compiled again. A bare
+/// `cargo test` says which commands grade.
+#[test]
+fn a_students_own_tests_run_first_and_make_reuses_the_tests_grader() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = student_kit(dir.path());
+    let exercise = kit.join("exercises/ex1/src/exercise.rs");
+    let mut code = std::fs::read_to_string(&exercise).unwrap();
+    code.push_str(
+        "\n#[cfg(test)]\nmod mine {\n    #[test]\n    fn my_own_check() {\n        \
+         assert_eq!(1 + 1, 3, \"MY-OWN-TEST\");\n    }\n}\n",
+    );
+    std::fs::write(&exercise, code).unwrap();
+    let tested = in_kit(&kit, "cargo", &["test", "-p", "ex1"]);
+    let out = text(&tested.stdout);
+    assert!(!tested.status.success(), "{tested:?}");
+    assert!(out.contains("test mine::my_own_check ... FAILED"), "{out}");
+    assert!(
+        !out.contains("the ex1 rubric"),
+        "graded after a failing test:\n{out}"
+    );
+
+    let debug = kit.join("target/debug");
+    let before = stamps(&debug);
+    let hint = in_kit(&kit, "make", &["hint", "EX=ex1"]);
+    assert!(
+        text(&hint.stdout).starts_with("ex1 hints, by topic"),
+        "{hint:?}"
+    );
+    assert!(stamps(&debug) == before, "make hint compiled something");
+
+    let bare = in_kit(&kit, "cargo", &["test", "-p", "cli-support"]);
+    assert!(
+        text(&bare.stdout).contains("grades no exercise:\n  cargo test -p ex1"),
+        "{bare:?}"
+    );
+}
