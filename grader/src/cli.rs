@@ -305,11 +305,11 @@ pub fn main() -> ExitCode {
     // Before anything is started: a Ctrl-C stops what the grader started, not only the grader.
     crate::runner::interrupt::install();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let parsed = take_kit(&mut args).and_then(|kit| {
+    let parsed = take_kit(&mut args).map(|kit| {
         let student = args
             .first()
             .is_some_and(|a| STUDENT_JOBS.contains(&a.as_str()));
-        Ok((kit, parse(args).map_err(|e| (e, student))))
+        (kit, parse(args).map_err(|e| (e, student)))
     });
     let (kit, job) = match parsed {
         Ok((kit, Ok(job))) => (kit, job),

@@ -400,7 +400,7 @@ fn a_students_own_tests_run_first_and_make_reuses_the_tests_grader() {
     let tested = in_kit(&kit, "cargo", &["test", "-p", "ex1"]);
     let out = text(&tested.stdout);
     assert!(!tested.status.success(), "{tested:?}");
-    assert!(out.contains("test mine::my_own_check ... FAILED"), "{out}");
+    assert!(out.contains("mine::my_own_check ... FAILED"), "{out}");
     assert!(
         !out.contains("the ex1 rubric"),
         "graded after a failing test:\n{out}"

@@ -401,3 +401,47 @@ fn a_students_mistake_with_a_students_command_gets_the_students_usage() {
         "{err}"
     );
 }
+
+/// `GRADER_KEEP=1`: each failed test's folder stays, named with the last command run in it.
+#[test]
+fn grader_keep_keeps_a_failed_tests_folder_and_names_its_command() {
+    let stub = grader::compile::build(&kit_root(), "ex1").unwrap();
+    let spec = format!("ex1={}", stub.display());
+    let graded = |keep: &str| {
+        Command::new(grader_bin())
+            .args(["ex1", "--bin", &spec])
+            .env("GRADER_KEEP", keep)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let output = graded("1");
+    let kept: Vec<String> = text(&output.stderr)
+        .lines()
+        .filter(|l| l.starts_with("GRADER_KEEP: "))
+        .map(str::to_owned)
+        .collect();
+    // Each test that failed (all those the stub ran) keeps its folder.
+    let failed = text(&output.stdout).matches(": FAIL (").count();
+    assert!(
+        failed > 0 && kept.len() == failed,
+        "{failed} failed: {kept:#?}"
+    );
+    let mut peeked = false;
+    for line in &kept {
+        let folder = line
+            .strip_prefix("GRADER_KEEP: ex1 kept its folder ")
+            .and_then(|rest| rest.split(", after `").next())
+            .unwrap_or_else(|| panic!("{line}"));
+        let folder = Path::new(folder);
+        assert!(folder.is_dir(), "{line}");
+        if line.contains("after `ex1 peek data.bin ") {
+            assert!(folder.join("data.bin").is_file(), "{line}");
+            peeked = true;
+        }
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+    assert!(peeked, "{kept:#?}");
+    let not_kept = text(&graded("0").stderr);
+    assert!(!not_kept.contains("GRADER_KEEP"), "{not_kept}");
+}
