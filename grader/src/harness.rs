@@ -26,10 +26,12 @@ Runs the exercise's graded tests: the program built as `make grade` builds it, i
 with overflow checks, against its rubric. A FILTER keeps the tests whose names contain it.
   --exact              a FILTER is a whole test name
   --list               list the tests (the filters apply), run nothing
-  --nocapture          show what every run of the program printed on stderr (a failing test
-  --show-output        always shows it)
+  --nocapture, --show-output
+                       show what every run printed on stderr (a failing test always does)
   --test-threads N     run N tests at a time
-  --help               this text";
+  --help               this text
+Your own #[test]s (in src/exercise.rs) run before, in Rust's test harness, and stop the grading
+when one fails.";
 
 /// Reads libtest's options that mean something here. `Err` holds what to print and the exit
 /// status: `--help`'s text (0), or an option this harness cannot honour, named (2).
