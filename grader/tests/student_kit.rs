@@ -406,14 +406,16 @@ fn a_students_own_tests_run_first_and_make_reuses_the_tests_grader() {
         "graded after a failing test:\n{out}"
     );
 
-    // Everything rustc compiles lands in deps/, and each unit built leaves its fingerprint (Cargo
-    // rewrites an example's dep-info file beside it at each run, which compiles nothing).
+    // Everything rustc compiles lands in a deps/ folder (of target/debug, or target/release for a
+    // second, release build of the grader), and each unit built leaves its fingerprint; Cargo
+    // rewrites an example's dep-info file beside it at each run, which compiles nothing.
     let built = || {
-        let debug = kit.join("target/debug");
-        [
-            stamps(&debug.join("deps")),
-            stamps(&debug.join(".fingerprint")),
-        ]
+        let mut compiled = stamps(&kit.join("target"));
+        compiled.retain(|path, _| {
+            path.components()
+                .any(|c| c.as_os_str() == "deps" || c.as_os_str() == ".fingerprint")
+        });
+        compiled
     };
     let before = built();
     let hint = in_kit(&kit, "make", &["hint", "EX=ex1"]);
