@@ -1,9 +1,9 @@
 # The mmap lab kit. `make grade` grades your exercises; `make handin` packs them to submit.
 CARGO ?= cargo
 # The grader works on the kit it is given: this folder, wherever it is now (never a path built in).
-# It is ex1's example `grader`: the grader's command line on the build of the grader that
+# It is ex1's example `ex1-grader`: the grader's command line on the build of the grader that
 # `cargo test -p exN` makes (a second, release build would take as long again).
-GRADER := $(CARGO) run -q -p ex1 --example grader -- --kit "$(CURDIR)"
+GRADER := $(CARGO) run -q -p ex1 --example ex1-grader -- --kit "$(CURDIR)"
 
 .PHONY: grade status hint watch handin check-handin bench help
 .DEFAULT_GOAL := grade
@@ -44,9 +44,9 @@ help:
 	@sed -n -e '/^# ---- Instructors/q' -e 's/^## \([a-z-]*\): */make \1: /p' $(firstword $(MAKEFILE_LIST))
 
 # ---- Instructors' targets: the student kit's Makefile is everything above this line. ----
-.PHONY: grade-solutions test lint gradescope student-kit
+.PHONY: grade-solutions test lint gradescope prairielearn autolab student-kit new-exercise
 
-## grade-solutions: grade the reference solutions (they score 100/100)
+## grade-solutions: grade the reference solutions (they score full marks)
 grade-solutions:
 	@$(GRADER) --solutions
 
@@ -62,6 +62,21 @@ lint:
 ## gradescope: dist/gradescope.zip, the autograder for Gradescope (setup.sh, run_autograder, the kit)
 gradescope:
 	@bash grader/gradescope/package.sh
+
+## prairielearn: dist/prairielearn/, an external-grading question (question/, for a course's
+##               questions/) and its grading image (image/: Dockerfile and the kit, no answers)
+prairielearn:
+	@bash grader/prairielearn/package.sh
+
+## autolab: dist/autolab/, an Autolab lab's autograder (autograde-Makefile, autograde.tar) and its
+##          grading image (image/: the same Dockerfile as PrairieLearn's, and the kit, no answers)
+autolab:
+	@bash grader/autolab/package.sh
+
+## new-exercise: scaffold exercise EX (EX=ex5): its crates, checks and rubric rows, a mutant and
+##               a C version, as new files only; it grades as a working example at once
+new-exercise:
+	@$(GRADER) new-exercise $(EX)
 
 ## student-kit: dist/student-kit/ and dist/student-kit.tar.gz, what a class gets (no answers)
 student-kit:

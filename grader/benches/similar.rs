@@ -76,7 +76,7 @@ fn median(times: &[Duration]) -> Duration {
 /// `n` submissions: the stubs, with each exercise's reference solution renamed for the student.
 fn generate(kit: &Path, class: &Path, n: usize) {
     for s in 0..n {
-        for exercise in EXERCISES {
+        for exercise in EXERCISES.iter().copied() {
             let src = class.join(format!("student{s:03}/exercises/{exercise}/src"));
             std::fs::create_dir_all(&src).unwrap();
             for entry in

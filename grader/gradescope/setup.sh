@@ -23,7 +23,12 @@ fi
 cargo build --release -p grader
 # The dependencies of the exercises, compiled where submissions will be built: the student crates,
 # stubs here, are built as a submission's are, with the same dependencies and features.
-CARGO_TARGET_DIR="$KIT/target/submissions" cargo build --release -p ex1 -p ex2 -p ex3 -p ex4
+# Every exercise of the kit (each a crate under exercises/, named as its folder).
+packages=()
+for crate in exercises/ex*/; do
+    packages+=(-p "$(basename "$crate")")
+done
+CARGO_TARGET_DIR="$KIT/target/submissions" cargo build --release "${packages[@]}"
 # The source is root's alone: the programs under test run as uids of their own, which then cannot
 # read it even where the kernel has no Landlock (the grader stages the binaries they run).
 chmod 700 "$KIT"

@@ -5,6 +5,16 @@
 //! and their tests (outcomes.csv). A submission graded before, with the same files, by the same
 //! grader and rubric, and without a grading error, is not graded again, unless `--only` names it;
 //! `--only` grades only the students it names, the others keeping their last grade.
+//!
+//! A batch loses nothing when the grader dies (SIGKILL, the OOM killer, a power cut): each
+//! student's files are written as soon as they are graded, each atomically (a file beside it,
+//! synced, then renamed over it), the record of what the grade was made from last, so that a
+//! record is never there without the grade it names. The batch writes `unfinished-batch.txt` in
+//! `--out` when it starts (its seed, and an id its students' records name) and removes it once
+//! the gradebook is written: the same command run again resumes that batch, with its seed, and
+//! grades only the students it had not graded yet. The gradebook it ends with is the one an
+//! uninterrupted batch would have written (the students graded before the interruption are
+//! "graded" in it, not "unchanged").
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -55,7 +65,8 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
         .partition(|(student, _)| options.only.is_empty() || options.only.contains(student));
     let mut students = kept_students(&kept, &out);
     let target = kit.join("target").join("submissions");
-    let seed = options.seed.unwrap_or_else(run_seed);
+    let batch = Batch::start(&out, options)?;
+    let seed = batch.seed;
     let total = to_grade.len();
     let started = Instant::now();
     let queue = Mutex::new(to_grade.into_iter());
@@ -86,7 +97,7 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
                         kit,
                         out: &out,
                         target: &target,
-                        seed,
+                        batch: &batch,
                         regrade,
                     };
                     let student = one.grade(&student, &path);
@@ -110,13 +121,14 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
         (&tests, class::tests_csv(&students)),
         (&seeds, seeds_csv(&students)),
     ] {
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        write_atomically(path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     let class = Class::of(&students);
     let similar = similar::compare_dir(kit, &options.dir, options.jobs, options.threshold)
         .and_then(|found| {
             let path = csv.with_file_name("similar.csv");
-            std::fs::write(&path, similar::csv(&found))
+            write_atomically(&path, similar::csv(&found).as_bytes())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             Ok(similar::html::section(&found))
         })
@@ -127,8 +139,9 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
             )
         });
     let page = out.join("class.html");
-    std::fs::write(&page, class_html::page(&class, Some(&similar)))
+    write_atomically(&page, class_html::page(&class, Some(&similar)).as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", page.display()))?;
+    batch.finish()?;
     eprint!("{}", class.terminal_summary(HARDEST_SHOWN));
     eprintln!(
         "gradebook: {} (and tests.csv, seeds.csv, similar.csv; class report: {}) ({} students, \
@@ -175,12 +188,105 @@ fn seeds_csv(students: &[Student]) -> String {
     text
 }
 
+/// What a batch command is, in `unfinished-batch.txt`: run again the same, it resumes the batch.
+const UNFINISHED: &str = "unfinished-batch.txt";
+
+/// One batch: its seed, and the id that its students' records name, from its start to its
+/// gradebook. An interrupted one is resumed by the next run of the same command (see `start`).
+struct Batch {
+    /// `out`'s `unfinished-batch.txt`, removed when the batch is over.
+    journal: PathBuf,
+    id: String,
+    seed: u64,
+    /// What grades students the same way: the class, `--only`.
+    command: String,
+}
+
+impl Batch {
+    /// Resumes the batch that the same command left unfinished in `out`, if there is one and no
+    /// other seed is asked for (`--seed`, `GRADER_SEED`); otherwise starts a new one, with the
+    /// seed asked for or a fresh one.
+    fn start(out: &Path, options: &Options) -> Result<Batch, String> {
+        let journal = out.join(UNFINISHED);
+        let class = std::path::absolute(&options.dir).unwrap_or_else(|_| options.dir.clone());
+        let command = format!(
+            "class: {}\nonly: {}\n",
+            class.display(),
+            options.only.join(" ")
+        );
+        let asked = options
+            .seed
+            .or_else(|| std::env::var_os("GRADER_SEED").map(|_| run_seed()));
+        let unfinished = std::fs::read_to_string(&journal)
+            .ok()
+            .and_then(|text| Batch::read(&text, &journal))
+            .filter(|b| b.command == command && asked.is_none_or(|seed| seed == b.seed));
+        if let Some(batch) = unfinished {
+            eprintln!(
+                "resuming the unfinished batch in {} (seed {}): its students already graded are \
+                 not graded again",
+                out.display(),
+                batch.seed
+            );
+            return Ok(batch);
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let batch = Batch {
+            journal,
+            id: format!("{}-{}", std::process::id(), now.as_nanos()),
+            seed: asked.unwrap_or_else(run_seed),
+            command,
+        };
+        write_atomically(&batch.journal, batch.text().as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", batch.journal.display()))?;
+        Ok(batch)
+    }
+
+    fn text(&self) -> String {
+        format!("batch: {}\nseed: {}\n{}", self.id, self.seed, self.command)
+    }
+
+    fn read(text: &str, journal: &Path) -> Option<Batch> {
+        let (first, rest) = text.split_once('\n')?;
+        let (second, command) = rest.split_once('\n')?;
+        Some(Batch {
+            journal: journal.to_owned(),
+            id: first.strip_prefix("batch: ")?.to_owned(),
+            seed: second.strip_prefix("seed: ")?.parse().ok()?,
+            command: command.to_owned(),
+        })
+    }
+
+    /// The gradebook is written: a run of the same command is a new batch.
+    fn finish(&self) -> Result<(), String> {
+        std::fs::remove_file(&self.journal)
+            .map_err(|e| format!("cannot remove {}: {e}", self.journal.display()))
+    }
+}
+
+/// Writes `contents` to `path` so that `path` is, even if the grader dies meanwhile or the
+/// machine loses power, either as it was or all of `contents`: into a file beside it, synced to
+/// the disk, renamed over it, and the folder synced.
+fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let folder = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new()
+        .prefix(".writing-")
+        .tempfile_in(folder)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(folder)?.sync_all()
+}
+
 /// What grading one student needs to know of the batch.
 struct Grading<'a> {
     kit: &'a Path,
     out: &'a Path,
     target: &'a Path,
-    seed: u64,
+    batch: &'a Batch,
     /// Graded even if the same submission was graded before (`--only`).
     regrade: bool,
 }
@@ -194,18 +300,24 @@ impl Grading<'_> {
             Err(why) => {
                 let why = Clean::new(&why);
                 student.error = Some(why.to_string());
-                let _ = std::fs::create_dir_all(&dir)
-                    .and_then(|()| std::fs::write(dir.join("report.txt"), format!("{why}\n")));
+                let _ = std::fs::create_dir_all(&dir).and_then(|()| {
+                    write_atomically(&dir.join("report.txt"), format!("{why}\n").as_bytes())
+                });
                 return student;
             }
         };
         let key = Key::of(&submission);
         let record = dir.join(RECORD);
-        if !self.regrade
-            && let Some(mut kept) = key.as_ref().and_then(|key| keep(&record, key, &dir, name))
+        if let Some((mut kept, batch)) = key.as_ref().and_then(|key| keep(&record, key, &dir, name))
         {
-            kept.kept = Some(Kept::Unchanged);
-            return kept;
+            // Graded in this very batch before it was interrupted: graded, as if it had not been.
+            if batch.as_deref() == Some(self.batch.id.as_str()) {
+                return kept;
+            }
+            if !self.regrade {
+                kept.kept = Some(Kept::Unchanged);
+                return kept;
+            }
         }
         // Graded anew: until this grading is recorded, no earlier one counts.
         let _ = std::fs::remove_file(&record);
@@ -216,7 +328,7 @@ impl Grading<'_> {
         let bin_dir = dir.join("bin");
         let plan = Plan {
             tests: &RUBRIC.iter().collect::<Vec<_>>(),
-            seed: self.seed,
+            seed: self.batch.seed,
             jobs: 1,
             submission: Some(&submission),
         };
@@ -225,28 +337,61 @@ impl Grading<'_> {
             programs.into_iter().map(|(e, p)| (e, built(p))).collect()
         };
         let mut text = Terminal::plain(Vec::new());
-        let mut results = Gradescope::new(&dir.join("results.json"));
+        // Written beside, then moved in place atomically with the rest (see `save_reports`).
+        let written_json = dir.join(format!(".{RESULTS}.new"));
+        let mut results = Gradescope::new(&written_json);
         let graded = grade(&plan, build, &mut [&mut text, &mut results, &mut student]);
         let _ = std::fs::remove_dir_all(&bin_dir);
-        let saved = std::fs::write(dir.join("report.txt"), text.into_inner())
-            .and_then(|()| std::fs::write(dir.join(TESTS), student.record()))
-            .map_err(|e| e.to_string())
-            .and(
-                graded
-                    .report_errors
-                    .first()
-                    .map_or(Ok(()), |e| Err(e.clone())),
-            );
+        let saved = match graded.report_errors.first() {
+            Some(e) => Err(e.clone()),
+            None => save_reports(&dir, &written_json, &text.into_inner(), &student)
+                .map_err(|e| e.to_string()),
+        };
         if let Err(e) = saved {
             student.error = Some(format!("cannot save the report: {e}"));
         }
+        // Last: the record says the files above are this grading's.
         if let Some(key) = key
-            && let Err(e) = std::fs::write(&record, key.record(&student.status()))
+            && let Err(e) = write_atomically(
+                &record,
+                key.record(&student.status(), &self.batch.id).as_bytes(),
+            )
         {
             student.error = Some(format!("cannot save {}: {e}", record.display()));
         }
         student
     }
+}
+
+/// Each student's Gradescope results, beside their report.
+const RESULTS: &str = "results.json";
+
+/// Puts a student's reports in place, each atomically: results.json (as Gradescope's reporter
+/// wrote it at `written_json`, or none if it wrote none: a grading error is no grade), the text
+/// report, and their tests.
+fn save_reports(
+    dir: &Path,
+    written_json: &Path,
+    report: &[u8],
+    student: &Student,
+) -> std::io::Result<()> {
+    let json = dir.join(RESULTS);
+    match std::fs::File::open(written_json) {
+        Ok(file) => {
+            file.sync_all()?;
+            std::fs::rename(written_json, &json)?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Err(e) = std::fs::remove_file(&json)
+                && e.kind() != std::io::ErrorKind::NotFound
+            {
+                return Err(e);
+            }
+        }
+        Err(e) => return Err(e),
+    }
+    write_atomically(&dir.join("report.txt"), report)?;
+    write_atomically(&dir.join(TESTS), student.record().as_bytes())
 }
 
 /// Each student's tests, typed, beside their report: what a kept grade is read back from.
@@ -280,9 +425,14 @@ impl Key {
         )
     }
 
-    /// The record of a grading with this key: the key's lines, then the row's status.
-    fn record(&self, status: &str) -> String {
-        format!("{}status: {}\n", self.lines(), status.replace('\n', " "))
+    /// The record of a grading with this key: the key's lines, the row's status, and the batch
+    /// that graded it.
+    fn record(&self, status: &str, batch: &str) -> String {
+        format!(
+            "{}status: {}\nbatch: {batch}\n",
+            self.lines(),
+            status.replace('\n', " ")
+        )
     }
 }
 
@@ -300,14 +450,19 @@ fn grader_version() -> Option<&'static str> {
         .as_deref()
 }
 
-/// The last grading in `dir`, if it was made with `key` and had no error.
-fn keep(record: &Path, key: &Key, dir: &Path, name: &str) -> Option<Student> {
+/// The last grading in `dir`, if it was made with `key` and had no error, and the batch that
+/// made it (`None` for a record older than batch ids).
+fn keep(record: &Path, key: &Key, dir: &Path, name: &str) -> Option<(Student, Option<String>)> {
     let text = std::fs::read_to_string(record).ok()?;
     let status = text.strip_prefix(&key.lines())?.strip_prefix("status: ")?;
     if status.starts_with("error") {
         return None;
     }
-    last_grading(dir, name)
+    let batch = text
+        .lines()
+        .find_map(|l| l.strip_prefix("batch: "))
+        .map(str::to_owned);
+    Some((last_grading(dir, name)?, batch))
 }
 
 /// The student as their last grading in `dir` left them, whatever it was made with: its tests,

@@ -54,10 +54,12 @@ const USAGE: &str =
        grader [--kit DIR] hint EXERCISE [TOPIC] [N]
        grader [--kit DIR] watch EXERCISE [--rounds N]
        grader [--kit DIR] student-kit DIR
+       grader [--kit DIR] new-exercise EXERCISE
 REPORT: --json PATH | --format FORMAT --out PATH
 --kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
 export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR
-student-kit DIR: writes the student kit (no answers, no instructor material) into DIR";
+student-kit DIR: writes the student kit (no answers, no instructor material) into DIR
+new-exercise exN: scaffolds exercise exN (new files only: crates, checks, a mutant, C version)";
 
 /// The usage a student's mistake with one of the student's commands gets (`make hint` without
 /// `EX=`, say): those commands alone, as the Makefile names them (`make help` lists them all).
@@ -98,6 +100,7 @@ enum Job {
     Hint(&'static str, Option<String>, Option<usize>),
     Watch(&'static str, Option<usize>),
     StudentKit(PathBuf),
+    NewExercise(String),
 }
 
 /// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
@@ -114,12 +117,16 @@ fn take_kit(args: &mut Vec<String>) -> Result<Option<PathBuf>, String> {
 }
 
 fn exercise_named(name: &str) -> Result<&'static str, String> {
-    EXERCISES.into_iter().find(|e| *e == name).ok_or_else(|| {
-        format!(
-            "unknown exercise '{name}' (expected one of {})",
-            EXERCISES.join(", ")
-        )
-    })
+    EXERCISES
+        .iter()
+        .copied()
+        .find(|e| *e == name)
+        .ok_or_else(|| {
+            format!(
+                "unknown exercise '{name}' (expected one of {})",
+                EXERCISES.join(", ")
+            )
+        })
 }
 
 /// A threshold in percent: a number from 0 to 100.
@@ -224,6 +231,13 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 _ => Err(format!("{} takes a DIR", name.unwrap_or_default())),
             };
         }
+        Some("new-exercise") => {
+            args.next();
+            return match (args.next(), args.next()) {
+                (Some(name), None) => Ok(Job::NewExercise(name)),
+                _ => Err("new-exercise takes an EXERCISE (exN)".into()),
+            };
+        }
         Some("hint") => {
             args.next();
             let exercise = exercise_named(&args.next().ok_or("hint needs an EXERCISE")?)?;
@@ -299,9 +313,20 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
     Ok(Job::Grade(options))
 }
 
-/// The grader's `main`: the `grader` binary's, and that of ex1's example `grader`, which the
+/// The grader's `main`: the `grader` binary's, and that of ex1's example `ex1-grader`, which the
 /// Makefile runs (see `grader/src/main.rs`).
 pub fn main() -> ExitCode {
+    // First, while the grader has one thread: what a killed grader left in TMPDIR goes, and
+    // what this one makes there is in a folder of its own (see `runner::place`).
+    // SAFETY: no thread has been started yet (the `main` functions that call this one start
+    // none before it).
+    // Without it (TMPDIR not writable), grading fails where it needs TMPDIR, and says why.
+    if let Err(e) = unsafe { crate::runner::claim_temp_dir() } {
+        eprintln!(
+            "grader: warning: cannot make its folder in {}: {e}",
+            std::env::temp_dir().display()
+        );
+    }
     // Before anything is started: a Ctrl-C stops what the grader started, not only the grader.
     crate::runner::interrupt::install();
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -354,6 +379,16 @@ pub fn main() -> ExitCode {
             .and_then(|kit| kit::copy_without_answers(&kit, &to))
             .map(|()| {
                 println!("copied the kit without its answers to {}", to.display());
+                ExitCode::SUCCESS
+            }),
+        Job::NewExercise(name) => kit()
+            .and_then(|kit| crate::new_exercise::scaffold(&kit, &name))
+            .map(|files| {
+                files.iter().for_each(|f| println!("wrote {}", f.display()));
+                println!(
+                    "{name} grades as a working example: `make grade-solutions` lists it; replace \
+                     its contract, checks, solution, mutant and C version with your exercise's"
+                );
                 ExitCode::SUCCESS
             }),
         Job::Hint(exercise, topic, level) => kit()

@@ -4,7 +4,8 @@
 //!
 //! Submitted code is compiled here, so a build is bounded like a run: cargo gets a clean
 //! environment (what a build could read with `option_env!` is only what cargo needs), a time
-//! limit after which its whole process group is killed, and its output is read with a cap.
+//! limit after which its whole process group is killed, a memory and a process bound (see
+//! `runner::build`), and its output is read with a cap.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -157,10 +158,11 @@ pub fn build_all(
         .stderr(Stdio::piped())
         // A group of its own, so that cargo, rustc and the linker are killed together.
         .process_group(0);
+    let mut bounds = None;
     if target.is_some() {
         cargo.arg("--offline");
         match BuildSandbox::new(root, &target_dir) {
-            Ok(sandbox) => sandbox.confine(&mut cargo),
+            Ok(sandbox) => bounds = Some(sandbox.confine(&mut cargo)),
             Err(e) => {
                 return every(BuildError::Grader(format!(
                     "was not built: the grader cannot prepare the build's sandbox: {e}"
@@ -211,8 +213,15 @@ pub fn build_all(
         // SAFETY: killpg only sends a signal, to the group that cargo leads: cargo has not been
         // reaped, so the group's id cannot have been reused.
         unsafe { libc::killpg(child.id() as libc::pid_t, libc::SIGKILL) };
+        if let Some(bounds) = &bounds {
+            bounds.kill_all();
+        }
     }
     let _ = child.wait();
+    let out_of_memory = bounds.as_deref().map(|b| Memory {
+        bound_mib: b.memory_mib(),
+        killed: b.ran_out_of_memory(),
+    });
     // The pipes close once every process of the group has exited.
     let Messages {
         mut binaries,
@@ -224,19 +233,28 @@ pub fn build_all(
         .map(|package| {
             let result = match (binaries.remove(package), errors.remove(package)) {
                 (Some(path), _) => Ok(path),
-                (None, Some(error)) => {
-                    Err(BuildError::Student(format!("does not compile:\n{error}")))
-                }
+                (None, Some(error)) => Err(BuildError::Student(
+                    match out_of_memory.filter(|_| Memory::exhausted_in(&error)) {
+                        Some(memory) => format!("{}\n{error}", memory.reason()),
+                        None => format!("does not compile:\n{error}"),
+                    },
+                )),
                 (None, None) if timed_out => Err(BuildError::Student(format!(
                     "was not built: the build took longer than {} s",
                     timeout.as_secs_f64()
                 ))),
-                // rustc crashed or was killed on this package's code, which is the code's doing.
+                // rustc crashed or was killed on this package's code, which is the code's doing:
+                // by the memory bound, if the kernel says so or rustc could not allocate.
                 (None, None) if stderr.contains(&format!("could not compile `{package}`")) => {
-                    Err(BuildError::Student(format!(
-                        "was not built:\n{}",
-                        first_lines(stderr.trim(), SHOWN_LINES)
-                    )))
+                    Err(BuildError::Student(
+                        match out_of_memory.filter(|m| m.killed || Memory::exhausted_in(&stderr)) {
+                            Some(memory) => memory.reason(),
+                            None => format!(
+                                "was not built:\n{}",
+                                first_lines(stderr.trim(), SHOWN_LINES)
+                            ),
+                        },
+                    ))
                 }
                 // Cargo stopped before compiling it (no toolchain, a dependency missing offline,
                 // a full disk): nothing that a student file can cause.
@@ -248,6 +266,34 @@ pub fn build_all(
             (package.clone(), result)
         })
         .collect()
+}
+
+/// What a build of submitted code learnt of its memory bound.
+#[derive(Clone, Copy)]
+struct Memory {
+    bound_mib: u64,
+    /// The kernel killed a process of the build for lack of memory in its group.
+    killed: bool,
+}
+
+impl Memory {
+    /// What rustc says when an allocation fails under RLIMIT_AS (where there is no group): its
+    /// constant evaluator's error, or the allocator's message before it aborts.
+    const EXHAUSTED: [&str; 2] = [
+        "more memory than available to compiler",
+        "memory allocation of ",
+    ];
+
+    fn exhausted_in(text: &str) -> bool {
+        Memory::EXHAUSTED.iter().any(|m| text.contains(m))
+    }
+
+    fn reason(self) -> String {
+        format!(
+            "was not built: the build used more than {} MiB of memory",
+            self.bound_mib
+        )
+    }
 }
 
 /// What cargo's JSON messages say about the targets built: each one's executable, and the first

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::compile::BuildError;
 use crate::events::{Event, Ignored, Reporter, Score, Status, TestOutcome};
 use crate::fixtures::{Ctx, test_seed};
+use crate::outcome::Reword;
 use crate::outcome::{Problem, Verdict, grader_error};
 use crate::rubric::Test;
 use crate::submission::Submission;
@@ -246,6 +247,16 @@ pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> TestOutcome {
         timed_out = ctx.timed_out();
         notes = ctx.into_notes();
         verdict
+    })
+    // The row's hint follows every failure of it, after the check's own reason, which gives way
+    // to it where the report cuts a reason (`clean::BOUND`).
+    .reword(|why| match test.hint {
+        "" => why,
+        hint => {
+            let room = crate::clean::BOUND.saturating_sub(hint.len() + 64);
+            let why = crate::clean::Clean::bounded(&why, room);
+            format!("{}\nhint: {hint}", why.as_str())
+        }
     });
     TestOutcome {
         timed_out,
@@ -321,6 +332,7 @@ mod tests {
             points: 2,
             title: "a test of the grader",
             check,
+            hint: "a hint of the grader's test",
             solo: false,
             after_due_date: false,
         }

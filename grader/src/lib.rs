@@ -6,7 +6,10 @@
 //! - `runner/`: starting, watching and stopping a program under test, and the evidence it leaves;
 //! - `diff.rs`: how two byte strings differ, in words (text whole, or hex bytes at an offset);
 //! - `expect.rs` and `fixtures.rs`: a check's assertions, and its inputs;
-//! - `checks/`: the checks, one module per exercise; `rubric.rs`: their names and points;
+//! - `table.rs`: what an exercise's rubric table is made of (`Exercise`, `Test`, `test()`);
+//! - `checks/`: the checks, one module per exercise, each with its rubric table (found by
+//!   the grader's build script); `rubric.rs`: the tables joined, and every count derived from
+//!   them;
 //! - `clean.rs`: the gate for text from outside the grader (no escape sequences, bounded);
 //! - `events.rs`: typed outcomes and the events that carry them from grading to reporting;
 //! - `grade.rs`: running tests in parallel and sending their events;
@@ -17,6 +20,7 @@
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
 //! - `submission.rs` and `batch.rs`: hand-ins, graded in a pristine copy of the kit, one or a
 //!   class; `similar/`: how much code the submissions of a class share; `csv.rs`: the CSV files;
+//! - `new_exercise.rs`: `grader new-exercise`, a new exercise's files, scaffolded;
 //! - `hints.rs`: `grader hint`, an exercise's README hints a level at a time; `watch.rs`:
 //!   `grader watch`, an exercise graded again each time its sources change.
 
@@ -34,6 +38,7 @@ pub mod grade;
 pub mod harness;
 pub mod hints;
 pub mod kit;
+pub mod new_exercise;
 pub mod outcome;
 pub mod report;
 pub mod rubric;
@@ -42,4 +47,5 @@ pub mod safe_fs;
 pub mod similar;
 pub mod student_kit;
 pub mod submission;
+pub mod table;
 pub mod watch;

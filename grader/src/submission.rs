@@ -137,7 +137,8 @@ impl Submission {
     ) -> BTreeMap<&'static str, Result<PathBuf, BuildError>> {
         let every = |why: String| {
             EXERCISES
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|e| (e, Err(BuildError::Grader(format!("was not built: {why}")))))
                 .collect()
         };
@@ -168,7 +169,8 @@ impl Submission {
         let packages: Vec<String> = EXERCISES.iter().map(|e| e.to_string()).collect();
         let mut built = build_all(self.kit.path(), &packages, Some(target));
         let programs = EXERCISES
-            .into_iter()
+            .iter()
+            .copied()
             .map(|exercise| {
                 let result = built
                     .remove(exercise)

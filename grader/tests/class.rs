@@ -177,18 +177,22 @@ fn a_class_is_graded_fairly_and_safely() {
     let book = support::gradebook(&out.join("grades.csv"));
     let score = |student: &str, column: &str| -> u32 { book[student][column].parse().unwrap() };
     assert_eq!(book.len(), students, "{book:#?}");
-    assert_eq!(score("perfect", "total"), 100, "{book:#?}");
+    let (total, points) = (grader::rubric::total_points(), grader::rubric::points_of);
+    assert_eq!(score("perfect", "total"), total, "{book:#?}");
     assert_eq!(
         score("tarred", "total"),
-        100,
+        total,
         "the hand-in tarball: {book:#?}"
     );
     assert_eq!(score("untouched", "total"), 0);
-    assert_eq!((score("broken", "ex2"), score("broken", "total")), (0, 75));
+    assert_eq!(
+        (score("broken", "ex2"), score("broken", "total")),
+        (0, total - points("ex2"))
+    );
     assert!(book["broken"]["status"].contains("ex2 did not build"));
     assert_eq!(
         score("sees-no-secrets", "total"),
-        100,
+        total,
         "the build saw the grader's environment: {book:#?}"
     );
     for (student, exercise) in [
@@ -208,10 +212,12 @@ fn a_class_is_graded_fairly_and_safely() {
         ("kills-everyone", "ex4"),
         ("endless-build", "ex3"),
         ("reads-the-shared-target", "ex1"),
+        ("memory-bomb", "ex1"),
+        ("reaches-other-processes", "ex1"),
     ] {
         // None gets the marks of the exercise it attacks from.
         assert!(
-            score(student, exercise) < 25,
+            score(student, exercise) < points(exercise),
             "{student} scored {} in {exercise}",
             score(student, exercise)
         );
@@ -249,6 +255,13 @@ fn a_class_is_graded_fairly_and_safely() {
     );
     assert!(
         !report.contains("ex1 was not built") && report.contains("not yet implemented"),
+        "{report}"
+    );
+    // The build that would fill gigabytes was stopped at its memory bound (support::batch).
+    let report = std::fs::read_to_string(out.join("memory-bomb/report.txt")).unwrap();
+    assert!(
+        report.contains("ex1 was not built: the build used more than 1024 MiB of memory")
+            && !report.contains("ex2 was not built"),
         "{report}"
     );
     // The class report puts apart the programs that ran out of time (typed: the runner counts a

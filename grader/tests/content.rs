@@ -44,7 +44,7 @@ fn stub_and_solution_manifests_differ_only_in_name_and_description() {
         1
     );
 
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         let stub = read(
             &kit_root()
                 .join("exercises")
@@ -118,7 +118,7 @@ fn every_todo_names_readme_steps_that_exist() {
     assert_eq!(readme_steps(readme), BTreeSet::from([1, 2]));
 
     let mut todos = 0;
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         let crate_dir = kit_root().join("exercises").join(exercise);
         let steps = readme_steps(&read(&crate_dir.join("README.md")));
         assert!(!steps.is_empty(), "{exercise}: its README has no steps");
@@ -233,7 +233,7 @@ fn every_file_a_readme_points_at_exists() {
 
     let root = read(&kit_root().join("README.md"));
     let mut readmes = vec![(kit_root(), references(&root)), (kit_root(), layout(&root))];
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         let dir = kit_root().join("exercises").join(exercise);
         readmes.push((dir.clone(), references(&read(&dir.join("README.md")))));
     }

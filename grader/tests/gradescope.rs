@@ -57,7 +57,7 @@ fn full_marks(root: &Path) -> serde_json::Value {
     );
     let results = std::fs::read_to_string(root.join("results/results.json")).unwrap();
     let json: serde_json::Value = serde_json::from_str(&results).unwrap();
-    assert_eq!(json["score"], 100, "{json:#}");
+    assert_eq!(json["score"], grader::rubric::total_points(), "{json:#}");
     json
 }
 

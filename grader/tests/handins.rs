@@ -163,7 +163,8 @@ fn a_build_that_never_ends_is_stopped_and_the_rest_graded() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
-    assert_eq!(json["score"], 75, "{stdout}");
+    let others = grader::rubric::total_points() - grader::rubric::points_of("ex3");
+    assert_eq!(json["score"], others, "{stdout}");
     // The build's 20 s, and the grading of three exercises.
     assert!(elapsed < Duration::from_secs(40), "took {elapsed:?}");
     println!("graded in {elapsed:?}");

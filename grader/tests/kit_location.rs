@@ -12,6 +12,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use grader::rubric::{points_of, total_points};
 use support::{grader_bin, kit_root};
 
 /// The target directory the copies share. It is kept from one run to the next, so that the
@@ -110,7 +111,7 @@ fn cargo_test(kit: &Path, package: &str) -> String {
         });
     assert_eq!(
         output.status.success(),
-        line.ends_with(" 25/25 points"),
+        line.ends_with(&format!(" {0}/{0} points", points_of("ex1"))),
         "{line}"
     );
     line.to_owned()
@@ -128,13 +129,14 @@ fn each_checkout_grades_itself_when_moved_or_sharing_a_target_directory() {
     support::perfect_submission(&answers);
 
     // Either checkout after the other: each gets its own grade.
-    for (kit, score) in [(&stubs, 0), (&answers, 100), (&stubs, 0)] {
+    let (total, ex1) = (total_points(), points_of("ex1"));
+    for (kit, score) in [(&stubs, 0), (&answers, total), (&stubs, 0)] {
         assert_eq!(make_grade(kit, "grade"), score, "{}", kit.display());
     }
     for (kit, line) in [
-        (&stubs, "ex1 score: 0/25 points"),
-        (&answers, "ex1 score: 25/25 points"),
-        (&stubs, "ex1 score: 0/25 points"),
+        (&stubs, format!("ex1 score: 0/{ex1} points")),
+        (&answers, format!("ex1 score: {ex1}/{ex1} points")),
+        (&stubs, format!("ex1 score: 0/{ex1} points")),
     ] {
         assert_eq!(cargo_test(kit, "ex1"), line, "{}", kit.display());
     }
@@ -143,8 +145,11 @@ fn each_checkout_grades_itself_when_moved_or_sharing_a_target_directory() {
     // directory is not rebuilt, and neither are the exercises, built in the kit's own target/).
     let moved = dir.path().join("moved");
     std::fs::rename(&answers, &moved).unwrap();
-    assert_eq!(make_grade(&moved, "grade"), 100);
-    assert_eq!(cargo_test(&moved, "ex1"), "ex1 score: 25/25 points");
+    assert_eq!(make_grade(&moved, "grade"), total);
+    assert_eq!(
+        cargo_test(&moved, "ex1"),
+        format!("ex1 score: {ex1}/{ex1} points")
+    );
 }
 
 #[test]

@@ -1,12 +1,13 @@
-//! Wrong programs that the grader must catch: every mutant (see `support/mod.rs`) is built and
-//! graded on its exercise, and must fail each rubric test named in its `caught_by`, with the hint
-//! named in its `shows` (the message that names the mistake).
+//! Wrong programs that the grader must catch: every mutant (the tables of `mutants/exN.rs`) is
+//! built and graded on its exercise, and must fail each rubric test named in its `caught_by`,
+//! showing that row's hint, and the texts named in its `shows` (the message that names the
+//! mistake).
 
 mod support;
 
 use std::path::Path;
 
-use support::{MUTANTS, Mutant};
+use support::Mutant;
 
 /// The entry of results.json for the rubric test `id` (`ex1.peek_range`).
 fn test_named<'a>(json: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
@@ -52,7 +53,17 @@ fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
             Some(t) if t["status"] != "failed" => {
                 problems.push(format!("{}: {number} did not catch it", m.name))
             }
-            Some(_) => {}
+            // The row's hint, read from the rubric (never copied here), follows the failure.
+            Some(t) => {
+                let row = grader::rubric::tests_of(m.exercise).find(|r| r.name == *name);
+                let output = t["output"].as_str().unwrap_or_default();
+                if let Some(row) = row.filter(|r| !output.contains(r.hint)) {
+                    problems.push(format!(
+                        "{}: {number} failed without its row's hint {:?}",
+                        m.name, row.hint
+                    ));
+                }
+            }
         }
     }
     // The hint that names the mistake, in the failure of the test that shows it.
@@ -74,7 +85,7 @@ fn grade(m: &Mutant, binary: &Path, dir: &Path) -> Vec<String> {
 #[test]
 fn every_mutant_loses_the_points_meant_to_catch_it() {
     let dir = tempfile::tempdir().unwrap();
-    let mutants: Vec<&Mutant> = MUTANTS.iter().collect();
+    let mutants: Vec<&Mutant> = support::all_mutants().collect();
     let binaries = support::build(dir.path(), &mutants);
     let jobs = mutants.into_iter().zip(&binaries).collect::<Vec<_>>();
     // Two mutants at a time: each grading already runs its tests in parallel.

@@ -128,7 +128,8 @@ fn a_mailbox_truncated_under_the_grader_does_not_kill_it() {
     // Graded to the end (below full marks), not killed by SIGBUS.
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert!(json["score"].as_u64().unwrap() < 25, "{json:#}");
+    let max = grader::rubric::points_of("ex4");
+    assert!(json["score"].as_u64().unwrap() < u64::from(max), "{json:#}");
 }
 
 #[test]
@@ -349,4 +350,81 @@ fn an_interrupted_grader_leaves_nothing_running() {
             assert!(!folder.exists(), "{} was left", folder.display());
         }
     }
+}
+
+/// Compiles `red_team/{name}.c` and grades it as `exercise`, by the grader's user and, under
+/// root, by an ordinary user: each time the grading ends with a grade (status 1, results written:
+/// a grading error writes none), and each rubric test of `wrecked` fails, its output showing the
+/// text given. Returns the results of each grading.
+fn only_fails(name: &str, exercise: &str, wrecked: &[(&str, &str)]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile(name, dir.path(), &[]) else {
+        return Vec::new();
+    };
+    // The results go in `dir`, where an ordinary user's grader may write too; its copy of the
+    // grader is there, where that user may run it.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let copy = dir.path().join("grader");
+    std::fs::copy(support::grader_bin(), &copy).unwrap();
+    let mut graders = vec![grader()];
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } == 0 {
+        graders.push(support::as_unprivileged(&copy));
+    }
+    let mut results = Vec::new();
+    for mut command in graders {
+        // The last grader's, which the next may not overwrite.
+        let _ = std::fs::remove_file(dir.path().join("results.json"));
+        let (output, json) = grade(exercise, &program, dir.path(), &mut command);
+        assert_eq!(output.status.code(), Some(1), "{name}: {output:?}");
+        for (test, shows) in wrecked {
+            let entry = test_named(&json, test);
+            assert_eq!(entry["status"], "failed", "{name}: {entry:#}");
+            assert!(
+                entry["output"].as_str().unwrap().contains(shows),
+                "{name}: {entry:#}"
+            );
+        }
+        results.push(json);
+    }
+    results
+}
+
+/// ex3 copies honestly, then wrecks, in its folder, what the grader does next there
+/// (`wrecks_the_graders_files.c`: folders where the grader's cp copied in the speed test, where
+/// it makes the next SRC, and the next DST): it fails the tests whose files it wrecked, and the
+/// speed test measures it against a cp the program cannot reach.
+#[test]
+fn a_program_that_wrecks_the_graders_files_only_fails() {
+    let wrecked = [
+        (
+            "copies_odd_sizes",
+            "replaced 'src.bin', a file of the grader's, with a folder",
+        ),
+        (
+            "copies_empty_file",
+            "cannot open 'full.bin': Is a directory",
+        ),
+    ];
+    for json in only_fails("wrecks_the_graders_files", "ex3", &wrecked) {
+        // Measured against cp (on a busy machine it may be too slow, but it is measured).
+        let speed = test_named(&json, "as_fast_as_cp");
+        assert!(
+            speed["status"] == "passed"
+                || speed["output"]
+                    .as_str()
+                    .unwrap()
+                    .contains("times cp's time"),
+            "{speed:#}"
+        );
+    }
+}
+
+/// ex2 patches honestly, but turns the grader's next file, empty.bin, into a folder first
+/// (`wrecks_the_graders_empty_file.c`): the test that patches it fails. (In `patch_past_end`
+/// that patch must fail anyway: it is graded too, with no grading error.)
+#[test]
+fn a_program_that_takes_the_name_of_the_graders_next_file_only_fails() {
+    let wrecked = [("patch_empty_text", "'empty.bin'")];
+    only_fails("wrecks_the_graders_empty_file", "ex2", &wrecked);
 }

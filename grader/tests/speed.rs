@@ -7,7 +7,6 @@ mod support;
 use grader::compile::build;
 use grader::events::Status;
 use grader::grade::run_one;
-use support::MUTANTS;
 
 #[test]
 fn the_speed_test_passes_the_reference_and_fails_a_pathological_copy_every_time() {
@@ -16,8 +15,7 @@ fn the_speed_test_passes_the_reference_and_fails_a_pathological_copy_every_time(
         .unwrap();
     let reference = build(&support::kit_root(), "ex3-solution").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let pathological = MUTANTS
-        .iter()
+    let pathological = support::all_mutants()
         .find(|m| m.name == "msync-every-page")
         .unwrap();
     let slow = support::build(dir.path(), &[pathological]).remove(0);

@@ -193,7 +193,12 @@ fn a_class_can_work_in_the_student_kit() {
     assert!(!said.contains("warning"), "a fresh build warns:\n{said}");
 
     let graded = in_kit(&kit, "make", &["grade"]);
-    assert_eq!(score_line(&graded), "Score: 0/100", "{graded:?}");
+    let total = grader::rubric::total_points();
+    assert_eq!(
+        score_line(&graded),
+        format!("Score: 0/{total}"),
+        "{graded:?}"
+    );
     // `make bench` times the student's own ex3, and says first, before any timing, that a stub
     // does not copy, with what it said.
     let bench = in_kit(&kit, "make", &["bench", "ARGS=--rounds 1"]);
@@ -208,18 +213,25 @@ fn a_class_can_work_in_the_student_kit() {
     github_workflow_grades(&kit, dir.path());
     gitlab_job_grades(&kit);
 
-    for exercise in grader::rubric::EXERCISES {
+    for exercise in grader::rubric::EXERCISES.iter() {
         let answer = format!("solutions/{exercise}/src/exercise.rs");
         let to = kit.join(format!("exercises/{exercise}/src/exercise.rs"));
         std::fs::copy(kit_root().join(answer), to).unwrap();
     }
     let graded = in_kit(&kit, "make", &["grade"]);
-    assert_eq!(score_line(&graded), "Score: 100/100", "{graded:?}");
+    assert_eq!(
+        score_line(&graded),
+        format!("Score: {total}/{total}"),
+        "{graded:?}"
+    );
     // In release mode, to use the build above: `cargo test -p ex1`'s test is the same.
     let tested = in_kit(&kit, "cargo", &["test", "--release", "-p", "ex1"]);
     assert!(tested.status.success(), "{tested:?}");
     assert!(
-        text(&tested.stdout).contains("ex1 score: 25/25"),
+        text(&tested.stdout).contains(&format!(
+            "ex1 score: {0}/{0}",
+            grader::rubric::points_of("ex1")
+        )),
         "{tested:?}"
     );
     // The hand-in holds the student's files, the answers copied in.
@@ -255,12 +267,12 @@ fn answers() -> BTreeMap<String, String> {
         .into_iter()
         .map(|(text, path)| (path.display().to_string(), normalised(&text)))
         .collect();
-    for m in support::MUTANTS {
+    for m in support::all_mutants() {
         let source = support::mutant_source(m);
         answers.insert(format!("mutant {}", m.name), normalised(source.as_bytes()));
     }
     // A mutant reformatted (tabs, lines joined) is still found.
-    let first = &support::MUTANTS[0];
+    let first = support::all_mutants().next().unwrap();
     let reformatted = support::mutant_source(first)
         .replace("    ", "\t")
         .replace(";\n", "; ");
@@ -429,5 +441,125 @@ fn a_students_own_tests_run_first_and_make_reuses_the_tests_grader() {
     assert!(
         text(&bare.stdout).contains("grades no exercise:\n  cargo test -p ex1"),
         "{bare:?}"
+    );
+}
+
+/// Whether check-jsonschema is installed. .ci/run installs it: under CI its absence fails the
+/// test; elsewhere the test says so and checks the rest.
+fn check_jsonschema_installed() -> bool {
+    let found = Command::new("check-jsonschema")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        found || !ci,
+        "check-jsonschema is not installed (.ci/run installs it)"
+    );
+    if !found {
+        eprintln!("check-jsonschema is not installed: the CI files are not checked with it");
+    }
+    found
+}
+
+/// A CI file against the schema its platform's editor checks it with, as check-jsonschema
+/// bundles them (`vendor.github-workflows`, `vendor.gitlab-ci`): what it refused, if anything.
+fn schema_refusal(schema: &str, file: &Path) -> Option<String> {
+    let checked = Command::new("check-jsonschema")
+        .args(["--builtin-schema", schema])
+        .arg(file)
+        .output()
+        .expect("cannot run check-jsonschema");
+    (!checked.status.success()).then(|| text(&checked.stdout) + &text(&checked.stderr))
+}
+
+/// The first release of each action the workflow uses that runs on Node 24: GitHub's runners
+/// no longer run the Node 20 ones. An action not listed here fails the test until it is.
+const NODE_24_FROM: &[(&str, u32)] = &[
+    ("actions/checkout", 5),
+    ("actions/cache", 5),
+    ("actions/upload-artifact", 6),
+];
+
+#[test]
+fn the_student_ci_files_are_current_and_valid() {
+    let student = kit_root().join("student");
+    let github = student.join(".github/workflows/grade.yml");
+    let gitlab = student.join(".gitlab-ci.yml");
+    // Each file passes its schema, and the schema can refuse: the same file with a key its
+    // platform does not know (at the job's level, where both schemas list every key).
+    let checks = [
+        ("vendor.github-workflows", &github, "\n  grade:\n", "    "),
+        ("vendor.gitlab-ci", &gitlab, "\ngrade:\n", "  "),
+    ];
+    for (schema, file, job, indent) in checks.into_iter().filter(|_| check_jsonschema_installed()) {
+        let refused = schema_refusal(schema, file);
+        assert!(refused.is_none(), "{}: {refused:?}", file.display());
+        let yaml_text = std::fs::read_to_string(file).unwrap();
+        assert!(yaml_text.contains(job), "{job:?} in {}", file.display());
+        let scratch = tempfile::tempdir().unwrap();
+        let bad = scratch.path().join(file.file_name().unwrap());
+        let unknown = format!("{job}{indent}timeout_minutes: 5\n");
+        std::fs::write(&bad, yaml_text.replacen(job, &unknown, 1)).unwrap();
+        assert!(
+            schema_refusal(schema, &bad).is_some(),
+            "{schema} accepted an unknown key"
+        );
+    }
+
+    let workflow = yaml(&github);
+    // Read-only: the job reads the repository and writes nothing with its token.
+    assert_eq!(
+        workflow["permissions"],
+        serde_json::json!({"contents": "read"}),
+        "{workflow:#}"
+    );
+    let steps = workflow["jobs"]["grade"]["steps"].as_array().unwrap();
+    for uses in steps.iter().filter_map(|s| s["uses"].as_str()) {
+        let (action, version) = uses.split_once('@').unwrap();
+        let from = NODE_24_FROM
+            .iter()
+            .find(|(a, _)| *a == action)
+            .unwrap_or_else(|| panic!("{action}: which release runs on Node 24?"));
+        let major: u32 = version.trim_start_matches('v').parse().unwrap();
+        assert!(major >= from.1, "{uses}: Node 24 from v{}", from.1);
+    }
+    // The toolchain is cached, by the version of rust-toolchain.toml, before it is installed, and
+    // a new Cargo.lock starts from the last cache of the same toolchain.
+    let place = |f: &dyn Fn(&serde_json::Value) -> bool| steps.iter().position(f).unwrap();
+    let cache_at = place(&|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("actions/cache@"))
+    });
+    let install_at = place(&|s| {
+        s["run"]
+            .as_str()
+            .is_some_and(|r| r.contains("rustup toolchain install"))
+    });
+    assert!(
+        cache_at < install_at,
+        "the cache is restored after the install"
+    );
+    let cache = &steps[cache_at]["with"];
+    let paths: Vec<&str> = cache["path"].as_str().unwrap().lines().collect();
+    assert!(paths.contains(&"~/.rustup"), "{paths:?}");
+    let key = cache["key"].as_str().unwrap();
+    assert!(key.contains("hashFiles('rust-toolchain.toml')"), "{key}");
+    let restore: Vec<&str> = cache["restore-keys"].as_str().unwrap().lines().collect();
+    assert!(!restore.is_empty());
+    for prefix in restore {
+        assert!(
+            key.starts_with(prefix) && prefix.contains("rust-toolchain.toml"),
+            "{prefix} is no prefix of {key} with the same toolchain"
+        );
+    }
+
+    // GitLab's image has the toolchain of rust-toolchain.toml, whatever version that is.
+    let ci = yaml(&gitlab);
+    assert_eq!(
+        ci["grade"]["image"].as_str(),
+        Some(format!("rust:{}", support::toolchain_channel()).as_str()),
+        "{ci:#}"
     );
 }

@@ -33,11 +33,15 @@ fn status_is_one_line_per_exercise_with_its_points_and_failing_tests() {
     let out = text(&stubs.stdout);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), EXERCISES.len(), "{out}");
-    for (line, exercise) in lines.iter().zip(EXERCISES) {
+    for (line, exercise) in lines.iter().zip(EXERCISES.iter().copied()) {
         let names: Vec<&str> = tests_of(exercise).map(|t| t.name).collect();
         assert_eq!(
             *line,
-            format!("{exercise}: 0/25, failing: {}", names.join(", ")),
+            format!(
+                "{exercise}: 0/{}, failing: {}",
+                grader::rubric::points_of(exercise),
+                names.join(", ")
+            ),
             "{out}"
         );
     }
@@ -46,7 +50,10 @@ fn status_is_one_line_per_exercise_with_its_points_and_failing_tests() {
     let solutions = grader(&kit_root(), &["status", "--solutions"]);
     assert_eq!(
         text(&solutions.stdout),
-        "ex1: 25/25\nex2: 25/25\nex3: 25/25\nex4: 25/25\n",
+        EXERCISES
+            .iter()
+            .map(|e| format!("{e}: {0}/{0}\n", grader::rubric::points_of(e)))
+            .collect::<String>(),
         "{}",
         text(&solutions.stderr)
     );
@@ -57,7 +64,7 @@ fn status_is_one_line_per_exercise_with_its_points_and_failing_tests() {
 /// and READMEs.
 fn readme_kit(dir: &Path) {
     support::copy_tree(&kit_root().join("Cargo.toml"), &dir.join("Cargo.toml"));
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         for file in ["Cargo.toml", "README.md"] {
             let part = Path::new("exercises").join(exercise).join(file);
             support::copy_tree(&kit_root().join(&part), &dir.join(&part));
@@ -125,7 +132,7 @@ fn hint_opens_a_topics_hints_one_at_a_time_and_remembers_them() {
         "{level_one}"
     );
     // Every exercise's README has hint topics the command can read.
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         let out = grader(kit.path(), &["hint", exercise]);
         assert!(
             text(&out.stdout).starts_with(&format!("{exercise} hints, by topic")),
@@ -167,7 +174,7 @@ fn hint_opens_a_topics_hints_one_at_a_time_and_remembers_them() {
 /// exercise's README, and each name in a topic's marker is a test of the rubric.
 #[test]
 fn every_test_has_a_hint_topic_and_every_topic_names_real_tests() {
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         let by_test = grader::hints::topics_by_test(&kit_root(), exercise);
         let tests: Vec<&str> = tests_of(exercise).map(|t| t.name).collect();
         let without: Vec<&&str> = tests
@@ -265,12 +272,14 @@ fn watch_grades_again_when_a_file_is_saved_failing_tests_first_and_stops_on_ctrl
         second
             .iter()
             .any(|l| l == "watch: round 2: building and grading ex1")
-            && second.iter().any(|l| l == "ex1: 25/25"),
+            && second.iter().any(|l| {
+                let max = grader::rubric::points_of("ex1");
+                *l == format!("ex1: {max}/{max}")
+            }),
         "{second:#?}"
     );
     // Half-right: one test fails, and it comes first.
-    let mutant = support::MUTANTS
-        .iter()
+    let mutant = support::all_mutants()
         .find(|m| m.name == "bump-map-private")
         .unwrap();
     let solution = std::fs::read_to_string(kit.join("exercises/ex1/src/exercise.rs")).unwrap();

@@ -1,9 +1,12 @@
 //! The grader run by an ordinary user (an instructor's laptop, a student's `make grade`), where
 //! programs run as that same user: a program that signals every process it may (kill(-1)), its
-//! parent (the grader) and the processes around it must harm none of them. Run as root, this test
-//! runs the grader as `nobody` (setpriv); run as an ordinary user, as that user.
+//! parent (the grader) and the processes around it, or changes their limits, priority or CPUs,
+//! must harm none of them. Run as root, this test runs the grader as `nobody` (setpriv); run as
+//! an ordinary user, as that user.
 
 mod support;
+
+use support::as_unprivileged;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -34,11 +37,16 @@ int main(int argc, char **argv) {
 fn compile(dir: &Path, name: &str, source: &str) -> Option<std::path::PathBuf> {
     let file = dir.join(format!("{name}.c"));
     std::fs::write(&file, source).unwrap();
+    compile_file(dir, name, &file)
+}
+
+/// Compiles the C file `file` into `dir`/`name`; `None` where there is no C compiler.
+fn compile_file(dir: &Path, name: &str, file: &Path) -> Option<std::path::PathBuf> {
     let binary = dir.join(name);
     match Command::new("cc")
-        .arg("-o")
+        .args(["-O2", "-o"])
         .arg(&binary)
-        .arg(&file)
+        .arg(file)
         .status()
     {
         Ok(status) => assert!(status.success(), "{name}.c does not compile"),
@@ -59,19 +67,6 @@ fn grader_and_folder(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::
     std::fs::create_dir(&folder).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o777)).unwrap();
     (grader, folder)
-}
-
-fn as_unprivileged(program: &Path) -> Command {
-    // SAFETY: geteuid only reads this process's credentials.
-    if unsafe { libc::geteuid() } == 0 {
-        let mut command = Command::new("setpriv");
-        command
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(program);
-        command
-    } else {
-        Command::new(program)
-    }
 }
 
 #[test]
@@ -123,7 +118,8 @@ fn a_program_cannot_kill_the_grader_or_its_neighbours() {
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(results.join("results.json")).unwrap())
             .unwrap();
-    assert!(json["score"].as_u64().unwrap() < 25, "{json:#}");
+    let max = grader::rubric::points_of("ex4");
+    assert!(json["score"].as_u64().unwrap() < u64::from(max), "{json:#}");
     assert!(
         stdout.lines().last().unwrap().starts_with("Score: "),
         "{stdout}"
@@ -160,6 +156,144 @@ fn a_folder_a_program_locks_is_still_removed() {
         .output()
         .unwrap();
     assert_eq!(graded.status.code(), Some(1), "{graded:?}");
+    let left: Vec<_> = std::fs::read_dir(&work).unwrap().flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}
+
+/// What the kernel would let a process of the same user change in process `pid`: its nice value,
+/// CPU time and file size limits, CPUs, scheduling policy and I/O priority, as /proc shows them.
+fn reachable_state(pid: u32) -> Vec<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command name (which may hold spaces): nice is the 19th field of the
+    // line, the policy the 41st.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let mut state = vec![
+        format!("nice {}", fields[16]),
+        format!("policy {}", fields[38]),
+    ];
+    state.extend(
+        limits
+            .lines()
+            .filter(|l| l.starts_with("Max cpu time") || l.starts_with("Max file size"))
+            .map(String::from),
+    );
+    state.extend(
+        status
+            .lines()
+            .filter(|l| l.starts_with("Cpus_allowed_list"))
+            .map(String::from),
+    );
+    // SAFETY: ioprio_get(IOPRIO_WHO_PROCESS, pid) only reads.
+    let ioprio = unsafe { libc::syscall(libc::SYS_ioprio_get, 1, pid) };
+    state.push(format!("ioprio {ioprio}"));
+    state
+}
+
+/// An ordinary user grades a hostile ex1 (`red_team/reaches_other_processes.c`: it tries to
+/// renice, limit and pin every process of its user, the grader, and the pids around it) while
+/// an honest submission (the C versions of `foreign/`) is graded beside it by the same user:
+/// both gradings finish, the honest one with full marks, the hostile one's failures name the
+/// refused call, no process is changed, and nothing is left in the work folder.
+#[test]
+fn a_program_cannot_renice_limit_or_pin_the_grader_or_its_neighbours() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let sources = support::kit_root().join("grader/tests");
+    let Some(hostile) = compile_file(
+        dir.path(),
+        "reaches",
+        &sources.join("red_team/reaches_other_processes.c"),
+    ) else {
+        return;
+    };
+    let honest: Vec<String> = grader::rubric::EXERCISES
+        .iter()
+        .map(|exercise| {
+            let source = sources.join(format!("foreign/{exercise}.c"));
+            let binary = compile_file(dir.path(), exercise, &source).unwrap();
+            format!("{exercise}={}", binary.display())
+        })
+        .collect();
+    let (grader, results) = grader_and_folder(dir.path(), "out");
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o777)).unwrap();
+    // A neighbour of the same user, its pid next to the graders'.
+    let mut neighbour = as_unprivileged(Path::new("/bin/sleep"))
+        .arg("300")
+        .spawn()
+        .unwrap();
+    let before = (
+        reachable_state(neighbour.id()),
+        reachable_state(std::process::id()),
+    );
+    // Grades each `EXERCISE=PROGRAM` of `bins`, and only those.
+    let grade = |bins: &[String], json: &str| {
+        let mut command = as_unprivileged(&grader);
+        for bin in bins {
+            command
+                .arg(bin.split('=').next().unwrap())
+                .args(["--bin", bin]);
+        }
+        command
+            .arg("--json")
+            .arg(results.join(json))
+            .env("TMPDIR", &work)
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let fair = grade(&honest, "honest.json");
+    let attacker = grade(&[format!("ex1={}", hostile.display())], "hostile.json");
+    let (fair, attacker) = (
+        fair.wait_with_output().unwrap(),
+        attacker.wait_with_output().unwrap(),
+    );
+    let after = (
+        reachable_state(neighbour.id()),
+        reachable_state(std::process::id()),
+    );
+    let _ = neighbour.kill();
+    let _ = neighbour.wait();
+
+    let score = |json: &str| -> u64 {
+        let text = std::fs::read_to_string(results.join(json)).unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["score"].as_u64())
+            .unwrap_or_else(|| panic!("no score in {json}: {text}"))
+    };
+    let stdout = String::from_utf8_lossy(&attacker.stdout);
+    assert_eq!(
+        attacker.status.code(),
+        Some(1),
+        "the hostile program's grader was not left to finish: {:?}\n{stdout}{}",
+        attacker.status,
+        String::from_utf8_lossy(&attacker.stderr)
+    );
+    assert_eq!(
+        fair.status.code(),
+        Some(0),
+        "the honest submission's grader, beside it: {:?}\n{}{}",
+        fair.status,
+        String::from_utf8_lossy(&fair.stdout),
+        String::from_utf8_lossy(&fair.stderr)
+    );
+    let full = grader::rubric::total_points();
+    assert_eq!(score("honest.json"), u64::from(full));
+    // peek works, bump fails: some of ex1's points, and the failures name the refused call.
+    let ex1 = grader::rubric::points_of("ex1");
+    let hostile = score("hostile.json");
+    assert!(0 < hostile && hostile < u64::from(ex1), "{stdout}");
+    assert!(
+        stdout.contains("it called setpriority(2), which graded runs refuse"),
+        "{stdout}"
+    );
+    assert_eq!(before, after, "a process of the user was changed");
     let left: Vec<_> = std::fs::read_dir(&work).unwrap().flatten().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }

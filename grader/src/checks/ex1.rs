@@ -7,6 +7,117 @@ use crate::expect::file_holds;
 use crate::fixtures::{Ctx, MIB, PAGE, Problem, Verdict, ensure};
 use crate::outcome::Reword;
 use crate::runner::Run;
+use crate::table::{Exercise, test};
+
+/// The rubric rows of ex1: each test's name, points, title, check and hint.
+pub const EXERCISE: Exercise = Exercise {
+    name: "ex1",
+    weight: 25,
+    tests: &[
+        test(
+            "peek_range",
+            3,
+            "peek prints exactly the bytes asked for, from any offset",
+            peek_range,
+            "peek maps from OFFSET rounded down to a page (mmap needs a page-aligned offset), \
+             skips OFFSET - start bytes, and writes exactly the range, nothing added",
+        ),
+        test(
+            "peek_clamps_at_end",
+            2,
+            "peek stops at the end of the file, prints nothing past it or for LEN 0",
+            peek_clamps_at_end,
+            "the range ends at min(OFFSET + LEN, size), computed without overflow (LEN may be \
+             2^64 - 1); an empty range prints nothing and maps nothing",
+        ),
+        test(
+            "peek_empty_file",
+            1,
+            "peek of an empty file prints nothing",
+            peek_empty_file,
+            "a mapping of length 0 is invalid (EINVAL): an empty file, or an empty range, is \
+             answered before any mmap",
+        ),
+        test(
+            "peek_sparse_tib",
+            2,
+            "peek near the end of a 1 TiB sparse file is exact and cheap",
+            peek_sparse_tib,
+            "a mapping is lazy: only the pages touched are read, so map the range (not the whole \
+             file) and never read the file into memory",
+        ),
+        test(
+            "peek_uses_mapping",
+            2,
+            "peek reads the file through a mapping",
+            peek_uses_mapping,
+            "reach the file's bytes through the mapping: no read(2) or pread(2) of the file",
+        ),
+        test(
+            "peek_maps_only_the_range",
+            2,
+            "peek maps a page-aligned offset and only the pages of the range",
+            peek_maps_only_the_range,
+            "map length = end - start, from the page that holds OFFSET: a mapping takes address \
+             space for its whole length, touched or not",
+        ),
+        test(
+            "bump_defaults",
+            3,
+            "bump adds 10 to every 20000th byte by default",
+            bump_defaults,
+            "STRIDE is 20000 and DELTA 10 when not given; the bytes at 0, STRIDE, 2*STRIDE, ... \
+             change, with wrapping_add",
+        ),
+        test(
+            "bump_stride_delta",
+            2,
+            "bump honours STRIDE and DELTA, wrapping mod 256",
+            bump_stride_delta,
+            "every k*STRIDE-th byte, from k = 0, becomes (byte + DELTA) mod 256 (wrapping_add); \
+             no other byte changes",
+        ),
+        test(
+            "bump_empty_file",
+            1,
+            "bump of an empty file succeeds and changes nothing",
+            bump_empty_file,
+            "an empty file has nothing to bump: exit 0 before asking for a mapping of length 0",
+        ),
+        test(
+            "bump_uses_mapping",
+            2,
+            "bump changes the file through a shared mapping",
+            bump_uses_mapping,
+            "the change reaches the file only through a MAP_SHARED, writable mapping of it, with \
+             no write(2) of the file",
+        ),
+        test(
+            "bump_maps_shared_and_msyncs",
+            2,
+            "bump maps the file MAP_SHARED and writable, and msyncs it",
+            bump_maps_shared_and_msyncs,
+            "map with PROT_READ | PROT_WRITE and MAP_SHARED, and msync(MS_SYNC) the mapping \
+             before exiting",
+        ),
+        test(
+            "bad_input",
+            2,
+            "a missing file and bad command lines are clean errors",
+            bad_input,
+            "a missing file is a runtime error (status 1, `ex1: ` and the path and reason on \
+             stderr); a bad command line is a usage error (status 2)",
+        ),
+        test(
+            "not_a_regular_file",
+            1,
+            "a directory, FIFO or device is a clean error",
+            not_a_regular_file,
+            "check the file's type (fstat) before mapping: a directory, FIFO or device is an \
+             error, status 1",
+        ),
+    ],
+};
 
 /// The bytes that `peek` should print.
 fn expected_peek(data: &[u8], offset: u64, len: u64) -> &[u8] {

@@ -14,6 +14,110 @@ use crate::runner::{Call, Observer, read_memory, seccomp};
 use predicates::prelude::*;
 
 use crate::runner::{Limits, Run};
+use crate::table::{Exercise, test};
+
+/// The rubric rows of ex2: each test's name, points, title, check and hint.
+pub const EXERCISE: Exercise = Exercise {
+    name: "ex2",
+    weight: 25,
+    tests: &[
+        test(
+            "patch_prints_patched",
+            3,
+            "patch prints the file with TEXT written at OFFSET",
+            patch_prints_patched,
+            "open read-only, map MAP_PRIVATE with PROT_WRITE, write TEXT at OFFSET into the \
+             mapping, print the whole mapping",
+        ),
+        test(
+            "patch_leaves_file_unchanged",
+            3,
+            "patch leaves the file and its mtime unchanged",
+            patch_leaves_file_unchanged,
+            "stores to a MAP_PRIVATE mapping are copy-on-write: they never reach the file, and \
+             the file must not be opened for writing",
+        ),
+        test(
+            "patch_empty_text",
+            2,
+            "patch with empty TEXT prints the file as it is",
+            patch_empty_text,
+            "empty TEXT changes nothing: print the file as it is (and nothing at all for an empty \
+             file, with no mapping of length 0)",
+        ),
+        test(
+            "patch_past_end",
+            2,
+            "patch past the end of the file is a clean error",
+            patch_past_end,
+            "OFFSET + len(TEXT) past the end of the file is a runtime error (status 1, nothing on \
+             stdout), checked before writing anything",
+        ),
+        test(
+            "patch_uses_mapping",
+            2,
+            "patch reads the file through a mapping",
+            patch_uses_mapping,
+            "print the file's bytes from the mapping: no read(2) of the file",
+        ),
+        test(
+            "patch_maps_private_read_only",
+            2,
+            "patch maps the file MAP_PRIVATE and writable, opened read-only",
+            patch_maps_private_read_only,
+            "open the file read-only and map it MAP_PRIVATE with PROT_READ | PROT_WRITE: the only \
+             writable mapping of a read-only descriptor",
+        ),
+        test(
+            "fork_three_lines",
+            3,
+            "fork prints the three lines, once each, in order",
+            fork_three_lines,
+            "print and flush `before fork:` before forking (a buffered line is printed by both \
+             processes); the parent waits for the child before its own line",
+        ),
+        test(
+            "fork_empty_text",
+            1,
+            "fork works with an empty TEXT",
+            fork_empty_text,
+            "an empty TEXT still forks and prints the three lines; map at least one byte (a \
+             mapping of length 0 is invalid)",
+        ),
+        test(
+            "fork_text_in_private_anonymous_mapping",
+            2,
+            "fork keeps TEXT in a private anonymous mapping that the child changes",
+            fork_text_in_private_anonymous_mapping,
+            "TEXT lives in a MAP_PRIVATE | MAP_ANONYMOUS mapping; the child upper-cases that \
+             mapping in place, and the parent's copy stays as it was",
+        ),
+        test(
+            "fork_really_forks",
+            2,
+            "fork fails cleanly when fork(2) fails",
+            fork_really_forks,
+            "when fork(2) fails, report it (status 1, a message on stderr) rather than printing \
+             the lines yourself",
+        ),
+        test(
+            "bad_input",
+            2,
+            "a missing file and bad command lines are clean errors",
+            bad_input,
+            "a missing file is a runtime error (status 1, `ex2: ` and the path and reason on \
+             stderr); a bad command line is a usage error (status 2)",
+        ),
+        test(
+            "not_a_regular_file",
+            1,
+            "a directory, FIFO or device is a clean error",
+            not_a_regular_file,
+            "check the file's type before mapping: a directory, FIFO or device is an error, \
+             status 1, and a FIFO must not block the open",
+        ),
+    ],
+};
 
 fn patched(data: &[u8], offset: usize, text: &str) -> Vec<u8> {
     let mut out = data.to_vec();
@@ -132,6 +236,8 @@ pub fn patch_leaves_file_unchanged(t: &mut Ctx) -> Verdict {
 
 pub fn patch_empty_text(t: &mut Ctx) -> Verdict {
     let (_, data) = t.random_file("data.bin", 1000 + t.below(1000) as usize);
+    // Made before any run: a program cannot have left a folder in its place.
+    t.file("empty.bin", b"");
     patch_printed(&mut t.run(["patch", "data.bin", "3", ""]), &data, 3, "")?;
     let end = data.len();
     patch_printed(
@@ -140,7 +246,6 @@ pub fn patch_empty_text(t: &mut Ctx) -> Verdict {
         end,
         "",
     )?;
-    t.file("empty.bin", b"");
     patch_printed(&mut t.run(["patch", "empty.bin", "0", ""]), b"", 0, "")
 }
 
@@ -148,6 +253,8 @@ pub fn patch_past_end(t: &mut Ctx) -> Verdict {
     let size = 500 + t.below(500) as usize;
     let (path, data) = t.random_file("data.bin", size);
     let mtime = backdate(t, "data.bin")?;
+    // Made before any run: a program cannot have left a folder in its place.
+    t.file("empty.bin", b"");
     let text = t.text(10);
     t.run(["patch", "data.bin", &(size - 9).to_string(), &text])
         .failed_naming("ex2", "data.bin")?;
@@ -155,7 +262,6 @@ pub fn patch_past_end(t: &mut Ctx) -> Verdict {
         .failed_naming("ex2", "data.bin")?;
     t.run(["patch", "data.bin", "18446744073709551615", "x"])
         .failed_naming("ex2", "data.bin")?;
-    t.file("empty.bin", b"");
     t.run(["patch", "empty.bin", "0", "x"])
         .failed_naming("ex2", "empty.bin")?;
     unchanged(&path, &data, mtime)

@@ -10,6 +10,127 @@ use crate::fixtures::{Ctx, KIB, MIB, PAGE, Problem, Verdict, ensure, grader_erro
 use crate::outcome::Reword;
 use crate::runner::interrupt::{Undo, register};
 use crate::runner::{Cmd, Limits};
+use crate::table::{Exercise, alone, test};
+
+/// The rubric rows of ex3: each test's name, points, title, check and hint.
+pub const EXERCISE: Exercise = Exercise {
+    name: "ex3",
+    weight: 25,
+    tests: &[
+        test(
+            "copies_exactly",
+            2,
+            "copies a file byte for byte",
+            copies_exactly,
+            "size DST to SRC's length with ftruncate, map SRC read-only and DST shared and \
+             writable, copy, and compare nothing but bytes",
+        ),
+        test(
+            "copies_empty_file",
+            1,
+            "copies an empty file",
+            copies_empty_file,
+            "an empty SRC gives an empty DST: create it, and make no mapping of length 0",
+        ),
+        test(
+            "copies_odd_sizes",
+            2,
+            "copies sizes that are not a page multiple exactly",
+            copies_odd_sizes,
+            "copy exactly SRC's length: the last window ends at the end of the file, not at a \
+             page boundary",
+        ),
+        test(
+            "overwrites_longer_destination",
+            2,
+            "a longer DST ends exactly as long as SRC",
+            overwrites_longer_destination,
+            "set DST's length to SRC's (ftruncate cuts a longer DST down): nothing of the old DST \
+             may remain past the copy",
+        ),
+        test(
+            "overwrites_shorter_destination_keeping_its_mode",
+            2,
+            "a shorter DST is overwritten and keeps its mode",
+            overwrites_shorter_destination_keeping_its_mode,
+            "an existing DST is opened without O_CREAT's mode mattering: it keeps its own \
+             permission bits and is grown to SRC's length",
+        ),
+        test(
+            "creates_destination_with_source_mode",
+            1,
+            "a new DST gets SRC's mode less the umask, for any mode and umask",
+            creates_destination_with_source_mode,
+            "create DST with open(2) given SRC's permission bits: the kernel takes the umask off, \
+             as cp does",
+        ),
+        test(
+            "refuses_same_file",
+            2,
+            "SRC and DST the same file (also by link) is refused, SRC intact",
+            refuses_same_file,
+            "compare SRC's and DST's device and inode (fstat both) before truncating anything: \
+             DST may be SRC through a link",
+        ),
+        test(
+            "refuses_bad_input",
+            2,
+            "a missing, directory, FIFO or device SRC, or a bad command line, is refused",
+            refuses_bad_input,
+            "check SRC's type without blocking (O_NONBLOCK, or stat first): a directory, FIFO or \
+             device is an error and DST is not created; a bad command line is a usage error \
+             (status 2)",
+        ),
+        test(
+            "file_size_limit",
+            2,
+            "a DST over the file-size limit is a clean error",
+            file_size_limit,
+            "reserve DST's space (posix_fallocate) or check ftruncate's result: EFBIG is an error \
+             to report, with SIGXFSZ ignored or not",
+        ),
+        test(
+            "full_disk",
+            2,
+            "a full file system is a clean error, not SIGBUS",
+            full_disk,
+            "reserve DST's space before touching the mapping (posix_fallocate, or \
+             MADV_POPULATE_WRITE): a full disk is then an error, not a SIGBUS",
+        ),
+        test(
+            "uses_mappings",
+            2,
+            "the data moves through mappings",
+            uses_mappings,
+            "the data moves through the mappings: no read(2), write(2), copy_file_range or \
+             sendfile of the files",
+        ),
+        test(
+            "maps_source_read_only_and_destination_shared",
+            2,
+            "SRC is mapped read-only, DST shared and writable, in bounded windows",
+            maps_source_read_only_and_destination_shared,
+            "SRC mapped PROT_READ, DST mapped PROT_READ | PROT_WRITE with MAP_SHARED, each window \
+             at most 64 MiB",
+        ),
+        test(
+            "memory_stays_bounded",
+            1,
+            "memory stays bounded on a 128 MiB file",
+            memory_stays_bounded,
+            "copy in windows of a few MiB, unmapping each before the next: resident memory stays \
+             bounded whatever the file's size",
+        ),
+        alone(test(
+            "as_fast_as_cp",
+            2,
+            "copies about as fast as cp(1)",
+            as_fast_as_cp,
+            "large windows, no msync per page, and the space reserved once: see the README's \
+             notes on speed",
+        )),
+    ],
+};
 
 fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
     t.run([src, dst])
@@ -53,6 +174,15 @@ fn a_copy(t: &Ctx, run: &crate::runner::Run, src: &str, dst: &str) -> Verdict {
     })
 }
 
+/// Fails if a run left a folder at `name`, where the grader is about to make a file afresh (it
+/// removes a file or a link there, but no folder): the program's doing, not the grader's.
+fn no_folder_at(t: &Ctx, name: &str) -> Verdict {
+    let folder = std::fs::symlink_metadata(t.path(name)).is_ok_and(|m| m.is_dir());
+    ensure(!folder, || {
+        format!("the program replaced '{name}', a file of the grader's, with a folder")
+    })
+}
+
 fn mode_of(path: &Path) -> u32 {
     std::fs::metadata(path)
         .map(|m| m.permissions().mode() & 0o777)
@@ -67,15 +197,17 @@ pub fn copies_exactly(t: &mut Ctx) -> Verdict {
 
 pub fn copies_empty_file(t: &mut Ctx) -> Verdict {
     t.file("empty.bin", b"");
+    // Made before any run: a program cannot have left a folder in its place.
+    t.file("full.bin", b"some old contents");
     copies(t, "empty.bin", "dst.bin", b"")?;
     // An existing destination is emptied too.
-    t.file("full.bin", b"some old contents");
     copies(t, "empty.bin", "full.bin", b"")
 }
 
 pub fn copies_odd_sizes(t: &mut Ctx) -> Verdict {
     let odd = t.between(2, PAGE as u64 - 2) as usize;
     for size in [1, odd, PAGE - 1, PAGE, PAGE + 1, 16 * PAGE + odd] {
+        no_folder_at(t, "src.bin")?;
         let (_, data) = t.random_file("src.bin", size);
         let _ = std::fs::remove_file(t.path("dst.bin"));
         copies(t, "src.bin", "dst.bin", &data)?;
@@ -163,9 +295,10 @@ pub fn refuses_same_file(t: &mut Ctx) -> Verdict {
 }
 
 pub fn refuses_bad_input(t: &mut Ctx) -> Verdict {
-    usage(t)?;
+    // Made before any run, so that no program has taken their names.
     let fifo = fifo(t, "fifo")?;
     std::fs::create_dir(t.path("dir")).map_err(|e| e.to_string())?;
+    usage(t)?;
     for src in ["nope.bin", "dir", fifo.as_str(), "/dev/zero"] {
         // Opening a FIFO for reading blocks until a writer comes: a program that does so hangs.
         let mut run = t
@@ -416,11 +549,23 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
+/// The speed test's own check folder, for cp: another user's under root, outside the program's
+/// Landlock rules otherwise, so that nothing the program does can reach it. It gets a copy of
+/// the check's `src.bin`, made before the program runs: cp's time is cp's, whatever the program
+/// does to its own folder, and what the program copied is compared with this copy.
+fn yard(t: &Ctx) -> Result<Ctx, Problem> {
+    let yard = Ctx::new(t.exercise, t.program(), 0).map_err(grader_error)?;
+    let mut src = crate::safe_fs::open_regular(&t.path("src.bin")).map_err(grader_error)?;
+    std::io::copy(&mut src, &mut yard.create("src.bin")).map_err(grader_error)?;
+    Ok(yard)
+}
+
 pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
     t.large_random_file("src.bin", SPEED_FILE);
-    let yardstick = cp(t, "src.bin", "cp.bin");
+    let yard = yard(t)?;
+    let yardstick = cp(&yard, "src.bin", "cp.bin");
     let time_cp = || -> Result<Duration, Problem> {
-        let _ = std::fs::remove_file(t.path("cp.bin"));
+        let _ = std::fs::remove_file(yard.path("cp.bin"));
         let mut run = yardstick.run();
         run.succeeded()
             .map_err(|why| grader_error(format!("the grader's cp failed: {why}")))?;
@@ -440,7 +585,7 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
         too_slow.set(run.timed_out);
         if !run.timed_out {
             run.printed(b"")?;
-            same_files(&t.path("dst.bin"), &t.path("src.bin"))?;
+            same_files(&t.path("dst.bin"), &yard.path("src.bin"))?;
             a_copy(t, &run, "src.bin", "dst.bin")?;
         }
         Ok(run.elapsed)

@@ -12,6 +12,87 @@ use crate::fixtures::{Ctx, Verdict, ensure};
 use crate::outcome::Reword;
 use crate::runner::trace::regions;
 use crate::runner::{FileId, Region, Run, Running, maps_of, read_memory};
+use crate::table::{Exercise, alone, test};
+
+/// The rubric rows of ex4: each test's name, points, title, check and hint.
+pub const EXERCISE: Exercise = Exercise {
+    name: "ex4",
+    weight: 25,
+    tests: &[
+        test(
+            "count_total",
+            4,
+            "count prints WORKERS * ITERS",
+            count_total,
+            "the counter lives in a MAP_SHARED | MAP_ANONYMOUS mapping made before the fork, so \
+             that every worker adds to the same one; wait for all of them before printing",
+        ),
+        test(
+            "count_edge_cases",
+            2,
+            "count with 0 iterations or 64 workers; bad numbers are usage errors",
+            count_edge_cases,
+            "0 iterations print 0; WORKERS must be 1..=64 and WORKERS * ITERS must fit in 64 bits \
+             (checked_mul), else a usage error",
+        ),
+        alone(test(
+            "count_is_atomic",
+            4,
+            "count loses no increment under contention",
+            count_is_atomic,
+            "each increment is one atomic read-modify-write (fetch_add on an AtomicU64 in the \
+             shared mapping), not a load then a store",
+        )),
+        test(
+            "count_forks_workers_sharing_memory",
+            3,
+            "count's workers are forked children sharing a mapping",
+            count_forks_workers_sharing_memory,
+            "fork the workers (processes, not threads) after mapping the counter shared, and wait \
+             for each",
+        ),
+        test(
+            "send_first",
+            3,
+            "send posts through a shared mapping when it starts first",
+            send_first,
+            "send maps the file's first 4096 bytes shared (creating and extending it), writes the \
+             message and len, then stores state = 1 with Release",
+        ),
+        test(
+            "recv_first",
+            3,
+            "recv waits for a message when it starts first",
+            recv_first,
+            "recv waits (short sleeps or a futex) until state is 1 (Acquire), prints the message \
+             and a newline, then stores state = 2 (Release)",
+        ),
+        test(
+            "both_sides",
+            3,
+            "send and recv talk to each other, either starting first",
+            both_sides,
+            "either side may start first: neither resets a mailbox the other has already written, \
+             and send waits for state 2 before exiting",
+        ),
+        test(
+            "long_and_empty_messages",
+            2,
+            "4088-byte and empty messages pass, 4089 bytes is a usage error",
+            long_and_empty_messages,
+            "the message takes 0 to 4088 bytes (4096 less the 8-byte header); a longer MESSAGE is \
+             a usage error (status 2)",
+        ),
+        test(
+            "mailbox_errors",
+            1,
+            "mailbox errors are clean",
+            mailbox_errors,
+            "a FILE that cannot be opened or extended is a runtime error (status 1, `ex4: ` with \
+             the path and reason), never a hang",
+        ),
+    ],
+};
 
 /// `ex4 count WORKERS ITERS` printed WORKERS * ITERS, or else the likely mistake is named.
 fn counted(run: &mut Run, workers: u64, iters: u64) -> Verdict {

@@ -1,11 +1,10 @@
-//! The checks, one module per exercise. Each check is a function `fn(&mut Ctx) -> Verdict` that
-//! runs the program in its own temporary directory and judges what it did; `rubric.rs` gives each
-//! one its name, title and points.
+//! The checks, one module per exercise (`exN.rs`). Each check is a function
+//! `fn(&mut Ctx) -> Verdict` that runs the program in its own temporary directory and judges what
+//! it did; each module's `EXERCISE` table gives its checks their names, points, titles and
+//! hints. The modules are found by `build.rs`: the list below is written when the grader is
+//! built (`TABLES`, every exercise's table, in order).
 
-pub mod ex1;
-pub mod ex2;
-pub mod ex3;
-pub mod ex4;
+include!(concat!(env!("OUT_DIR"), "/exercises.rs"));
 
 use crate::fail;
 

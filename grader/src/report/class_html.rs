@@ -93,7 +93,7 @@ fn histograms(class: &Class) -> String {
     let mut html = String::from("<h2>Scores</h2>\n<div class=\"histograms\">\n");
     let max = RUBRIC.iter().map(|t| t.points).sum();
     html.push_str(&histogram("Total", &class.totals(), max, 10));
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         let max = tests_of(exercise).map(|t| t.points).sum();
         html.push_str(&histogram(exercise, &class.scores_of(exercise), max, 5));
     }
@@ -256,7 +256,7 @@ fn link(s: &Student) -> String {
 
 fn students(students: &[Student]) -> String {
     let mut html = String::from("<h2>Students</h2>\n<table id=\"students\">\n<tr><th>student</th>");
-    for e in EXERCISES {
+    for e in EXERCISES.iter() {
         let _ = write!(html, "<th>{e}</th>");
     }
     html.push_str("<th>total</th><th>status</th></tr>\n");
@@ -267,7 +267,7 @@ fn students(students: &[Student]) -> String {
             escape(&s.name),
             link(s)
         );
-        for e in EXERCISES {
+        for e in EXERCISES.iter().copied() {
             let _ = write!(
                 html,
                 "<td class=\"num\">{}</td>",

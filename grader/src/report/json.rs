@@ -46,6 +46,57 @@ pub fn id(test: &Test) -> String {
     format!("{}.{}", test.exercise, test.name)
 }
 
+/// How Gradescope renders the text it is given: as text, never HTML. Its default for the top-level
+/// `output` is `simple_format`, HTML, where a compiler's `` expected `Vec<u8>` `` reads `<u8>` as
+/// a tag; the reasons and notes are plain text, and `text` shows them as they are.
+const TEXT: &str = "text";
+
+/// One entry of `tests`. A test not run here (the machine lacks what it needs) is no failure of
+/// the student's, nor a pass: Gradescope's spec has only `passed` and `failed` for `status`, and
+/// derives `passed` from `score` equal to `max_score` (which a 0/0 would be). So its entry carries
+/// neither a score nor a status: an informational entry, which the spec allows when the
+/// top-level `score` is given, saying in its name and output that it was not run. It stays in
+/// `tests` so that every rubric test has its entry (`number`, `extra_data.id`).
+fn entry(o: &TestOutcome) -> serde_json::Value {
+    let mut test = json!({
+        "name": super::label(o.test),
+        "number": number(o.test),
+        "output": super::details(o),
+        "output_format": TEXT,
+        "visibility": if o.test.after_due_date { "after_due_date" } else { "visible" },
+        // The test's name in the rubric, which programs that read results.json go by (`number`
+        // is its place, for Gradescope's order).
+        "extra_data": { "id": id(o.test) },
+    });
+    let status = match o.status {
+        Status::Pass => Some("passed"),
+        Status::Fail { .. } | Status::GraderError { .. } => Some("failed"),
+        Status::NotRun { .. } => {
+            test["name"] = json!(format!("{} (not run here)", super::label(o.test)));
+            test["output"] = json!(format!(
+                "not run here, worth no points in this run: {}",
+                super::details(o)
+            ));
+            test["tags"] = json!(["not run"]);
+            None
+        }
+    };
+    if let Some(status) = status {
+        test["score"] = json!(o.score().got);
+        test["max_score"] = json!(o.score().max);
+        test["status"] = json!(status);
+    }
+    if !o.measurements.is_empty() {
+        let measured: serde_json::Map<_, _> = o
+            .measurements
+            .iter()
+            .map(|m| (m.name.to_owned(), json!({"value": m.value, "unit": m.unit})))
+            .collect();
+        test["extra_data"]["measurements"] = json!(measured);
+    }
+    test
+}
+
 /// The results document: total score, time taken, and one entry per test.
 pub fn results(
     outcomes: &[TestOutcome],
@@ -53,48 +104,14 @@ pub fn results(
     elapsed: Duration,
     output: &str,
 ) -> serde_json::Value {
-    let tests: Vec<_> = outcomes
-        .iter()
-        .map(|o| {
-            let this = o.score();
-            let status = match o.status {
-                Status::Pass => "passed",
-                _ => "failed",
-            };
-            let mut output = super::details(o);
-            if let Status::NotRun { .. } = o.status {
-                output = format!("not run here, worth no points in this run: {output}");
-            }
-            let mut test = json!({
-                "name": super::label(o.test),
-                "number": number(o.test),
-                "score": this.got,
-                "max_score": this.max,
-                "status": status,
-                "output": output,
-                "visibility": if o.test.after_due_date { "after_due_date" } else { "visible" },
-                // The test's name in the rubric, which programs that read results.json go by
-                // (`number` is its place, for Gradescope's order).
-                "extra_data": { "id": id(o.test) },
-            });
-            if !o.measurements.is_empty() {
-                let measured: serde_json::Map<_, _> = o
-                    .measurements
-                    .iter()
-                    .map(|m| (m.name.to_owned(), json!({"value": m.value, "unit": m.unit})))
-                    .collect();
-                test["extra_data"]["measurements"] = json!(measured);
-            }
-            test
-        })
-        .collect();
     json!({
         "score": score.got,
         "execution_time": elapsed.as_secs_f64().round() as u64,
         "visibility": "visible",
         "stdout_visibility": "visible",
         "output": output,
-        "tests": tests,
+        "output_format": TEXT,
+        "tests": outcomes.iter().map(entry).collect::<Vec<_>>(),
     })
 }
 
@@ -141,6 +158,8 @@ mod tests {
         assert_eq!(json["visibility"], "visible");
         assert_eq!(json["stdout_visibility"], "visible");
         assert_eq!(json["output"], format!("sandbox: {}\n", samples::SANDBOX));
+        // Text, not Gradescope's default for `output`, HTML (a compiler's `Vec<u8>` is no tag).
+        assert_eq!(json["output_format"], "text");
         // Not a submission: the seed alone repeats the run.
         assert_eq!(json["extra_data"], json!({"seed": 42}));
         let tests = json["tests"].as_array().unwrap();
@@ -154,6 +173,7 @@ mod tests {
                 "max_score": 3,
                 "status": "passed",
                 "output": "copying took 1.0 ms\nmeasured: ratio to cp = 2.19 x",
+                "output_format": "text",
                 "visibility": "visible",
                 "extra_data": {
                     "id": "ex1.peek_range",
@@ -173,14 +193,27 @@ mod tests {
             tests[1]["output"],
             "`ex1 peek data.bin 9 3` printed 2 bytes\nexpected 3\n(seed 42: GRADER_SEED=42 repeats these inputs)"
         );
-        // Not run: worth nothing in this run, and said so.
-        assert_eq!(tests[2]["max_score"], 0);
+        // Not run: worth nothing in this run, and said so; neither passed nor failed, so no
+        // score for Gradescope to derive a status from.
+        let not_run = &tests[2];
+        assert_eq!(not_run["number"], "1.3");
+        assert_eq!(not_run["extra_data"]["id"], "ex1.peek_empty_file");
+        for field in ["score", "max_score", "status"] {
+            assert!(not_run.get(field).is_none(), "{field} in {not_run}");
+        }
         assert!(
-            tests[2]["output"]
+            not_run["name"]
+                .as_str()
+                .unwrap()
+                .ends_with(" (not run here)")
+        );
+        assert!(
+            not_run["output"]
                 .as_str()
                 .unwrap()
                 .starts_with("not run here, worth no points in this run: not checked here")
         );
+        assert_eq!(not_run["output_format"], "text");
     }
 
     #[test]
@@ -199,7 +232,8 @@ mod tests {
 
     /// A rubric test that the instructor shows only after the due date.
     static HIDDEN: Test = crate::rubric::after_due_date(Test {
-        ..crate::rubric::RUBRIC[0]
+        exercise: "ex1",
+        ..crate::rubric::test("hidden", 1, "a hidden test", |_| Ok(()), "")
     });
 
     #[test]

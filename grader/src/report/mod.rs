@@ -5,7 +5,7 @@
 //! - `json`: Gradescope's results.json;
 //! - `junit`: JUnit XML, for CI systems and test dashboards;
 //! - `markdown`: a summary table, for a CI run's page (GitHub's step summary);
-//! - `tap`: TAP 14, for test harnesses; `prairielearn`: PrairieLearn's external grader
+//! - `tap`: TAP 13, for test harnesses; `prairielearn`: PrairieLearn's external grader
 //!   results.json; `autolab`: Autolab's score line;
 //! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints;
 //! - `status`: `grader status`, a line per exercise: its points and its failing tests;
@@ -24,6 +24,7 @@ pub mod status;
 pub mod tap;
 pub mod terminal;
 
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 use crate::events::{Event, Reporter, Score, TestOutcome};
@@ -138,8 +139,32 @@ fn write_now(out: &mut impl std::io::Write, text: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot write the report: {e}"))
 }
 
+/// Writes a reporter's file. A path that is the grader's own standard output or error
+/// (`--out /dev/stdout`, whether stdout is a pipe or a file the shell opened with `>`) is written
+/// through that stream, after what the grader printed there: opening it anew would truncate a
+/// regular file, and even without truncating would write from its start, over the report above
+/// (Autolab reads the last line, the score, and shows the rest as feedback). Any other path is
+/// created or replaced.
 fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if same_file(path, std::io::stdout().as_fd()) {
+        return write_now(&mut std::io::stdout().lock(), text);
+    }
+    if same_file(path, std::io::stderr().as_fd()) {
+        return write_now(&mut std::io::stderr().lock(), text);
+    }
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Whether `path` (its symbolic links followed) is the file open as `fd`.
+fn same_file(path: &Path, fd: std::os::fd::BorrowedFd<'_>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let open = fd
+        .try_clone_to_owned()
+        .and_then(|fd| std::fs::File::from(fd).metadata());
+    match (std::fs::metadata(path), open) {
+        (Ok(named), Ok(open)) => (named.dev(), named.ino()) == (open.dev(), open.ino()),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

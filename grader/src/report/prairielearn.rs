@@ -1,8 +1,9 @@
 //! PrairieLearn's external grader results (`--format prairielearn --out PATH`, the file
 //! `/grade/results/results.json`): `score` from 0 to 1, a `message`, the `output` shown once
 //! (the same preamble as Gradescope's), and a test per rubric test with `points` and
-//! `max_points`. When nothing compiled, the submission is `gradable: false`, with the compiler's
-//! errors as the message: PrairieLearn then charges the student no attempt. After a grading
+//! `max_points`. When nothing compiled, the submission is `gradable: false`: PrairieLearn then
+//! charges the student no attempt. Its `message` then says so in a line, and the compiler's
+//! errors are in `output`, once (PrairieLearn shows both, one above the other). After a grading
 //! error no results are written (and none left from before), so PrairieLearn reports a grading
 //! failure rather than a score.
 
@@ -26,6 +27,10 @@ impl PrairieLearn {
         }
     }
 }
+
+/// The message when no exercise compiled; the compiler's errors follow in `output`.
+const NOTHING_COMPILED: &str = "No exercise compiled, so nothing was graded and this attempt does not count: \
+     the compiler's errors are below.";
 
 fn results(outcomes: &[TestOutcome], score: &Score, preamble: &Preamble) -> serde_json::Value {
     let tests: Vec<_> = outcomes
@@ -51,7 +56,7 @@ fn results(outcomes: &[TestOutcome], score: &Score, preamble: &Preamble) -> serd
         "gradable": !nothing_compiled,
         "score": fraction,
         "message": if nothing_compiled {
-            preamble.output.clone()
+            NOTHING_COMPILED.to_owned()
         } else {
             super::terminal::score_line(score)
         },
@@ -147,10 +152,13 @@ mod tests {
         events.iter().for_each(|e| reporter.report(e).unwrap());
         let json = read(&path);
         assert_eq!(json["gradable"], false);
+        // The compiler's errors once, in `output`; the message only says what happened.
         assert_eq!(
-            json["message"],
+            json["output"],
             "ex1 was not built:\n    error[E0308]: mismatched types\n"
         );
+        assert_eq!(json["message"], NOTHING_COMPILED);
+        assert!(!json["message"].as_str().unwrap().contains("E0308"));
 
         samples::replay(&samples::with_grading_error(), &mut reporter);
         assert!(!path.exists());

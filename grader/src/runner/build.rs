@@ -5,18 +5,89 @@
 //! only the system, the toolchain, the Cargo home and the kit copy it builds, and writes only
 //! there (the copy's Cargo.lock), its target folder and the Cargo home (its locks and caches);
 //! it has no TCP.
+//!
+//! A build is bounded like a run (see `cgroup`): rustc evaluates constants and statics at
+//! compile time, and `static BOMB: [u8; 1 << 33] = [7; 1 << 33];` makes it fill gigabytes. Each
+//! build of submitted code gets a control group of its own where the machine gives one, its
+//! memory (cargo, every rustc and the linker together) limited to `memory_bound()` and its
+//! processes to `MAX_PROCESSES`; where there is none, each of its processes gets that much
+//! address space (RLIMIT_AS) and the grader's user a few hundred processes more than it has
+//! (RLIMIT_NPROC, which binds only an ordinary user: builds make no fork storm of their own, as
+//! no code of the student's runs in them).
 
 use std::io;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use super::cgroup::Group;
 use super::landlock::{Access, Landlock, Rules};
 
 /// A prepared build sandbox.
 pub struct BuildSandbox {
     landlock: Option<Landlock>,
+    bounds: Arc<Bounds>,
+}
+
+/// The most memory a build may use: `GRADER_BUILD_MEMORY_MIB` MiB, or 2 GiB. A build of the
+/// four exercises used at most 98 MiB of its cgroup (193 MiB with the dependencies), and passed
+/// with each process held to 512 MiB of address space: the default leaves room for a student's
+/// larger (honest) code, and for rustc reserving more address space than it uses.
+pub fn memory_bound() -> u64 {
+    let mib = std::env::var("GRADER_BUILD_MEMORY_MIB")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok());
+    mib.filter(|m| *m > 0).unwrap_or(2 << 10) << 20
+}
+
+/// The most processes (threads included) a build may have at once in its group.
+const MAX_PROCESSES: u64 = 512;
+
+/// What bounds one build: its control group, or the limits each of its processes gets instead.
+/// Kept by the caller until the build is over, to learn whether it ran out of memory.
+#[derive(Debug)]
+pub struct Bounds {
+    group: Option<Group>,
+    memory: u64,
+}
+
+impl Bounds {
+    fn new() -> Bounds {
+        let memory = memory_bound();
+        Bounds {
+            group: Group::bounded(memory, MAX_PROCESSES),
+            memory,
+        }
+    }
+
+    /// The memory bound, in MiB.
+    pub fn memory_mib(&self) -> u64 {
+        self.memory >> 20
+    }
+
+    /// Whether the kernel killed a process of the build because its group was out of memory.
+    pub fn ran_out_of_memory(&self) -> bool {
+        self.group.as_ref().is_some_and(Group::out_of_memory)
+    }
+
+    /// Kills whatever of the build is left in its group (after a time limit).
+    pub fn kill_all(&self) {
+        if let Some(group) = &self.group {
+            group.kill_all();
+        }
+    }
+
+    /// RLIMIT_AS for each process of the build, where no group bounds its memory.
+    fn address_space(&self) -> Option<u64> {
+        (!self.group.as_ref().is_some_and(Group::bounds_memory)).then_some(self.memory)
+    }
+
+    /// RLIMIT_NPROC for the build, where no group bounds its processes.
+    fn processes(&self) -> Option<u64> {
+        (!self.group.as_ref().is_some_and(Group::bounds_processes))
+            .then(super::confine::own_process_bound)
+    }
 }
 
 /// The toolchain's folders: rustup's home and the sysroot of the `rustc` that cargo will run.
@@ -80,15 +151,44 @@ impl BuildSandbox {
         }
         Ok(BuildSandbox {
             landlock: rules.prepare()?,
+            bounds: Arc::new(Bounds::new()),
         })
     }
 
-    /// Applies the sandbox to `command` (cargo) and everything it starts.
-    pub fn confine(self, command: &mut Command) {
+    /// Applies the sandbox to `command` (cargo) and everything it starts. Returns its bounds, to
+    /// be asked after the build whether it ran out of memory (the command keeps them too, until
+    /// it is dropped).
+    pub fn confine(self, command: &mut Command) -> Arc<Bounds> {
+        let bounds = Arc::clone(&self.bounds);
+        let joining = self
+            .bounds
+            .group
+            .as_ref()
+            .map(Group::joining)
+            .unwrap_or_default();
+        let address_space = self.bounds.address_space();
+        let processes = self.bounds.processes();
+        let group_held = Arc::clone(&self.bounds);
         // SAFETY: the closure runs in the child between fork and exec and makes only system calls
-        // (close_range, prctl, landlock_restrict_self); it allocates nothing.
+        // (write, setrlimit, close_range, prctl, landlock_restrict_self); it allocates nothing.
         unsafe {
             command.pre_exec(move || {
+                // Moved in: the group, whose descriptors `joining` are, lives as long as the
+                // command, whether or not the caller keeps the bounds returned.
+                let _ = &group_held;
+                super::cgroup::join(&joining)?;
+                for (resource, limit) in [
+                    (libc::RLIMIT_AS, address_space),
+                    (libc::RLIMIT_NPROC, processes),
+                ] {
+                    if let Some(limit) = limit {
+                        let limit = libc::rlimit {
+                            rlim_cur: limit,
+                            rlim_max: limit,
+                        };
+                        super::sandbox::check(libc::setrlimit(resource, &limit))?;
+                    }
+                }
                 super::sandbox::close_inherited_on_exec()?;
                 super::sandbox::check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
                 match &self.landlock {
@@ -97,5 +197,6 @@ impl BuildSandbox {
                 }
             })
         };
+        bounds
     }
 }

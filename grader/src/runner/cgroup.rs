@@ -73,20 +73,31 @@ fn places() -> &'static Places {
 }
 
 /// Removes the groups that a grader which is gone (killed before it could) left in `base`:
-/// empty folders named after its process id. (A group with processes cannot be removed.)
+/// empty folders named after it (see `place::is_gone`). (A group with processes cannot be
+/// removed.)
 fn remove_abandoned(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let pid = name
+        if name
             .to_str()
             .and_then(|n| n.strip_prefix(PREFIX))
-            .and_then(|rest| rest.split('-').next());
-        if pid.is_some_and(|pid| !Path::new("/proc").join(pid).exists()) {
+            .and_then(grader_of)
+            .is_some_and(super::place::is_gone)
+        {
             let _ = std::fs::remove_dir(entry.path());
         }
+    }
+}
+
+/// The tag of the grader that made a group, from the group's name after `PREFIX`: `PID-START-N`
+/// (`PID-START`), or an earlier version's `PID-N` (`PID`).
+fn grader_of(rest: &str) -> Option<&str> {
+    match rest.rsplit_once('-')? {
+        (tag, _) if tag.contains('-') || tag.bytes().all(|b| b.is_ascii_digit()) => Some(tag),
+        _ => None,
     }
 }
 
@@ -115,7 +126,7 @@ fn keep_joinable(places: &mut Places) {
 /// joined but could not run `true` (not installed) counts as joined.
 fn probe(base: &Path) -> Result<(), String> {
     use std::os::unix::process::CommandExt;
-    let folder = base.join(format!("{PREFIX}{}-probe", std::process::id()));
+    let folder = base.join(format!("{PREFIX}{}-probe", super::place::own_tag()));
     std::fs::create_dir(&folder)
         .map_err(|e| format!("cannot make a group in {}: {e}", base.display()))?;
     let joined = match std::fs::OpenOptions::new()
@@ -150,7 +161,8 @@ fn probe(base: &Path) -> Result<(), String> {
     })
 }
 
-/// How the groups of runs are named: `mmap-lab-run-PID-N`, PID the grader's.
+/// How the groups of runs and builds are named: `mmap-lab-run-PID-START-N`, PID and START the
+/// grader's process id and start time (see `place::own_tag`).
 const PREFIX: &str = "mmap-lab-run-";
 
 /// A cgroup file system: where it is mounted, which folder of the hierarchy that is, and its
@@ -287,11 +299,16 @@ impl Group {
     /// none). A hierarchy where the group cannot be made is left out, not an error: the run is
     /// then bounded by the fallbacks, as on a machine without cgroups.
     pub(super) fn new() -> Option<Group> {
+        Group::bounded(MAX_MEMORY, MAX_PROCESSES)
+    }
+
+    /// A new group, as `new` makes one, with these bounds instead of a run's (a build's).
+    pub(super) fn bounded(max_memory: u64, max_processes: u64) -> Option<Group> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let places = places();
         let name = format!(
             "{PREFIX}{}-{}",
-            std::process::id(),
+            super::place::own_tag(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let mut group = Group {
@@ -302,9 +319,9 @@ impl Group {
         };
         if let Some(unified) = &places.unified {
             let limits = [
-                (unified.memory, "memory.max", MAX_MEMORY),
+                (unified.memory, "memory.max", max_memory),
                 (unified.memory, "memory.swap.max", 0),
-                (unified.pids, "pids.max", MAX_PROCESSES),
+                (unified.pids, "pids.max", max_processes),
             ];
             if let Some(folder) = group.add(&unified.base.join(&name), &limits) {
                 if unified.memory {
@@ -315,8 +332,8 @@ impl Group {
         }
         if let Some(base) = &places.memory_v1 {
             let limits = [
-                (true, "memory.limit_in_bytes", MAX_MEMORY),
-                (true, "memory.memsw.limit_in_bytes", MAX_MEMORY),
+                (true, "memory.limit_in_bytes", max_memory),
+                (true, "memory.memsw.limit_in_bytes", max_memory),
             ];
             if let Some(folder) = group.add(&base.join(&name), &limits) {
                 group
@@ -325,7 +342,7 @@ impl Group {
             }
         }
         if let Some(base) = &places.pids_v1 {
-            let added = group.add(&base.join(&name), &[(true, "pids.max", MAX_PROCESSES)]);
+            let added = group.add(&base.join(&name), &[(true, "pids.max", max_processes)]);
             group.bounds_processes |= added.is_some();
         }
         (!group.procs.is_empty()).then_some(group)
@@ -350,6 +367,11 @@ impl Group {
     /// Whether the group bounds the number of the run's processes (see `MAX_PROCESSES`).
     pub(super) fn bounds_processes(&self) -> bool {
         self.bounds_processes
+    }
+
+    /// Whether the group bounds the memory of the run's processes (a memory controller).
+    pub(super) fn bounds_memory(&self) -> bool {
+        self.memory_events.is_some()
     }
 
     /// The descriptors the child writes to, to join (see `join`).
@@ -423,7 +445,7 @@ fn remove_group(folder: &Path) {
 /// Kills the processes of every group of this grader's runs, in every hierarchy, and removes
 /// the groups (an interrupted grader: see `interrupt`).
 pub(super) fn kill_own_groups() {
-    let own = format!("{PREFIX}{}-", std::process::id());
+    let own = format!("{PREFIX}{}-", super::place::own_tag());
     for base in places().bases() {
         let Ok(entries) = std::fs::read_dir(base) else {
             continue;
@@ -473,6 +495,7 @@ pub fn summary() -> String {
     if pids {
         held.push(format!("at most {MAX_PROCESSES} processes"));
     }
+    let build_mib = super::build::memory_bound() >> 20;
     // A place left out although it looked usable: the reason, which the instructor can act on.
     let refused = if places.refused.is_empty() {
         String::new()
@@ -489,7 +512,8 @@ pub fn summary() -> String {
         };
         format!(
             "cgroups: none the grader may use here ({why}{refused}); each process's address \
-             space is limited instead (RLIMIT_AS), and leftovers are found by their seccomp filter"
+             space is limited instead (RLIMIT_AS), and leftovers are found by their seccomp \
+             filter; each process of a build at most {build_mib} MiB of address space"
         )
     } else {
         let fallback = if memory {
@@ -497,8 +521,14 @@ pub fn summary() -> String {
         } else {
             "; no memory controller: each process's address space is limited (RLIMIT_AS)"
         };
+        let build = if memory {
+            format!("{build_mib} MiB of memory")
+        } else {
+            format!("{build_mib} MiB of address space a process")
+        };
         format!(
-            "cgroups: each run in its own: {}{fallback}{refused}",
+            "cgroups: each run in its own: {}{fallback}{refused}; each build in its own, at \
+             most {build}",
             held.join(", ")
         )
     }
@@ -569,6 +599,16 @@ mod tests {
             own_folder(&mounts[0], "0::/docker/ab/inner\n").unwrap(),
             Path::new("/sys/fs/cgroup/inner")
         );
+    }
+
+    #[test]
+    fn a_group_names_the_grader_that_made_it() {
+        assert_eq!(grader_of("12-345-7"), Some("12-345"));
+        assert_eq!(grader_of("12-345-probe"), Some("12-345"));
+        // An earlier version's names.
+        assert_eq!(grader_of("12-7"), Some("12"));
+        assert_eq!(grader_of("12"), None);
+        assert_eq!(grader_of("x-7"), None);
     }
 
     #[test]

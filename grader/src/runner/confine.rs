@@ -125,12 +125,10 @@ impl User {
 
     /// The confinement of a run as this user.
     pub fn confinement(&self) -> Confinement {
-        static OWN: OnceLock<u64> = OnceLock::new();
         let max_processes = match self.uid {
             // A fresh uid has no process yet.
             Some(_) => EXTRA_PROCESSES,
-            // SAFETY: getuid only reads the grader's own credentials.
-            None => *OWN.get_or_init(|| processes_of(unsafe { libc::getuid() })) + EXTRA_PROCESSES,
+            None => own_process_bound(),
         };
         Confinement {
             run_as: self.uid,
@@ -179,6 +177,14 @@ impl Confinement {
         }
         Ok(())
     }
+}
+
+/// RLIMIT_NPROC for what runs as the grader's own user: a few hundred processes more than the
+/// user had when first asked.
+pub(super) fn own_process_bound() -> u64 {
+    static OWN: OnceLock<u64> = OnceLock::new();
+    // SAFETY: getuid only reads the grader's own credentials.
+    *OWN.get_or_init(|| processes_of(unsafe { libc::getuid() })) + EXTRA_PROCESSES
 }
 
 /// How many processes `uid` has now.

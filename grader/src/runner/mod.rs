@@ -45,7 +45,7 @@ pub fn runs_share_a_process_limit() -> bool {
 }
 pub use confine::{Confinement, User, is_root};
 pub use evidence::{CpuTimes, maps_of, read_memory};
-pub use place::{clean_up, reachable, work_root};
+pub use place::{claim_temp_dir, clean_up, reachable, work_root};
 pub use sandbox::{Limits, summary as sandbox_summary, tracing_works};
 pub use signals::describe_signal;
 pub use trace::{Call, FileId, Observer, Region, Trace};

@@ -1,6 +1,13 @@
 //! Where runs happen: the folder that holds the checks' folders, and programs staged where the
 //! user they run as can reach them.
 //!
+//! Everything the grader makes in TMPDIR (checks' folders, kit copies, staged programs) is in a
+//! folder of its own there, `mmap-lab-tmp-PID-START.RANDOM` (its process id and start time),
+//! removed
+//! when it exits. A grader that is killed (SIGKILL, the OOM killer, a power cut) cannot remove
+//! it: the next grader to start removes every such folder of its user whose grader is gone, as
+//! it removes their cgroups (`cgroup`), and never one of a grader still running.
+//!
 //! Under root, programs run as a user of their own (see `confine`), who can reach only what
 //! everybody can: a kit cloned into a private folder (`mktemp -d`, /root of mode 0700) holds
 //! binaries that user cannot execute, and a private TMPDIR would hold checks' folders it cannot
@@ -22,7 +29,166 @@ pub fn work_root() -> std::io::Result<PathBuf> {
     if !is_root() || reachable_by_anyone(&tmp, 0o001) {
         Ok(tmp)
     } else {
-        Ok(PathBuf::from("/tmp"))
+        claimed_in(Path::new("/tmp"))
+    }
+}
+
+/// How the grader's folders in TMPDIR are named: `mmap-lab-tmp-PID-START.RANDOM` (the random
+/// part made by `tempfile`, so that nobody can make the folder's name first in a shared /tmp).
+const FOLDER_PREFIX: &str = "mmap-lab-tmp-";
+
+/// This grader as named in what it leaves on the machine (its folders in TMPDIR, its cgroups):
+/// `PID-START`, its process id and start time (in clock ticks since boot), so that a process
+/// that reuses its id after it is gone is not taken for it. (The id first, and a dash after it:
+/// a grader of an earlier version, which named its cgroups `mmap-lab-run-PID-N`, reads the id of
+/// this one's the same way, and leaves them alone while it runs.)
+pub(super) fn own_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let pid = std::process::id();
+        match start_time(pid) {
+            Some(start) => format!("{pid}-{start}"),
+            None => pid.to_string(),
+        }
+    })
+}
+
+/// When process `pid` started (field 22 of /proc/PID/stat); `None` if there is no such process.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command's name, in parentheses (which may hold spaces and parentheses itself).
+    let (_, after) = stat.rsplit_once(')')?;
+    after.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// Whether the grader that `tag` (`PID-START`, see `own_tag`, or `PID` alone) names is gone: no
+/// process has its id, or the one that has it started at another time. A tag of no grader's is
+/// not gone: what it names is left alone.
+pub(super) fn is_gone(tag: &str) -> bool {
+    let (pid, start) = match tag.split_once('-') {
+        Some((pid, start)) => match start.parse::<u64>() {
+            Ok(start) => (pid, Some(start)),
+            Err(_) => return false,
+        },
+        None => (tag, None),
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    if pid == 0 {
+        return false;
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"));
+    match (stat, start) {
+        (Err(e), _) => e.kind() == std::io::ErrorKind::NotFound,
+        (Ok(_), None) => false,
+        (Ok(_), Some(start)) => start_time(pid).is_some_and(|now| now != start),
+    }
+}
+
+/// The grader's folders, made in TMPDIR and /tmp (see `work_root`): removed at its exit.
+static CLAIMED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The grader's own folder in `base`, made the first time it is asked for; mode 0711 (under
+/// root, checks' folders in it are for other users, who may pass but not list it).
+fn claimed_in(base: &Path) -> std::io::Result<PathBuf> {
+    let mut claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(folder) = claimed.iter().find(|f| f.parent() == Some(base)) {
+        return Ok(folder.clone());
+    }
+    if claimed.is_empty() {
+        // SAFETY: registers a function without arguments that the C library calls at exit.
+        unsafe { libc::atexit(remove_claimed_at_exit) };
+    }
+    let folder = tempfile::Builder::new()
+        .prefix(&format!("{FOLDER_PREFIX}{}.", own_tag()))
+        .tempdir_in(base)?
+        .keep();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o711))?;
+    claimed.push(folder.clone());
+    Ok(folder)
+}
+
+/// At the start of the grader: removes the folders that graders of this user which are gone
+/// left in TMPDIR (and /tmp, under root), then makes the grader's own folder there and points
+/// TMPDIR to it, so that whatever the grader makes there is in it.
+///
+/// # Safety
+/// Changes the environment: called before the grader starts any thread.
+pub unsafe fn claim_temp_dir() -> std::io::Result<PathBuf> {
+    let base = std::env::temp_dir();
+    remove_abandoned(&base);
+    if is_root() && base != Path::new("/tmp") {
+        remove_abandoned(Path::new("/tmp"));
+    }
+    let own = claimed_in(&base)?;
+    // SAFETY: no other thread runs yet (the caller's promise), so none reads the environment.
+    unsafe { std::env::set_var("TMPDIR", &own) };
+    Ok(own)
+}
+
+/// Removes the folders in `base` of graders of this user that are gone (see `is_gone`), with
+/// whatever they held: checks' folders (a file system a check mounted there unmounted first),
+/// kit copies, staged programs.
+fn remove_abandoned(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    // SAFETY: geteuid only reads the grader's own credentials.
+    let uid = unsafe { libc::geteuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some((tag, _)) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(FOLDER_PREFIX))
+            .and_then(|n| n.split_once('.'))
+        else {
+            continue;
+        };
+        let ours =
+            std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == uid);
+        if ours && is_gone(tag) {
+            remove_folder(&entry.path());
+        }
+    }
+}
+
+/// Removes `folder` and all it holds, whatever a program did to it: under root, what a check
+/// mounted in it is unmounted first; as an ordinary user, folders a program made unlistable
+/// are opened to their owner again.
+fn remove_folder(folder: &Path) {
+    if is_root() {
+        unmount_under(folder);
+    } else {
+        crate::safe_fs::let_owner_in(folder);
+    }
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+/// Unmounts (lazily) every file system mounted under `folder`, deepest first.
+fn unmount_under(folder: &Path) {
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut points: Vec<&str> = mounts
+        .lines()
+        .filter_map(|line| line.split(' ').nth(4))
+        .filter(|point| Path::new(point).starts_with(folder))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for point in points {
+        if let Ok(point) = std::ffi::CString::new(point) {
+            // SAFETY: a NUL-terminated path that lives for the call.
+            unsafe { libc::umount2(point.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+}
+
+/// At exit, the grader's folders, with whatever is left in them. Skipped if another thread
+/// holds the lock while the process exits.
+extern "C" fn remove_claimed_at_exit() {
+    if let Ok(claimed) = CLAIMED.try_lock() {
+        for folder in claimed.iter() {
+            remove_folder(folder);
+        }
     }
 }
 
@@ -96,5 +262,26 @@ extern "C" fn remove_staged_at_exit() {
 pub fn clean_up() {
     if let Some(staged) = STAGED.get() {
         staged.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_grader_is_gone_only_when_no_process_is_it() {
+        let own = own_tag();
+        assert!(!is_gone(own), "{own}");
+        let pid = std::process::id();
+        // Its id, taken by a process that started at another time.
+        assert!(is_gone(&format!("{pid}-1")));
+        // An earlier version's tag, the id alone.
+        assert!(!is_gone(&pid.to_string()));
+        // Above any pid_max (2^22).
+        assert!(is_gone("99999999-5") && is_gone("99999999"));
+        for not_a_tag in ["", "x", "0", "12-x", "-3", "1-2-3"] {
+            assert!(!is_gone(not_a_tag), "{not_a_tag}");
+        }
     }
 }

@@ -352,13 +352,14 @@ fn recv_fd(socket: libc::c_int, wait: Duration) -> Option<OwnedFd> {
 /// What the sandbox of a run holds on this machine, a line per mechanism, for the report.
 pub fn summary() -> Vec<String> {
     let landlock = super::landlock::abi();
-    let refused = super::seccomp::denied().len();
+    let refused = super::seccomp::refused_count();
     vec![
         super::landlock::summary(landlock),
         format!(
             "seccomp: no new privileges; {refused} calls refused (io_uring, Linux AIO, splice, \
-             copy_file_range, sendfile, ptrace, namespaces, changes of modes and owners, ...), \
-             and every socket"
+             copy_file_range, sendfile, ptrace, namespaces, changes of modes and owners, limits, \
+             priorities and CPUs of any process but the caller, ...), every socket, threads and \
+             processes sharing memory"
         ),
         if tracing_works() {
             "system calls: watched for the whole process tree (seccomp user notification)".into()

@@ -48,6 +48,13 @@ mod sys {
         msgrcv => SYS_msgrcv, msgctl => SYS_msgctl, semget => SYS_semget, semop => SYS_semop,
         semtimedop => SYS_semtimedop, semctl => SYS_semctl, bind => SYS_bind,
         memfd_secret => SYS_memfd_secret, renameat2 => SYS_renameat2, exit_group => SYS_exit_group,
+        prlimit64 => SYS_prlimit64, setpriority => SYS_setpriority,
+        sched_setaffinity => SYS_sched_setaffinity, sched_setscheduler => SYS_sched_setscheduler,
+        sched_setparam => SYS_sched_setparam, sched_setattr => SYS_sched_setattr,
+        ioprio_set => SYS_ioprio_set, migrate_pages => SYS_migrate_pages,
+        move_pages => SYS_move_pages, get_robust_list => SYS_get_robust_list, kcmp => SYS_kcmp,
+        pidfd_open => SYS_pidfd_open, process_mrelease => SYS_process_mrelease, fcntl => SYS_fcntl,
+        kill => SYS_kill,
     }
     #[cfg(target_arch = "x86_64")]
     numbers! {
@@ -67,7 +74,7 @@ pub enum Action {
     Notify,
 }
 
-/// A rule: the call, an optional condition on its first argument, and the action.
+/// A rule: the call, an optional condition on one of its arguments, and the action.
 #[derive(Clone, Copy, Debug)]
 struct Rule {
     nr: i64,
@@ -75,14 +82,47 @@ struct Rule {
     /// the test.
     arg: Option<(u32, ArgTest)>,
     action: Action,
+    /// A refusal that the grader makes itself when it watches the run (`Filter::traced`), so
+    /// that it can name the call to the student.
+    named: bool,
 }
 
-/// A test of a call's argument.
+/// A test of a call's argument (its low 32 bits: every argument tested is an int, a pid or a
+/// flag word, of which the kernel reads no more).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ArgTest {
+pub enum ArgTest {
     Equals(u32),
+    /// Anything but this value.
+    Differs(u32),
     /// Has any of these bits.
     AnyOf(u32),
+    /// These bits, masked, are exactly `value`.
+    Masked {
+        mask: u32,
+        value: u32,
+    },
+}
+
+impl ArgTest {
+    /// Whether `arg` passes the test, as the filter decides it.
+    fn holds(self, arg: u64) -> bool {
+        let low = arg as u32;
+        match self {
+            ArgTest::Equals(v) => low == v,
+            ArgTest::Differs(v) => low != v,
+            ArgTest::AnyOf(bits) => low & bits != 0,
+            ArgTest::Masked { mask, value } => low & mask == value,
+        }
+    }
+}
+
+/// A call refused only when argument `index` passes `test`.
+#[derive(Clone, Copy, Debug)]
+pub struct Refusal {
+    pub nr: i64,
+    pub name: &'static str,
+    pub index: u32,
+    pub test: ArgTest,
 }
 
 /// A seccomp program under construction.
@@ -95,7 +135,6 @@ pub struct Filter {
 /// program of this kit needs: each fails with EPERM. (Syscall numbers that an architecture does
 /// not have are left out by `calls!`.)
 pub fn denied() -> Vec<(i64, &'static str)> {
-    #[allow(unused_mut)]
     let mut calls = calls![
         io_uring_setup,
         io_uring_enter,
@@ -105,9 +144,6 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         tee,
         copy_file_range,
         sendfile,
-        process_vm_readv,
-        process_vm_writev,
-        ptrace,
         mount,
         umount2,
         unshare,
@@ -118,13 +154,11 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         bpf,
         perf_event_open,
         userfaultfd,
-        pidfd_getfd,
         io_setup,
         io_destroy,
         io_submit,
         io_cancel,
         io_getevents,
-        process_madvise,
         name_to_handle_at,
         open_by_handle_at,
         execveat,
@@ -158,11 +192,80 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         bind,
         memfd_secret,
     ];
+    calls.extend(on_other_processes());
     // Landlock has no right for a file's mode, owner, times or attributes: the program may
     // change none, anywhere. (The older calls exist only on x86-64.)
     #[cfg(target_arch = "x86_64")]
     calls.extend(calls![chmod, chown, lchown, utime, utimes, futimesat]);
     calls
+}
+
+/// The calls whose only use is to act on another process (read or write its memory, trace it,
+/// compare its files, take a descriptor of it or of its files, release or advise its memory):
+/// refused whatever their arguments. (Signals are kept within the run by
+/// Landlock and, under root, the run's own uid: see README, "Security model".)
+pub fn on_other_processes() -> Vec<(i64, &'static str)> {
+    calls![
+        process_vm_readv,
+        process_vm_writev,
+        ptrace,
+        pidfd_open,
+        pidfd_getfd,
+        process_madvise,
+        process_mrelease,
+        kcmp,
+    ]
+}
+
+/// The calls that act on the caller, or on another process, a process group or all of a
+/// user's processes, by their arguments: refused (EPERM) unless they name the caller itself.
+/// The kernel lets a process change the limits, priority and CPUs of any other of its user's
+/// (and a run of an ordinary user's grader has the grader's user): one prlimit on the grader's
+/// RLIMIT_CPU or RLIMIT_FSIZE has the kernel kill it. The C library's own uses pass 0 for "the
+/// caller" (getrlimit, setrlimit, nice, sched_getaffinity reads only).
+pub fn refused_on_others() -> Vec<Refusal> {
+    let refusal = |(nr, name): (i64, &'static str), index: u32, test: ArgTest| Refusal {
+        nr,
+        name,
+        index,
+        test,
+    };
+    let mut refusals = Vec::new();
+    // A pid first, 0 for the caller.
+    for call in calls![
+        prlimit64,
+        sched_setaffinity,
+        sched_setscheduler,
+        sched_setparam,
+        sched_setattr,
+        migrate_pages,
+        move_pages,
+        get_robust_list,
+    ] {
+        refusals.push(refusal(call, 0, ArgTest::Differs(0)));
+    }
+    // setpriority(which, who, prio) and ioprio_set(which, who, prio): only the calling process
+    // (PRIO_PROCESS, IOPRIO_WHO_PROCESS), as 0; never a process group or a user.
+    for (call, process) in [
+        (calls![setpriority][0], libc::PRIO_PROCESS as _),
+        (calls![ioprio_set][0], IOPRIO_WHO_PROCESS),
+    ] {
+        refusals.push(refusal(call, 0, ArgTest::Differs(process)));
+        refusals.push(refusal(call, 1, ArgTest::Differs(0)));
+    }
+    // kill(2) to a process group (-pgid) or to every process the caller may signal (-1): a run
+    // signals the processes it made, by pid. (Signals by pid are kept within the run by
+    // Landlock's signal scope and, under root, the run's own uid: see README, "Security model".)
+    refusals.push(refusal(calls![kill][0], 0, ArgTest::AnyOf(1 << 31)));
+    // Who receives SIGIO and SIGURG for a descriptor: a signal to any process or group, sent by
+    // the kernel. No program of the kit asks for these signals.
+    for command in [libc::F_SETOWN as u32, F_SETOWN_EX] {
+        refusals.push(refusal(calls![fcntl][0], 1, ArgTest::Equals(command)));
+    }
+    for request in [FIOSETOWN, SIOCSPGRP, libc::TIOCSPGRP as u32] {
+        refusals.push(refusal(calls![ioctl][0], 1, ArgTest::Equals(request)));
+    }
+    refusals
 }
 
 /// The calls the grader watches (`trace`): how memory is mapped, processes made, files sized,
@@ -193,9 +296,25 @@ pub fn makes_files() -> Vec<(i64, &'static str)> {
 /// The open(2) flags that make a file.
 const MAKES_A_FILE: u32 = (libc::O_CREAT | (libc::O_TMPFILE & !libc::O_DIRECTORY)) as u32;
 
-/// Whether the call `nr` is one of `denied()`.
-pub fn is_denied(nr: i64) -> bool {
+/// Whether the filter refuses the call `nr` with arguments `args`: one of `denied()`, or one of
+/// `refused_on_others()` on another process.
+pub fn refuses(nr: i64, args: &[u64; 6]) -> bool {
     denied().iter().any(|(n, _)| *n == nr)
+        || refused_on_others()
+            .iter()
+            .any(|r| r.nr == nr && r.test.holds(args[r.index as usize]))
+}
+
+/// How many calls the filter refuses, always or on another process, for the report.
+pub fn refused_count() -> usize {
+    let mut numbers: Vec<i64> = denied()
+        .into_iter()
+        .map(|(nr, _)| nr)
+        .chain(refused_on_others().into_iter().map(|r| r.nr))
+        .collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers.len()
 }
 
 /// The name of a system call that the filter knows, for messages.
@@ -204,6 +323,7 @@ pub fn name_of(nr: i64) -> &'static str {
         .into_iter()
         .chain(traced())
         .chain(makes_files())
+        .chain(refused_on_others().into_iter().map(|r| (r.nr, r.name)))
         .find(|(n, _)| *n == nr)
         .map_or("syscall", |(_, name)| name)
 }
@@ -227,7 +347,34 @@ impl Filter {
             nr,
             arg: None,
             action,
+            named: false,
         });
+        self
+    }
+
+    /// EPERM for each call of `calls`, named when the run is watched.
+    fn refusing(mut self, calls: Vec<(i64, &'static str)>) -> Filter {
+        for (nr, _) in calls {
+            self.rules.push(Rule {
+                nr,
+                arg: None,
+                action: Action::Errno(libc::EPERM),
+                named: true,
+            });
+        }
+        self
+    }
+
+    /// EPERM for the calls of `refused_on_others()` on another process, named when watched.
+    fn refusing_on_others(mut self) -> Filter {
+        for r in refused_on_others() {
+            self.rules.push(Rule {
+                nr: r.nr,
+                arg: Some((r.index, r.test)),
+                action: Action::Errno(libc::EPERM),
+                named: true,
+            });
+        }
         self
     }
 
@@ -235,15 +382,13 @@ impl Filter {
     /// Unix sockets fail with EACCES (no network); a program cannot make itself non-dumpable
     /// (which would hide its memory and descriptors from the grader).
     pub fn sandbox() -> Filter {
-        let mut filter = Filter::new();
-        for (nr, _) in denied() {
-            filter = filter.on(nr, Action::Errno(libc::EPERM));
-        }
+        let mut filter = Filter::new().refusing(denied()).refusing_on_others();
         let mut when = |nr: i64, index: u32, test: ArgTest, errno: i32| {
             filter.rules.push(Rule {
                 nr,
                 arg: Some((index, test)),
                 action: Action::Errno(errno),
+                named: false,
             })
         };
         when(
@@ -276,6 +421,26 @@ impl Filter {
             ArgTest::AnyOf((libc::CLONE_THREAD | libc::CLONE_FILES) as u32),
             libc::EAGAIN,
         );
+        // Nor a process sharing the caller's memory (CLONE_VM), which could change what the
+        // grader reads of a stopped call's memory as it reads it, unless it is a vfork: the
+        // parent then waits until the child exits or execs (posix_spawn and system() work so).
+        when(
+            sys::clone,
+            0,
+            ArgTest::Masked {
+                mask: (libc::CLONE_VM | libc::CLONE_VFORK) as u32,
+                value: libc::CLONE_VM as u32,
+            },
+            libc::EAGAIN,
+        );
+        // Nor a child of the grader's instead of the caller's (CLONE_PARENT): a run's processes
+        // descend from the program.
+        when(
+            sys::clone,
+            0,
+            ArgTest::AnyOf(libc::CLONE_PARENT as u32),
+            libc::EPERM,
+        );
         // No socket at all (no program of the kit needs one; socketpair stays): no network, and
         // no Unix socket of someone else's to connect to.
         filter = filter.on(sys::socket, Action::Errno(libc::EACCES));
@@ -291,11 +456,8 @@ impl Filter {
     /// `denied()`, which the grader then refuses itself, so that it can tell the student which
     /// call was refused (see `trace`).
     pub fn traced(mut self) -> Filter {
-        let denied: Vec<i64> = denied().into_iter().map(|(nr, _)| nr).collect();
-        for rule in &mut self.rules {
-            if rule.arg.is_none() && denied.contains(&rule.nr) {
-                rule.action = Action::Notify;
-            }
+        for rule in self.rules.iter_mut().filter(|r| r.named) {
+            rule.action = Action::Notify;
         }
         for (nr, _) in traced() {
             self = self.on(nr, Action::Notify);
@@ -313,6 +475,7 @@ impl Filter {
                 nr,
                 arg: flags,
                 action: Action::Notify,
+                named: false,
             });
         }
         self
@@ -343,10 +506,18 @@ impl Filter {
                     code.push(jump_eq(rule.nr as u32, 0, 1));
                 }
                 Some((index, test)) => {
-                    code.push(jump_eq(rule.nr as u32, 0, 3));
+                    // Jumps to the next rule when the call or the argument does not match.
+                    let masked = matches!(test, ArgTest::Masked { .. });
+                    code.push(jump_eq(rule.nr as u32, 0, if masked { 4 } else { 3 }));
                     code.push(load(ARG0_OFFSET + 8 * index));
+                    if let ArgTest::Masked { mask, .. } = test {
+                        code.push(and(mask));
+                    }
                     code.push(match test {
-                        ArgTest::Equals(value) => jump(libc::BPF_JEQ, value, 0, 1),
+                        ArgTest::Equals(value) | ArgTest::Masked { value, .. } => {
+                            jump(libc::BPF_JEQ, value, 0, 1)
+                        }
+                        ArgTest::Differs(value) => jump(libc::BPF_JEQ, value, 1, 0),
                         ArgTest::AnyOf(bits) => jump(libc::BPF_JSET, bits, 0, 1),
                     });
                 }
@@ -407,6 +578,15 @@ const NEW_NAMESPACES: u32 = (libc::CLONE_NEWUSER
     | libc::CLONE_NEWUTS
     | libc::CLONE_NEWCGROUP) as u32;
 
+/// ioprio_set's "which" for one process (linux/ioprio.h).
+const IOPRIO_WHO_PROCESS: u32 = 1;
+/// fcntl's F_SETOWN_EX (asm-generic/fcntl.h; libc lacks it).
+const F_SETOWN_EX: u32 = 15;
+/// ioctl requests that set who receives a descriptor's SIGIO/SIGURG (asm-generic/sockios.h,
+/// the same on x86-64 and arm64).
+const FIOSETOWN: u32 = 0x8901;
+const SIOCSPGRP: u32 = 0x8902;
+
 /// renameat2's flag that leaves a whiteout (linux/fs.h).
 const RENAME_WHITEOUT: u32 = 1 << 2;
 
@@ -452,11 +632,256 @@ fn jump_ge(k: u32, jt: u8, jf: u8) -> libc::sock_filter {
     }
 }
 
+/// A &= k.
+fn and(k: u32) -> libc::sock_filter {
+    libc::sock_filter {
+        code: (libc::BPF_ALU | libc::BPF_AND | libc::BPF_K) as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    }
+}
+
 fn ret(k: u32) -> libc::sock_filter {
     libc::sock_filter {
         code: (libc::BPF_RET | libc::BPF_K) as u16,
         jt: 0,
         jf: 0,
         k,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the BPF program decides for the call `nr` with `args`, interpreted as the kernel
+    /// would (only the instructions `program` emits).
+    fn decide(program: &Program, nr: i64, args: [u64; 6]) -> u32 {
+        let data = |offset: u32| -> u32 {
+            match offset {
+                NR_OFFSET => nr as u32,
+                ARCH_OFFSET => AUDIT_ARCH,
+                _ => {
+                    let i = ((offset - ARG0_OFFSET) / 8) as usize;
+                    let high = (offset - ARG0_OFFSET) % 8 == 4;
+                    (if high { args[i] >> 32 } else { args[i] }) as u32
+                }
+            }
+        };
+        let (mut pc, mut a) = (0usize, 0u32);
+        loop {
+            let insn = program.code[pc];
+            let code = u32::from(insn.code);
+            pc += 1;
+            if code == libc::BPF_RET | libc::BPF_K {
+                return insn.k;
+            } else if code == libc::BPF_LD | libc::BPF_W | libc::BPF_ABS {
+                a = data(insn.k);
+            } else if code == libc::BPF_ALU | libc::BPF_AND | libc::BPF_K {
+                a &= insn.k;
+            } else {
+                let taken = match code & !(libc::BPF_JMP | libc::BPF_K) {
+                    libc::BPF_JEQ => a == insn.k,
+                    libc::BPF_JGE => a >= insn.k,
+                    libc::BPF_JSET => a & insn.k != 0,
+                    other => panic!("unexpected instruction {other:#x}"),
+                };
+                pc += usize::from(if taken { insn.jt } else { insn.jf });
+            }
+        }
+    }
+
+    fn args(first: u64, second: u64) -> [u64; 6] {
+        [first, second, 0, 0, 0, 0]
+    }
+
+    const EPERM: u32 = libc::SECCOMP_RET_ERRNO | libc::EPERM as u32;
+    const EAGAIN: u32 = libc::SECCOMP_RET_ERRNO | libc::EAGAIN as u32;
+    const ALLOW: u32 = libc::SECCOMP_RET_ALLOW;
+    /// A uid with no process (far above the grader's own leased uids).
+    const FIRST_UNUSED_UID: u32 = 0x7ff0_0000;
+
+    #[test]
+    fn calls_on_the_caller_pass_and_on_others_are_refused() {
+        let program = Filter::sandbox().program();
+        let pid = 4242;
+        let cases = [
+            (libc::SYS_prlimit64, args(0, 0), ALLOW),
+            (libc::SYS_prlimit64, args(pid, 0), EPERM),
+            // Only the low 32 bits are the pid the kernel reads.
+            (libc::SYS_prlimit64, args(1 << 32, 0), ALLOW),
+            (libc::SYS_setpriority, args(0, 0), ALLOW),
+            (libc::SYS_setpriority, args(0, pid), EPERM),
+            (
+                libc::SYS_setpriority,
+                args(libc::PRIO_USER as u64, 0),
+                EPERM,
+            ),
+            (libc::SYS_ioprio_set, args(1, 0), ALLOW),
+            (libc::SYS_ioprio_set, args(2, 0), EPERM),
+            (libc::SYS_sched_setaffinity, args(pid, 8), EPERM),
+            (libc::SYS_sched_setaffinity, args(0, 8), ALLOW),
+            (libc::SYS_kill, args(pid, 9), ALLOW),
+            (libc::SYS_kill, args(u64::MAX, 9), EPERM),
+            (libc::SYS_kill, args((-7i64) as u64, 9), EPERM),
+            (libc::SYS_fcntl, args(3, libc::F_SETOWN as u64), EPERM),
+            (libc::SYS_fcntl, args(3, libc::F_GETFL as u64), ALLOW),
+            (libc::SYS_kcmp, args(0, 0), EPERM),
+            (libc::SYS_pidfd_open, args(pid, 0), EPERM),
+        ];
+        for (nr, args, want) in cases {
+            assert_eq!(decide(&program, nr, args), want, "{} {args:?}", name_of(nr));
+            assert_eq!(
+                refuses(nr, &args),
+                want == EPERM,
+                "{} {args:?}",
+                name_of(nr)
+            );
+        }
+    }
+
+    #[test]
+    fn clone_makes_processes_that_share_no_memory_but_a_vforks() {
+        let program = Filter::sandbox().program();
+        let flags = |f: i32| args((f | libc::SIGCHLD) as u64, 0);
+        let fork = libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID;
+        for (what, args, want) in [
+            ("a fork", flags(fork), ALLOW),
+            ("a vfork", flags(libc::CLONE_VM | libc::CLONE_VFORK), ALLOW),
+            ("a process sharing memory", flags(libc::CLONE_VM), EAGAIN),
+            (
+                "a thread",
+                flags(libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND),
+                EAGAIN,
+            ),
+            ("a child of the grader's", flags(libc::CLONE_PARENT), EPERM),
+        ] {
+            assert_eq!(decide(&program, libc::SYS_clone, args), want, "{what}");
+        }
+    }
+
+    /// A system call to make, returning what syscall(2) returns.
+    type Call = Box<dyn Fn() -> libc::c_long>;
+
+    /// The same decisions in the kernel: a child installs the run's filter and makes the calls.
+    #[test]
+    fn the_kernel_refuses_what_the_filter_says() {
+        let program = Filter::sandbox().program();
+        // Harmless if the filter let them through: the limit is only read, the user has no
+        // process to renice, the CPUs are the ones the test process has, the signal is 0.
+        let parent = std::process::id() as libc::pid_t;
+        let nobody = FIRST_UNUSED_UID;
+        // SAFETY: cpu_set_t is plain data; sched_getaffinity writes into it.
+        let mut cpus: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        let size = size_of::<libc::cpu_set_t>();
+        assert_eq!(unsafe { libc::sched_getaffinity(0, size, &mut cpus) }, 0);
+        let mut stack = vec![0u8; 64 << 10];
+        let top = stack.as_mut_ptr().wrapping_add(stack.len()) as usize & !15;
+        let mut old: libc::rlimit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        let old = &mut old as *mut libc::rlimit;
+        // Each call, as the child makes it, and the errno it must fail with (0: it succeeds).
+        // SAFETY (every closure): plain system calls; the clone gets a stack of its own, so that
+        // a child that the filter let through dies alone, on a return with an empty stack.
+        let calls: [(&str, Call, i32); 7] = [
+            (
+                "prlimit64 of the parent",
+                Box::new(move || unsafe {
+                    libc::syscall(libc::SYS_prlimit64, parent, libc::RLIMIT_CPU, 0usize, old)
+                }),
+                libc::EPERM,
+            ),
+            (
+                "prlimit64 of the caller",
+                Box::new(move || unsafe {
+                    libc::syscall(libc::SYS_prlimit64, 0, libc::RLIMIT_CPU, 0usize, old)
+                }),
+                0,
+            ),
+            (
+                "setpriority of a user",
+                Box::new(move || unsafe {
+                    libc::syscall(libc::SYS_setpriority, libc::PRIO_USER, nobody, 19)
+                }),
+                libc::EPERM,
+            ),
+            (
+                "sched_setaffinity of the parent",
+                Box::new(move || unsafe {
+                    libc::syscall(libc::SYS_sched_setaffinity, parent, size, &cpus)
+                }),
+                libc::EPERM,
+            ),
+            (
+                "kill(-1)",
+                Box::new(|| unsafe { libc::syscall(libc::SYS_kill, -1, 0) }),
+                libc::EPERM,
+            ),
+            (
+                "kill(0)",
+                Box::new(|| unsafe { libc::syscall(libc::SYS_kill, 0, 0) }),
+                0,
+            ),
+            (
+                "clone(CLONE_VM)",
+                Box::new(move || unsafe {
+                    libc::syscall(
+                        libc::SYS_clone,
+                        libc::CLONE_VM | libc::SIGCHLD,
+                        top,
+                        0,
+                        0,
+                        0,
+                    )
+                }),
+                libc::EAGAIN,
+            ),
+        ];
+        let mut fds = [0; 2];
+        // SAFETY: pipe writes two descriptors into `fds`.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: the child makes only system calls (the closures were made before the fork,
+        // and allocate nothing), then exits without unwinding.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            // SAFETY: as above.
+            unsafe {
+                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                if program.install(false).is_err() {
+                    libc::_exit(2);
+                }
+                for (_, call, _) in &calls {
+                    let errno = if call() < 0 {
+                        *libc::__errno_location()
+                    } else {
+                        0
+                    };
+                    libc::write(fds[1], (&errno as *const i32).cast(), 4);
+                }
+                libc::_exit(0);
+            }
+        }
+        // SAFETY: our end of the pipe, and our own child.
+        let got: Vec<i32> = unsafe {
+            libc::close(fds[1]);
+            let mut status = 0;
+            libc::waitpid(child, &mut status, 0);
+            assert_eq!(status, 0, "the child failed");
+            (0..calls.len())
+                .map(|_| {
+                    let mut errno = -1i32;
+                    libc::read(fds[0], (&mut errno as *mut i32).cast(), 4);
+                    errno
+                })
+                .collect()
+        };
+        drop(stack);
+        for ((what, _, want), got) in calls.iter().zip(got) {
+            assert_eq!(got, *want, "{what}");
+        }
     }
 }

@@ -463,7 +463,7 @@ fn next_call(listener: &OwnedFd) -> Next {
         args: notif.data.args,
         file: None,
         region: None,
-        refused: seccomp::is_denied(nr),
+        refused: seccomp::refuses(nr, &notif.data.args),
     };
     let fd_arg = match name {
         "mmap" if !call.mmap_anonymous() => Some(call.args[4] as i32),

@@ -351,7 +351,7 @@ fn sources_of(root: &Path, paths: &[PathBuf]) -> BTreeMap<&'static str, Vec<Sour
 /// The stubs: the kit's own student files, which every student starts from.
 pub fn stubs(kit: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>, String> {
     let mut paths = Vec::new();
-    for exercise in EXERCISES {
+    for exercise in EXERCISES.iter().copied() {
         let src = Path::new("exercises").join(exercise).join("src");
         let entries = std::fs::read_dir(kit.join(&src))
             .map_err(|e| format!("cannot read the stubs in {}: {e}", kit.join(&src).display()))?;
