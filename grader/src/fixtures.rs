@@ -169,7 +169,16 @@ impl Ctx {
             return;
         }
         let Some(dir) = self.dir.take() else { return };
-        let kept = dir.keep();
+        let mut kept = dir.keep();
+        // The grader's own folder in TMPDIR goes when it exits (see `runner::place`): a folder
+        // made there moves up beside it, out of its way.
+        let claimed = std::env::temp_dir();
+        if kept.parent() == Some(claimed.as_path())
+            && let (Some(base), Some(name)) = (claimed.parent(), kept.file_name())
+            && std::fs::rename(&kept, base.join(name)).is_ok()
+        {
+            kept = base.join(name);
+        }
         let command = self
             .last_command
             .lock()
