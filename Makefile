@@ -1,26 +1,28 @@
 # The mmap lab kit. `make grade` grades your exercises; `make handin` packs them to submit.
 CARGO ?= cargo
 # The grader works on the kit it is given: this folder, wherever it is now (never a path built in).
-GRADER := $(CARGO) run --release -q -p grader -- --kit "$(CURDIR)"
+# It is ex1's example `ex1-grader`: the grader's command line on the build of the grader that
+# `cargo test -p exN` makes (a second, release build would take as long again).
+GRADER := $(CARGO) run -q -p ex1 --example ex1-grader -- --kit "$(CURDIR)"
 
-.PHONY: grade status hint watch handin bench
+.PHONY: grade status hint watch handin check-handin bench help
 .DEFAULT_GOAL := grade
 
 ## grade: build and grade your four exercises (exercises/ex1..ex4); prints `Score: N/100`
 grade:
 	@$(GRADER)
 
-## status: one line per exercise: its points and the names of its failing tests (a score below
-##         full marks, status 1, is no error here)
+## status: one line per exercise: its points and the names of its failing tests
+#  (a score below full marks, status 1, is no error here)
 status:
 	@$(GRADER) status || [ $$? -eq 1 ]
 
-## hint: the next level of an exercise's hints, from its README (EX=ex3; N=2 shows level 2)
+## hint: an exercise's hint topics (EX=ex3), or the next hint of one (T=window; N=2: its 2nd)
 hint:
-	@$(GRADER) hint $(EX) $(N)
+	@$(GRADER) hint $(EX) $(T) $(N)
 
-## watch: grade an exercise again each time a file of its src/ changes, failing tests first
-##        (EX=ex3; Ctrl-C stops)
+## watch: grade an exercise again each time a file of its src/ changes (EX=ex3; Ctrl-C stops)
+#  failing tests first
 watch:
 	@$(GRADER) watch $(EX)
 
@@ -28,10 +30,18 @@ watch:
 handin:
 	@$(GRADER) handin --out handin.tar.gz
 
-## bench: how fast ex3 copies (yours; the reference in an instructor's kit) against cp(1),
-##        read/write and copy_file_range, outside the grader (ARGS="--4g --rounds N --ex3 NAME=PATH")
+## bench: how fast your ex3 copies against cp(1), read/write and copy_file_range, outside the grader
+#  (the reference ex3 in an instructor's kit); ARGS="--4g --rounds N --ex3 NAME=PATH"
 bench:
 	$(CARGO) bench -q -p grader --bench copy -- $(ARGS)
+
+## check-handin: grade handin.tar.gz exactly as your instructor's autograder will
+check-handin:
+	@$(GRADER) --submission handin.tar.gz
+
+## help: these commands, one line each
+help:
+	@sed -n -e '/^# ---- Instructors/q' -e 's/^## \([a-z-]*\): */make \1: /p' $(firstword $(MAKEFILE_LIST))
 
 # ---- Instructors' targets: the student kit's Makefile is everything above this line. ----
 .PHONY: grade-solutions test lint gradescope prairielearn autolab student-kit new-exercise

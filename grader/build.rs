@@ -57,7 +57,11 @@ fn main() {
     )
     .unwrap();
     let mutants = root.join("tests/mutants");
-    println!("cargo::rerun-if-changed={}", mutants.display());
+    // Not in a student kit (no grader/tests): a path that does not exist would make Cargo run
+    // this script, and so rebuild the grader, at every build.
+    if mutants.exists() {
+        println!("cargo::rerun-if-changed={}", mutants.display());
+    }
     std::fs::write(
         out.join("mutant_tables.rs"),
         listing(

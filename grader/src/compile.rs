@@ -1,6 +1,6 @@
-//! Building the programs to grade, in release mode. One Cargo invocation builds all the exercises
-//! asked for (`--keep-going`), so that one that does not compile scores 0 with its first compiler
-//! error shown and the others are still built and graded.
+//! Building the programs to grade, in release mode with overflow checks on. One Cargo invocation
+//! builds all the exercises asked for (`--keep-going`), so that one that does not compile scores 0
+//! with its first compiler error shown and the others are still built and graded.
 //!
 //! Submitted code is compiled here, so a build is bounded like a run: cargo gets a clean
 //! environment (what a build could read with `option_env!` is only what cargo needs), a time
@@ -173,6 +173,9 @@ fn build_together(
             "--keep-going",
             "--message-format=json",
         ])
+        // Overflow checks stay on, as in a debug build: an `offset + len` that wraps is a panic
+        // naming its line, not a wrong length that a check would blame on something else.
+        .args(["--config", "profile.release.overflow-checks=true"])
         // On the command line: in CARGO_TARGET_DIR, rustc and the code it compiles would see it.
         .arg("--target-dir")
         .arg(&target_dir)

@@ -36,7 +36,7 @@ pub fn explain(run: &Run) -> String {
     } else if let Some(signal) = run.output().status.signal() {
         describe_signal(signal)
     } else if let Some(message) = panic_message(&stderr) {
-        format!("panicked: {message}")
+        panicked(&stderr, &message)
     } else {
         format!(
             "exited with status {}",
@@ -51,6 +51,12 @@ pub fn explain(run: &Run) -> String {
             call.name
         ));
     }
+    if made_a_thread(&stderr) {
+        text.push_str(
+            "\ngraded runs make no threads: it called clone(2) with CLONE_THREAD, which graded runs \
+             refuse (EAGAIN); do the work on the main thread (or fall back to it when a spawn fails)",
+        );
+    }
     if run.trace.as_ref().is_some_and(|t| t.made_too_many_files()) {
         text.push_str(&format!(
             "\nit made more than {} files, folders or links, the most a graded run may make \
@@ -63,6 +69,28 @@ pub fn explain(run: &Run) -> String {
         text.push_str(&format!("\nstderr: {excerpt}"));
     }
     text
+}
+
+/// Whether every run's stderr is shown as it ends (`cargo test -p exN -- --nocapture`).
+static SHOW_OUTPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, every run of the program shows what it printed on stderr (see `show_output`).
+pub fn show_every_output() {
+    SHOW_OUTPUT.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints the run's command and stderr (cleaned and bounded as a failure's are) on the grader's
+/// stderr, when `show_every_output` was asked for: a passing run's debugging output is seen too.
+pub fn show_output(run: &Run) {
+    if SHOW_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
+        let stderr = stderr_line(run);
+        let shown = match stderr.is_empty() {
+            true => "\nstderr: (nothing)",
+            false => stderr.as_str(),
+        };
+        let text = format!("`{}`{shown}", run.command);
+        eprintln!("{}", crate::clean::Clean::new(&text));
+    }
 }
 
 /// What went wrong with a run that should have gone otherwise: the program's failure, or the
@@ -99,6 +127,37 @@ fn panic_message(stderr: &str) -> Option<String> {
         .take(4)
         .collect();
     Some(shorten(message.join(" ").trim(), 1000))
+}
+
+/// How a panic ended a run: `panicked at src/exercise.rs:12:5: attempt to add with overflow`,
+/// with the line it names, which is where to look; a `todo!()`'s message names the README step
+/// instead, and is shown alone.
+fn panicked(stderr: &str, message: &str) -> String {
+    let place = stderr
+        .lines()
+        .find_map(|l| l.split_once("panicked at ").map(|(_, place)| place.trim()))
+        .filter(|_| !message.starts_with("not yet implemented"));
+    match place {
+        Some(place) => format!("panicked at {} {message}", shorten(place, 200)),
+        None => format!("panicked: {message}"),
+    }
+}
+
+/// Whether the program tried to start a thread, which the sandbox refuses: the seccomp filter
+/// fails the clone(2) itself, before the trace sees it, so the evidence is Rust's own panic
+/// message for a spawn that failed.
+fn made_a_thread(stderr: &str) -> bool {
+    stderr.contains("failed to spawn thread")
+}
+
+/// The program's stderr, for a failure that does not already quote it: a line of its own, cut to
+/// the excerpt's bounds, or nothing when it printed nothing there.
+fn stderr_line(run: &Run) -> String {
+    let excerpt = excerpt(&String::from_utf8_lossy(&run.output().stderr));
+    match excerpt.is_empty() {
+        true => String::new(),
+        false => format!("\nstderr: {excerpt}"),
+    }
 }
 
 /// The first lines of some output, shortened, on one line.
@@ -278,8 +337,9 @@ impl Run {
         if let Err(assertion) = self.assert_that(|a| a.try_stdout(stdout)) {
             return fail!(
                 "`{}` failed as expected but printed on stdout; a failing run prints nothing \
-                 there{assertion}",
-                self.command
+                 there{assertion}{}",
+                self.command,
+                stderr_line(self)
             );
         }
         // Judged on the whole of stderr; shown, when it fails, on its first lines.
@@ -348,7 +408,11 @@ impl Run {
             false => String::new(),
         };
         let hint = hint(stdout).map(|h| format!("\n{h}")).unwrap_or_default();
-        fail!("`{}`: stdout {how}{cut}{assertion}{hint}", self.command)
+        let stderr = stderr_line(self);
+        fail!(
+            "`{}`: stdout {how}{cut}{assertion}{stderr}{hint}",
+            self.command
+        )
     }
 
     /// What the run printed on stderr, as text.
@@ -443,5 +507,36 @@ pub fn missing(path: &Path) -> Verdict {
             "'{}' should not have been created",
             path.file_name().unwrap_or_default().to_string_lossy()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_shown_with_its_line_and_a_todo_with_its_step() {
+        let overflow = "\nthread 'main' panicked at src/exercise.rs:12:5:\nattempt to add with \
+                        overflow\nnote: run with `RUST_BACKTRACE=1`\n";
+        let message = panic_message(overflow).unwrap();
+        assert_eq!(
+            panicked(overflow, &message),
+            "panicked at src/exercise.rs:12:5: attempt to add with overflow"
+        );
+        let todo = "thread 'main' panicked at src/exercise.rs:3:5:\nnot yet implemented: step 1\n";
+        let message = panic_message(todo).unwrap();
+        assert_eq!(
+            panicked(todo, &message),
+            "panicked: not yet implemented: step 1"
+        );
+    }
+
+    #[test]
+    fn a_refused_thread_is_recognised_by_rusts_message() {
+        let refused = "thread 'main' panicked at library/std/src/thread/mod.rs:729:29:\nfailed \
+                       to spawn thread: Os { code: 11, kind: WouldBlock, message: \"Resource \
+                       temporarily unavailable\" }\n";
+        assert!(made_a_thread(refused));
+        assert!(!made_a_thread("ex3: cannot open 'thread.bin'\n"));
     }
 }

@@ -31,8 +31,10 @@ pub struct Ctx {
     program: PathBuf,
     /// Who the check's programs run as (a user of its own under root).
     user: User,
-    /// Owns the directory: it is removed when the check ends.
-    _dir: TempDir,
+    /// Owns the directory: it is removed when the check ends (unless `keep_if_failed` kept it).
+    dir: Option<TempDir>,
+    /// The last command line run, for `keep_if_failed` to name.
+    last_command: std::sync::Mutex<Option<String>>,
     /// The directory's canonical path, as /proc shows it in a memory map.
     root: PathBuf,
     rng: Rng,
@@ -46,7 +48,7 @@ pub struct Ctx {
 }
 
 impl Drop for Ctx {
-    /// Before the folder goes (with `_dir`): under root, nothing a program did stops its removal;
+    /// Before the folder goes (with `dir`): under root, nothing a program did stops its removal;
     /// as an ordinary user, a folder the program made unlistable would.
     fn drop(&mut self) {
         if !crate::runner::is_root() {
@@ -69,7 +71,8 @@ impl Ctx {
             exercise,
             program: crate::runner::reachable(program)?,
             user,
-            _dir: dir,
+            dir: Some(dir),
+            last_command: Default::default(),
             _undo: undo,
             root,
             rng: Rng(std::cell::Cell::new(seed)),
@@ -135,7 +138,9 @@ impl Ctx {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.cmd(args).run()
+        let run = self.cmd(args).run();
+        self.ran(&run);
+        run
     }
 
     /// Runs the program with limits.
@@ -144,7 +149,47 @@ impl Ctx {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        self.cmd(args).limits(limits).run()
+        let run = self.cmd(args).limits(limits).run();
+        self.ran(&run);
+        run
+    }
+
+    /// After each run: shown with `--nocapture`, and remembered for `keep_if_failed`.
+    fn ran(&self, run: &Run) {
+        crate::expect::show_output(run);
+        *self.last_command.lock().unwrap_or_else(|e| e.into_inner()) = Some(run.command.clone());
+    }
+
+    /// With `GRADER_KEEP=1`, a failed check's folder stays (its inputs and what the program left)
+    /// and the grader says where, with the last command that ran in it, to try again by hand.
+    pub fn keep_if_failed(&mut self, verdict: &Verdict) {
+        if std::env::var_os("GRADER_KEEP").is_none_or(|v| v != "1")
+            || !matches!(verdict, Err(Problem::Fail(_)))
+        {
+            return;
+        }
+        let Some(dir) = self.dir.take() else { return };
+        let mut kept = dir.keep();
+        // The grader's own folder in TMPDIR goes when it exits (see `runner::place`): a folder
+        // made there moves up beside it, out of its way.
+        let claimed = std::env::temp_dir();
+        if kept.parent() == Some(claimed.as_path())
+            && let (Some(base), Some(name)) = (claimed.parent(), kept.file_name())
+            && std::fs::rename(&kept, base.join(name)).is_ok()
+        {
+            kept = base.join(name);
+        }
+        let command = self
+            .last_command
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let command = command.map_or(String::new(), |c| format!(", after `{c}`"));
+        eprintln!(
+            "GRADER_KEEP: {} kept its folder {}{command}",
+            self.exercise,
+            kept.display()
+        );
     }
 
     /// Starts the program and leaves it running, for checks that watch it or talk to it.

@@ -243,6 +243,7 @@ pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> TestOutcome {
                 grader_error(format!("the grader cannot make a temporary directory: {e}"))
             })?;
         let verdict = (test.check)(&mut ctx);
+        ctx.keep_if_failed(&verdict);
         timed_out = ctx.timed_out();
         notes = ctx.into_notes();
         verdict

@@ -14,7 +14,7 @@
 //! - `events.rs`: typed outcomes and the events that carry them from grading to reporting;
 //! - `grade.rs`: running tests in parallel and sending their events;
 //! - `report/`: the consumers of those events (terminal, results.json, JUnit, `cargo test`);
-//! - `harness.rs`: `cargo test -p exN`; `compile.rs` and `main.rs`: `make grade`;
+//! - `harness.rs`: `cargo test -p exN`; `compile.rs` and `cli.rs` (the command line): `make grade`;
 //! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
 //!   `student_kit.rs`: that copy made into what a class gets;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
@@ -27,6 +27,7 @@
 pub mod batch;
 pub mod checks;
 pub mod clean;
+pub mod cli;
 pub mod compile;
 pub mod csv;
 pub mod diff;

@@ -377,6 +377,73 @@ fn every_file_a_readme_names_is_in_the_student_kit() {
     );
 }
 
+/// Every file under `dir` with its modification time: what a build would change.
+fn stamps(dir: &Path) -> BTreeMap<PathBuf, std::time::SystemTime> {
+    let mut stamps = BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap().map(Result::unwrap) {
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                folders.push(entry.path());
+            } else if entry.file_name() != ".cargo-lock" {
+                stamps.insert(entry.path(), meta.modified().unwrap());
+            }
+        }
+    }
+    stamps
+}
+
+/// The student's loop in a fresh kit, in the dev profile as a student runs it: `cargo test -p
+/// ex1` runs the student's own `#[test]`s first (one that fails stops it before the rubric), and
+/// its build of the grader is the one `make hint` then runs: nothing is compiled again. A bare
+/// `cargo test` says which commands grade.
+#[test]
+fn a_students_own_tests_run_first_and_make_reuses_the_tests_grader() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = student_kit(dir.path());
+    let exercise = kit.join("exercises/ex1/src/exercise.rs");
+    let mut code = std::fs::read_to_string(&exercise).unwrap();
+    code.push_str(
+        "\n#[cfg(test)]\nmod mine {\n    #[test]\n    fn my_own_check() {\n        \
+         assert_eq!(1 + 1, 3, \"MY-OWN-TEST\");\n    }\n}\n",
+    );
+    std::fs::write(&exercise, code).unwrap();
+    let tested = in_kit(&kit, "cargo", &["test", "-p", "ex1"]);
+    let out = text(&tested.stdout);
+    assert!(!tested.status.success(), "{tested:?}");
+    assert!(out.contains("mine::my_own_check ... FAILED"), "{out}");
+    assert!(
+        !out.contains("the ex1 rubric"),
+        "graded after a failing test:\n{out}"
+    );
+
+    // Everything rustc compiles lands in a deps/ folder (of target/debug, or target/release for a
+    // second, release build of the grader), and each unit built leaves its fingerprint; Cargo
+    // rewrites an example's dep-info file beside it at each run, which compiles nothing.
+    let built = || {
+        let mut compiled = stamps(&kit.join("target"));
+        compiled.retain(|path, _| {
+            path.components()
+                .any(|c| c.as_os_str() == "deps" || c.as_os_str() == ".fingerprint")
+        });
+        compiled
+    };
+    let before = built();
+    let hint = in_kit(&kit, "make", &["hint", "EX=ex1"]);
+    assert!(
+        text(&hint.stdout).starts_with("ex1 hints, by topic"),
+        "{hint:?}"
+    );
+    assert!(built() == before, "make hint compiled something");
+
+    let bare = in_kit(&kit, "cargo", &["test", "-p", "cli-support"]);
+    assert!(
+        text(&bare.stdout).contains("grades no exercise:\n  cargo test -p ex1"),
+        "{bare:?}"
+    );
+}
+
 /// Whether check-jsonschema is installed. .ci/run installs it: under CI its absence fails the
 /// test; elsewhere the test says so and checks the rest.
 fn check_jsonschema_installed() -> bool {

@@ -73,65 +73,125 @@ fn readme_kit(dir: &Path) {
 }
 
 #[test]
-fn hint_opens_the_readmes_levels_one_at_a_time_and_remembers_them() {
+fn hint_opens_a_topics_hints_one_at_a_time_and_remembers_them() {
     let kit = tempfile::tempdir().unwrap();
     readme_kit(kit.path());
     let readme = std::fs::read_to_string(kit.path().join("exercises/ex3/README.md")).unwrap();
     let topics = grader::hints::parse(&readme);
-    let levels = grader::hints::levels(&topics);
-    assert!(topics.len() >= 3 && levels >= 3, "{topics:?}");
+    assert!(topics.len() >= 3, "{topics:?}");
+    // Without a topic: the topics and their commands, and nothing opened.
+    let index = text(&grader(kit.path(), &["hint", "ex3"]).stdout);
+    for topic in &topics {
+        assert!(
+            index.contains(&format!(
+                "make hint EX=ex3 T={}\n      {} (0 of",
+                topic.key, topic.title
+            )),
+            "{index}"
+        );
+        assert!(
+            !index.contains(topic.levels[0].lines().next().unwrap()),
+            "{index}"
+        );
+    }
+    let (topic, other) = (&topics[1], &topics[2]);
+    let levels = topic.levels.len();
+    assert!(levels >= 2, "{topic:?}");
     for level in 1..=levels {
-        let shown = grader(kit.path(), &["hint", "ex3"]);
+        let shown = grader(kit.path(), &["hint", "ex3", &topic.key]);
         assert_eq!(shown.status.code(), Some(0), "{}", text(&shown.stderr));
         let out = text(&shown.stdout);
         assert!(
-            out.starts_with(&format!("ex3 hints, level {level} of {levels}")),
+            out.starts_with(&format!(
+                "ex3 hint {level} of {levels} on \"{}\"",
+                topic.title
+            )),
             "{out}"
         );
-        for topic in &topics {
-            // This level's hint of every topic, no other level's, and no HTML.
-            for (i, hint) in topic.levels.iter().enumerate() {
-                let first_line = hint.lines().next().unwrap();
-                assert_eq!(
-                    out.contains(first_line),
-                    i + 1 == level,
-                    "level {level}, hint {}: {first_line:?} in\n{out}",
-                    i + 1
-                );
-            }
+        // This hint of this topic, no other hint of it, nothing of another topic, no HTML.
+        for (i, hint) in topic.levels.iter().enumerate() {
+            let first_line = hint.lines().next().unwrap();
+            assert_eq!(
+                out.contains(first_line),
+                i + 1 == level,
+                "{first_line:?} in\n{out}"
+            );
         }
-        assert!(
-            !out.contains("<details>") && !out.contains("<summary>"),
-            "{out}"
-        );
+        for hint in &other.levels {
+            assert!(!out.contains(hint.lines().next().unwrap()), "{out}");
+        }
+        assert!(!out.contains("<details>") && !out.contains("<!--"), "{out}");
     }
     let state = std::fs::read_to_string(kit.path().join(grader::hints::STATE_FILE)).unwrap();
-    assert_eq!(state, format!("ex3 {levels}\n"));
-    let again = text(&grader(kit.path(), &["hint", "ex3", "1"]).stdout);
-    assert!(again.starts_with("ex3 hints, level 1 of"), "{again}");
-    // Every exercise's README has hints the command can read.
+    assert_eq!(state, format!("ex3 {} {levels}\n", topic.key));
+    let again = text(&grader(kit.path(), &["hint", "ex3", &topic.key, "1"]).stdout);
+    assert!(again.starts_with("ex3 hint 1 of"), "{again}");
+    let level_one = text(&grader(kit.path(), &["hint", "ex3", "1"]).stdout);
+    assert!(
+        level_one.starts_with("ex3 hints, level 1 of"),
+        "{level_one}"
+    );
+    // Every exercise's README has hint topics the command can read.
     for exercise in EXERCISES.iter().copied() {
         let out = grader(kit.path(), &["hint", exercise]);
         assert!(
-            text(&out.stdout).starts_with(&format!("{exercise} hints, level ")),
+            text(&out.stdout).starts_with(&format!("{exercise} hints, by topic")),
             "{exercise}: {}",
             text(&out.stderr)
         );
     }
     // Bad requests are clear errors, never a panic.
-    let too_far = grader(kit.path(), &["hint", "ex3", "99"]);
+    let too_far = grader(kit.path(), &["hint", "ex3", &topic.key, "99"]);
     assert!(
-        text(&too_far.stderr).contains(&format!("ex3 has hint levels 1 to {levels}, not 99")),
+        text(&too_far.stderr).contains(&format!(
+            "ex3 has hint levels 1 to {levels} on '{}', not 99",
+            topic.key
+        )),
         "{}",
         text(&too_far.stderr)
     );
-    for args in [&["hint"][..], &["hint", "ex9"], &["hint", "ex3", "two"]] {
+    let unknown = text(&grader(kit.path(), &["hint", "ex3", "nope"]).stderr);
+    assert!(
+        unknown.contains("ex3 has no hint topic 'nope' (its topics: "),
+        "{unknown}"
+    );
+    for args in [
+        &["hint"][..],
+        &["hint", "ex9"],
+        &["hint", "ex3", "window", "two"],
+    ] {
         let out = grader(kit.path(), args);
         assert_eq!(
             out.status.code(),
             Some(2),
             "{args:?}: {}",
             text(&out.stderr)
+        );
+    }
+}
+
+/// Every failure has a hint to open: each test of the rubric is named by a hint topic of its
+/// exercise's README, and each name in a topic's marker is a test of the rubric.
+#[test]
+fn every_test_has_a_hint_topic_and_every_topic_names_real_tests() {
+    for exercise in EXERCISES.iter().copied() {
+        let by_test = grader::hints::topics_by_test(&kit_root(), exercise);
+        let tests: Vec<&str> = tests_of(exercise).map(|t| t.name).collect();
+        let without: Vec<&&str> = tests
+            .iter()
+            .filter(|t| !by_test.contains_key(**t))
+            .collect();
+        assert!(
+            without.is_empty(),
+            "{exercise}: no hint topic names {without:?}"
+        );
+        let unknown: Vec<&String> = by_test
+            .keys()
+            .filter(|t| !tests.contains(&t.as_str()))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "{exercise}: hint topics name no such tests: {unknown:?}"
         );
     }
 }
@@ -271,4 +331,126 @@ fn watch_grades_again_when_a_file_is_saved_failing_tests_first_and_stops_on_ctrl
     .unwrap();
     lines.until("watch: stopped");
     assert!(watch.wait().unwrap().success());
+}
+
+/// A hand-in whose student files are the reference solutions with `edits`: (exercise, text of
+/// its `exercise.rs` found once, what replaces it).
+fn edited_submission(dir: &Path, edits: &[(&str, &str, &str)]) {
+    support::perfect_submission(dir);
+    for (exercise, find, replace) in edits {
+        let path = dir.join("exercises").join(exercise).join("src/exercise.rs");
+        let code = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(code.matches(find).count(), 1, "{exercise}: {find}");
+        std::fs::write(&path, code.replacen(find, replace, 1)).unwrap();
+    }
+}
+
+#[test]
+fn a_failure_shows_the_overflow_the_programs_stderr_and_the_refused_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    edited_submission(
+        dir.path(),
+        &[
+            // An addition that overflows for LEN near 2^64, reached by peek_clamps_at_end once
+            // its first range (LEN 1000) is right (a release build without overflow checks
+            // wraps it, and the test blames the mapping); for any other range, a marker on
+            // stderr and the wrong bytes.
+            (
+                "ex1",
+                "let end = offset.saturating_add(len).min(size);",
+                "let end = (offset + len).min(size);\n    eprintln!(\"MARKER-on-stderr\");",
+            ),
+            (
+                "ex1",
+                "let skip = (offset - start) as usize;",
+                "let skip = (offset - start) as usize + usize::from(len != 1000);",
+            ),
+            // A thread, which graded runs refuse.
+            (
+                "ex3",
+                "pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {",
+                "pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {\n    std::thread::spawn(|| ()).join().ok();",
+            ),
+        ],
+    );
+    let graded = grader(
+        &kit_root(),
+        &["--submission", dir.path().to_str().unwrap(), "ex1", "ex3"],
+    );
+    let out = text(&graded.stdout);
+    assert_eq!(
+        graded.status.code(),
+        Some(1),
+        "{out}{}",
+        text(&graded.stderr)
+    );
+    assert!(out.contains("attempt to add with overflow"), "{out}");
+    assert!(
+        out.contains("panicked at exercises/ex1/src/exercise.rs:"),
+        "{out}"
+    );
+    assert!(out.contains("stderr: MARKER-on-stderr"), "{out}");
+    assert!(
+        out.contains("graded runs make no threads: it called clone(2) with CLONE_THREAD"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_students_mistake_with_a_students_command_gets_the_students_usage() {
+    let hint = grader(&kit_root(), &["hint"]);
+    let err = text(&hint.stderr);
+    assert_eq!(hint.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("grader: hint needs an EXERCISE\nusage: make hint EX=exN"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("batch") && !err.contains("--solutions"),
+        "{err}"
+    );
+}
+
+/// `GRADER_KEEP=1`: each failed test's folder stays, named with the last command run in it.
+#[test]
+fn grader_keep_keeps_a_failed_tests_folder_and_names_its_command() {
+    let stub = grader::compile::build(&kit_root(), "ex1").unwrap();
+    let spec = format!("ex1={}", stub.display());
+    let graded = |keep: &str| {
+        Command::new(grader_bin())
+            .args(["ex1", "--bin", &spec])
+            .env("GRADER_KEEP", keep)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let output = graded("1");
+    let kept: Vec<String> = text(&output.stderr)
+        .lines()
+        .filter(|l| l.starts_with("GRADER_KEEP: "))
+        .map(str::to_owned)
+        .collect();
+    // Each test that failed (all those the stub ran) keeps its folder.
+    let failed = text(&output.stdout).matches(": FAIL (").count();
+    assert!(
+        failed > 0 && kept.len() == failed,
+        "{failed} failed: {kept:#?}"
+    );
+    let mut peeked = false;
+    for line in &kept {
+        let folder = line
+            .strip_prefix("GRADER_KEEP: ex1 kept its folder ")
+            .and_then(|rest| rest.split(", after `").next())
+            .unwrap_or_else(|| panic!("{line}"));
+        let folder = Path::new(folder);
+        assert!(folder.is_dir(), "{line}");
+        if line.contains("after `ex1 peek data.bin ") {
+            assert!(folder.join("data.bin").is_file(), "{line}");
+            peeked = true;
+        }
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+    assert!(peeked, "{kept:#?}");
+    let not_kept = text(&graded("0").stderr);
+    assert!(!not_kept.contains("GRADER_KEEP"), "{not_kept}");
 }

@@ -1,6 +1,7 @@
 //! `cargo test -p exN`'s output, line for line the way Rust's own test harness prints it, so
 //! that it reads as students expect and tools that read libtest's lines understand it.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use crate::events::{Event, Reporter, Score, Status, TestOutcome};
@@ -10,6 +11,8 @@ pub struct LibTest<W: Write> {
     exercise: String,
     /// The rubric's tests that the filters left out.
     filtered_out: usize,
+    /// The hint topics that help with each test, by test name (see `hints::topics_by_test`).
+    hints: BTreeMap<String, Vec<String>>,
 }
 
 impl<W: Write> LibTest<W> {
@@ -18,7 +21,14 @@ impl<W: Write> LibTest<W> {
             out,
             exercise: exercise.to_owned(),
             filtered_out,
+            hints: BTreeMap::new(),
         }
+    }
+
+    /// A failing test ends with the command that opens its topic's next hint.
+    pub fn with_hints(mut self, hints: BTreeMap<String, Vec<String>>) -> Self {
+        self.hints = hints;
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -47,7 +57,17 @@ impl<W: Write> LibTest<W> {
                 if let Status::GraderError { .. } = o.status {
                     text.push_str("grading error (the grader's fault, not the program's):\n");
                 }
-                text.push_str(&format!("{}\n\n", super::problem_lines(o).join("\n")));
+                text.push_str(&format!("{}\n", super::problem_lines(o).join("\n")));
+                // A grading error is no mistake of the student's: no hint for it.
+                let hints = match o.status {
+                    Status::Fail { .. } => self.hints.get(o.test.name),
+                    _ => None,
+                };
+                for key in hints.into_iter().flatten() {
+                    let command = crate::hints::command(&self.exercise, key);
+                    text.push_str(&format!("hint: `{command}`\n"));
+                }
+                text.push('\n');
             }
             text.push_str("failures:\n");
             failed
@@ -125,7 +145,8 @@ mod tests {
         let mut outcomes = samples::one_of_each();
         outcomes.truncate(3);
         outcomes.extend(samples::with_grading_error().into_iter().skip(1));
-        let mut libtest = LibTest::new(Vec::new(), "ex1", 8);
+        let hints = [("peek_clamps_at_end".to_owned(), vec!["clip".to_owned()])];
+        let mut libtest = LibTest::new(Vec::new(), "ex1", 8).with_hints(hints.into());
         samples::replay(&outcomes, &mut libtest);
         let text = String::from_utf8(libtest.into_inner()).unwrap();
         assert_eq!(
@@ -145,6 +166,7 @@ failures:
 `ex1 peek data.bin 9 3` printed 2 bytes
 expected 3
 (seed 42: GRADER_SEED=42 repeats these inputs)
+hint: `make hint EX=ex1 T=clip`
 
 ---- peek_clamps_at_end (peek stops at the end of the file, prints nothing past it or for LEN 0, 2 points) ----
 grading error (the grader's fault, not the program's):

@@ -1,0 +1,510 @@
+//! The grader's command line.
+//!
+//! ```text
+//! grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]     grade this kit
+//! grader --submission PATH [REPORT...]                                       grade a hand-in
+//! grader batch DIR [--jobs N] [--csv PATH] [--out DIR] [--only STUDENT...] [--seed N]
+//!                  [--threshold PERCENT]                                     grade a class
+//! grader similar DIR [--out DIR] [--threshold PERCENT]                       who copied whom
+//! grader handin [--out PATH]                                                 make handin.tar.gz
+//! grader export DIR                                                          the kit, no answers
+//! grader status                                  a line per exercise: points, failing tests
+//! grader hint EXERCISE [TOPIC] [N]               the README's hints: a topic's next (or N)
+//! grader watch EXERCISE [--rounds N]             grade again on each change to its src/
+//! grader student-kit DIR                                                     what a class gets
+//!
+//! REPORT: --json PATH (Gradescope's results.json), or --format FORMAT --out PATH (FORMAT:
+//! gradescope, junit, markdown, tap, prairielearn, autolab: `grader::report::FORMATS`)
+//! ```
+//!
+//! Each takes `--kit DIR`, the kit to work on; by default it is the kit at or above the current
+//! directory, found when the grader runs (see `grader::kit`).
+//!
+//! Exit status: 0 at full marks, 1 below them, 2 for a usage error, 3 when grading itself failed
+//! (then no results.json is written: a grading error is not a grade), and when there is no kit
+//! where one was looked for.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::batch;
+use crate::clean::Clean;
+use crate::compile::{BuildError, build_all, package};
+use crate::events::Reporter;
+use crate::fixtures::run_seed;
+use crate::grade::{Plan, Programs, built, grade as grade_plan};
+use crate::harness::default_jobs;
+use crate::kit;
+use crate::outcome::Problem;
+use crate::report::{FORMATS, file_reporter, status::StatusLines, terminal::Terminal};
+use crate::rubric::{EXERCISES, Test, tests_of};
+use crate::similar;
+use crate::submission::{Submission, handin, stage};
+
+const USAGE: &str =
+    "usage: grader [--kit DIR] [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]
+       grader [--kit DIR] --submission PATH [REPORT...]
+       grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR] [--only STUDENT...]
+                                    [--seed N] [--threshold PERCENT]
+       grader [--kit DIR] similar DIR [--out DIR] [--threshold PERCENT]
+       grader [--kit DIR] handin [--out PATH]
+       grader [--kit DIR] export DIR
+       grader [--kit DIR] status [--solutions]
+       grader [--kit DIR] hint EXERCISE [TOPIC] [N]
+       grader [--kit DIR] watch EXERCISE [--rounds N]
+       grader [--kit DIR] student-kit DIR
+       grader [--kit DIR] new-exercise EXERCISE
+REPORT: --json PATH | --format FORMAT --out PATH
+--kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
+export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR
+student-kit DIR: writes the student kit (no answers, no instructor material) into DIR
+new-exercise exN: scaffolds exercise exN (new files only: crates, checks, a mutant, C version)";
+
+/// The usage a student's mistake with one of the student's commands gets (`make hint` without
+/// `EX=`, say): those commands alone, as the Makefile names them (`make help` lists them all).
+const STUDENT_USAGE: &str =
+    "usage: make hint EX=exN [T=TOPIC]  exN's hint topics, or the next hint of one (N=2: the 2nd)
+       make watch EX=exN           grade exN again each time a file of its src/ changes
+       make status                 one line per exercise: points, failing tests
+       make help                   every command of the kit, one line each";
+
+/// The commands a student runs (through the Makefile).
+const STUDENT_JOBS: [&str; 4] = ["hint", "watch", "status", "handin"];
+
+/// Grading could not be done at all (not a grade).
+const CANNOT_GRADE: u8 = 3;
+
+#[derive(Default)]
+struct Options {
+    solutions: bool,
+    exercises: Vec<&'static str>,
+    binaries: BTreeMap<&'static str, PathBuf>,
+    /// The report files to write: (format, path).
+    reports: Vec<(String, PathBuf)>,
+    submission: Option<PathBuf>,
+    /// `grader status`: a line per exercise instead of the whole report.
+    status: bool,
+}
+
+enum Job {
+    Grade(Options),
+    Batch(batch::Options),
+    Similar {
+        dir: PathBuf,
+        out: PathBuf,
+        threshold: f64,
+    },
+    Handin(PathBuf),
+    Export(PathBuf),
+    Hint(&'static str, Option<String>, Option<usize>),
+    Watch(&'static str, Option<usize>),
+    StudentKit(PathBuf),
+    NewExercise(String),
+}
+
+/// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
+fn take_kit(args: &mut Vec<String>) -> Result<Option<PathBuf>, String> {
+    let mut kit = None;
+    while let Some(i) = args.iter().position(|a| a == "--kit") {
+        if i + 1 == args.len() {
+            return Err("--kit needs a value".into());
+        }
+        kit = Some(args.remove(i + 1).into());
+        args.remove(i);
+    }
+    Ok(kit)
+}
+
+fn exercise_named(name: &str) -> Result<&'static str, String> {
+    EXERCISES
+        .iter()
+        .copied()
+        .find(|e| *e == name)
+        .ok_or_else(|| {
+            format!(
+                "unknown exercise '{name}' (expected one of {})",
+                EXERCISES.join(", ")
+            )
+        })
+}
+
+/// A threshold in percent: a number from 0 to 100.
+fn threshold(text: &str) -> Result<f64, String> {
+    text.parse()
+        .ok()
+        .filter(|t: &f64| (0.0..=100.0).contains(t))
+        .ok_or_else(|| format!("--threshold needs a percentage from 0 to 100, not '{text}'"))
+}
+
+fn parse(args: Vec<String>) -> Result<Job, String> {
+    let mut args = args.into_iter().peekable();
+    let value = |args: &mut std::iter::Peekable<std::vec::IntoIter<String>>, flag: &str| {
+        args.next().ok_or_else(|| format!("{flag} needs a value"))
+    };
+    match args.peek().map(String::as_str) {
+        Some("batch") => {
+            args.next();
+            let dir = args
+                .next()
+                .ok_or("batch needs a DIR of submissions")?
+                .into();
+            let mut options = batch::Options {
+                dir,
+                jobs: default_jobs(),
+                csv: None,
+                out: "batch-results".into(),
+                only: Vec::new(),
+                seed: None,
+                threshold: similar::DEFAULT_THRESHOLD,
+            };
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--only" => {
+                        while let Some(student) = args.next_if(|a| !a.starts_with("--")) {
+                            options.only.push(student);
+                        }
+                        if options.only.is_empty() {
+                            return Err("--only needs one or more students".into());
+                        }
+                    }
+                    "--seed" => {
+                        options.seed = Some(
+                            value(&mut args, "--seed")?
+                                .parse()
+                                .map_err(|_| "--seed needs a number")?,
+                        )
+                    }
+                    "--threshold" => {
+                        options.threshold = threshold(&value(&mut args, "--threshold")?)?
+                    }
+                    "--jobs" => {
+                        options.jobs = value(&mut args, "--jobs")?
+                            .parse()
+                            .map_err(|_| "--jobs needs a number")?
+                    }
+                    "--csv" => options.csv = Some(value(&mut args, "--csv")?.into()),
+                    "--out" => options.out = value(&mut args, "--out")?.into(),
+                    _ => return Err(format!("unknown batch option '{arg}'")),
+                }
+            }
+            return Ok(Job::Batch(options));
+        }
+        Some("similar") => {
+            args.next();
+            let dir = args
+                .next()
+                .ok_or("similar needs a DIR of submissions")?
+                .into();
+            let (mut out, mut percent) =
+                (PathBuf::from("similar-results"), similar::DEFAULT_THRESHOLD);
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--out" => out = value(&mut args, "--out")?.into(),
+                    "--threshold" => percent = threshold(&value(&mut args, "--threshold")?)?,
+                    _ => return Err(format!("unknown similar option '{arg}'")),
+                }
+            }
+            return Ok(Job::Similar {
+                dir,
+                out,
+                threshold: percent,
+            });
+        }
+        Some("handin") => {
+            args.next();
+            return match (args.next().as_deref(), args.next(), args.next()) {
+                (None, ..) => Ok(Job::Handin("handin.tar.gz".into())),
+                (Some("--out"), Some(path), None) => Ok(Job::Handin(path.into())),
+                _ => Err("handin takes only --out PATH".into()),
+            };
+        }
+        Some(job @ ("export" | "student-kit")) => {
+            let job = if job == "export" {
+                Job::Export
+            } else {
+                Job::StudentKit
+            };
+            let name = args.next();
+            return match (args.next(), args.next()) {
+                (Some(dir), None) => Ok(job(dir.into())),
+                _ => Err(format!("{} takes a DIR", name.unwrap_or_default())),
+            };
+        }
+        Some("new-exercise") => {
+            args.next();
+            return match (args.next(), args.next()) {
+                (Some(name), None) => Ok(Job::NewExercise(name)),
+                _ => Err("new-exercise takes an EXERCISE (exN)".into()),
+            };
+        }
+        Some("hint") => {
+            args.next();
+            let exercise = exercise_named(&args.next().ok_or("hint needs an EXERCISE")?)?;
+            // A topic is a word; a level, a number (a topic's, when both are given).
+            let topic = args.next_if(|a| !a.starts_with(|c: char| c.is_ascii_digit()));
+            let level = match args.next() {
+                None => None,
+                Some(n) => Some(
+                    n.parse()
+                        .map_err(|_| format!("hint: '{n}' is not a level"))?,
+                ),
+            };
+            return match args.next() {
+                None => Ok(Job::Hint(exercise, topic, level)),
+                Some(_) => Err("hint takes an EXERCISE, at most a TOPIC and a level".into()),
+            };
+        }
+        Some("watch") => {
+            args.next();
+            let exercise = exercise_named(&args.next().ok_or("watch needs an EXERCISE")?)?;
+            return match (args.next().as_deref(), args.next(), args.next()) {
+                (None, ..) => Ok(Job::Watch(exercise, None)),
+                (Some("--rounds"), Some(n), None) => match n.parse() {
+                    Ok(n) if n > 0 => Ok(Job::Watch(exercise, Some(n))),
+                    _ => Err(format!("--rounds needs a number above 0, not '{n}'")),
+                },
+                _ => Err("watch takes an EXERCISE and --rounds N".into()),
+            };
+        }
+        _ => {}
+    }
+    let mut options = Options::default();
+    if args.peek().map(String::as_str) == Some("status") {
+        args.next();
+        options.status = true;
+    }
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--solutions" => options.solutions = true,
+            "--json" => options
+                .reports
+                .push(("gradescope".into(), value(&mut args, "--json")?.into())),
+            "--format" => {
+                let format = value(&mut args, "--format")?;
+                if !FORMATS.iter().any(|(name, _)| *name == format) {
+                    let names: Vec<&str> = FORMATS.iter().map(|(name, _)| *name).collect();
+                    return Err(format!(
+                        "unknown format '{format}' (expected one of {})",
+                        names.join(", ")
+                    ));
+                }
+                if args.next().as_deref() != Some("--out") {
+                    return Err("--format FORMAT needs --out PATH right after it".into());
+                }
+                let path = value(&mut args, "--out")?;
+                options.reports.push((format, path.into()));
+            }
+            "--submission" => options.submission = Some(value(&mut args, "--submission")?.into()),
+            "--bin" => {
+                let spec = value(&mut args, "--bin")?;
+                let (name, path) = spec.split_once('=').ok_or("--bin needs EXERCISE=PATH")?;
+                let path = std::path::absolute(path).map_err(|e| format!("--bin {spec}: {e}"))?;
+                options.binaries.insert(exercise_named(name)?, path);
+            }
+            "-h" | "--help" => return Err(String::new()),
+            _ if arg.starts_with('-') => return Err(format!("unknown option '{arg}'")),
+            _ => options.exercises.push(exercise_named(&arg)?),
+        }
+    }
+    if options.exercises.is_empty() {
+        options.exercises = EXERCISES.to_vec();
+    }
+    Ok(Job::Grade(options))
+}
+
+/// The grader's `main`: the `grader` binary's, and that of ex1's example `ex1-grader`, which the
+/// Makefile runs (see `grader/src/main.rs`).
+pub fn main() -> ExitCode {
+    // First, while the grader has one thread: what a killed grader left in TMPDIR goes, and
+    // what this one makes there is in a folder of its own (see `runner::place`).
+    // SAFETY: no thread has been started yet (the `main` functions that call this one start
+    // none before it).
+    // Without it (TMPDIR not writable), grading fails where it needs TMPDIR, and says why.
+    if let Err(e) = unsafe { crate::runner::claim_temp_dir() } {
+        eprintln!(
+            "grader: warning: cannot make its folder in {}: {e}",
+            std::env::temp_dir().display()
+        );
+    }
+    // Before anything is started: a Ctrl-C stops what the grader started, not only the grader.
+    crate::runner::interrupt::install();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let parsed = take_kit(&mut args).map(|kit| {
+        let student = args
+            .first()
+            .is_some_and(|a| STUDENT_JOBS.contains(&a.as_str()));
+        (kit, parse(args).map_err(|e| (e, student)))
+    });
+    let (kit, job) = match parsed {
+        Ok((kit, Ok(job))) => (kit, job),
+        Err(message) | Ok((_, Err((message, false)))) => {
+            if !message.is_empty() {
+                eprintln!("grader: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+        Ok((_, Err((message, true)))) => {
+            eprintln!("grader: {message}\n{STUDENT_USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    // Found only when a job needs it: grading given binaries (`--bin`) needs no kit.
+    let kit = || kit::find(kit.as_deref());
+    let result = match job {
+        Job::Grade(options) => grade(&options, kit),
+        Job::Batch(options) => kit()
+            .and_then(|kit| batch::run(&kit, &options))
+            .map(|failed| {
+                if failed == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }),
+        Job::Similar {
+            dir,
+            out,
+            threshold,
+        } => kit()
+            .and_then(|kit| similar::run(&kit, &dir, &out, threshold))
+            .map(|_| ExitCode::SUCCESS),
+        Job::Handin(out) => kit().and_then(|kit| handin(&kit, &out)).map(|warnings| {
+            warnings.iter().for_each(|w| eprintln!("{w}"));
+            println!("wrote {}", out.display());
+            ExitCode::SUCCESS
+        }),
+        Job::Export(to) => kit()
+            .and_then(|kit| kit::copy_without_answers(&kit, &to))
+            .map(|()| {
+                println!("copied the kit without its answers to {}", to.display());
+                ExitCode::SUCCESS
+            }),
+        Job::NewExercise(name) => kit()
+            .and_then(|kit| crate::new_exercise::scaffold(&kit, &name))
+            .map(|files| {
+                files.iter().for_each(|f| println!("wrote {}", f.display()));
+                println!(
+                    "{name} grades as a working example: `make grade-solutions` lists it; replace \
+                     its contract, checks, solution, mutant and C version with your exercise's"
+                );
+                ExitCode::SUCCESS
+            }),
+        Job::Hint(exercise, topic, level) => kit()
+            .and_then(|kit| crate::hints::show(&kit, exercise, topic.as_deref(), level))
+            .map(|text| {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }),
+        Job::Watch(exercise, rounds) => kit()
+            .and_then(|kit| crate::watch::run(&kit, exercise, rounds))
+            .map(|()| ExitCode::SUCCESS),
+        Job::StudentKit(to) => kit()
+            .and_then(|kit| crate::student_kit::write(&kit, &to))
+            .map(|()| {
+                println!("wrote the student kit to {}", to.display());
+                ExitCode::SUCCESS
+            }),
+    };
+    crate::runner::clean_up();
+    result.unwrap_or_else(|why| {
+        // It can quote a submission's file names (tar's errors, say): through the text filter.
+        eprintln!("grader: {}", Clean::new(&why));
+        ExitCode::from(CANNOT_GRADE)
+    })
+}
+
+fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result<ExitCode, String> {
+    // What to grade: a submission in a pristine copy of the kit, or this kit's own crates.
+    let submission = match &options.submission {
+        Some(path) => {
+            let kit = kit()?;
+            Some((Submission::import(path, &kit)?, kit))
+        }
+        None => None,
+    };
+    let to_build: Vec<String> = options
+        .exercises
+        .iter()
+        .filter(|e| !options.binaries.contains_key(*e))
+        .map(|e| package(e, options.solutions))
+        .collect();
+    // The kit is needed only to build something (`--bin` alone needs none).
+    let own_kit = if submission.is_none() && !to_build.is_empty() {
+        let kit = kit()?;
+        if options.solutions && !kit.join("solutions").is_dir() {
+            return Err(format!(
+                "{} holds no reference solutions (no solutions/ folder)",
+                kit.display()
+            ));
+        }
+        Some(kit)
+    } else {
+        None
+    };
+    let staging = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let build = || -> Programs {
+        if let Some((submission, kit)) = &submission {
+            let target = kit.join("target").join("submissions");
+            let programs = submission.build(&target, staging.path());
+            return programs.into_iter().map(|(e, p)| (e, built(p))).collect();
+        }
+        let mut compiled = match &own_kit {
+            Some(kit) => build_all(kit, &to_build, None),
+            None => BTreeMap::new(),
+        };
+        let mut programs = Programs::new();
+        for &exercise in &options.exercises {
+            let program = match options.binaries.get(exercise) {
+                // Copied where the unprivileged test user can run it, wherever it was; a binary
+                // that cannot be copied is no fault of the program's.
+                Some(path) => stage(path, staging.path()).map_err(Problem::GraderError),
+                None => built(
+                    compiled
+                        .remove(&package(exercise, options.solutions))
+                        .unwrap_or_else(|| Err(BuildError::Grader("was not built".into()))),
+                ),
+            };
+            programs.insert(exercise, program);
+        }
+        programs
+    };
+    let tests: Vec<&'static Test> = options.exercises.iter().flat_map(|e| tests_of(e)).collect();
+    let plan = Plan {
+        tests: &tests,
+        seed: run_seed(),
+        jobs: default_jobs(),
+        submission: submission.as_ref().map(|(submission, _)| submission),
+    };
+    let mut terminal = Terminal::stdout();
+    let mut status = StatusLines::new(std::io::stdout());
+    let mut files: Vec<Box<dyn Reporter>> = options
+        .reports
+        .iter()
+        .map(|(format, path)| file_reporter(format, path).expect("checked when parsed"))
+        .collect();
+    let mut reporters: Vec<&mut dyn Reporter> = match options.status {
+        true => vec![&mut status],
+        false => vec![&mut terminal],
+    };
+    reporters.extend(files.iter_mut().map(|r| r.as_mut() as &mut dyn Reporter));
+    let graded = grade_plan(&plan, build, &mut reporters);
+    if let Some(why) = graded.report_errors.first() {
+        return Err(why.clone());
+    }
+    let score = graded.score;
+    Ok(if !score.is_grade() {
+        eprintln!(
+            "grader: the grader failed in {} test(s) (\"grading error\" above): this is not a grade, \
+             and no results.json was written",
+            score.grader_errors
+        );
+        ExitCode::from(CANNOT_GRADE)
+    } else if score.full_marks() {
+        // Full marks for what was graded: 100/100, or 25/25 for one exercise.
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
