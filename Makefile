@@ -8,7 +8,7 @@ GRADER := $(CARGO) run -q -p ex1 --example ex1-grader -- --kit "$(CURDIR)"
 .PHONY: grade status hint watch handin check-handin bench help
 .DEFAULT_GOAL := grade
 
-## grade: build and grade your four exercises (exercises/ex1..ex4); prints `Score: N/100`
+## grade: build and grade your exercises (exercises/exN); the last line is `Score: N/M`
 grade:
 	@$(GRADER)
 
