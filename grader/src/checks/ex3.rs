@@ -22,8 +22,9 @@ pub const EXERCISE: Exercise = Exercise {
             2,
             "copies a file byte for byte",
             copies_exactly,
-            "size DST to SRC's length with ftruncate, map SRC read-only and DST shared and \
-             writable, copy, and compare nothing but bytes",
+            "open DST for reading and writing (a shared writable mapping needs both, even to \
+             only store into it), size it to SRC's length with ftruncate, map SRC read-only and \
+             DST shared and writable, and copy",
         ),
         test(
             "copies_empty_file",
