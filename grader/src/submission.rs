@@ -49,8 +49,14 @@ pub fn is_student_file(relative: &Path) -> bool {
             _ => "\0", // "..", "/", "." never name a student file.
         })
         .collect();
+    // Not a file that makes cargo see another target (`src/bin/*.rs`, `src/lib.rs`): a target
+    // cargo refuses (`src/bin/deps.rs`) would stop the whole build as if the grader had failed,
+    // and any other would leave its binary in the target folder that all builds share.
     matches!(&parts[..], ["exercises", exercise, "src", rest @ ..]
-        if EXERCISES.contains(exercise) && !rest.is_empty() && !rest.contains(&"\0"))
+        if EXERCISES.contains(exercise)
+            && !rest.is_empty()
+            && !rest.contains(&"\0")
+            && !matches!(rest, ["bin", ..] | ["lib.rs"]))
 }
 
 /// A submission unpacked into a pristine copy of the kit.
@@ -810,7 +816,10 @@ mod tests {
             "exercises/ex1/Cargo.toml",
             "exercises/ex1/build.rs",
             "exercises/ex1/src",
-            "exercises/ex5/src/exercise.rs",
+            "exercises/ex0/src/exercise.rs",
+            "exercises/ex1/src/bin/deps.rs",
+            "exercises/ex1/src/bin/stash/main.rs",
+            "exercises/ex1/src/lib.rs",
             "exercises/cli-support/src/lib.rs",
             "grader/src/rubric.rs",
             ".cargo/config.toml",

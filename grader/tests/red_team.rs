@@ -210,6 +210,21 @@ fn a_run_gets_bounded_memory() {
 }
 
 #[test]
+fn a_run_dumps_no_core() {
+    // Core files are written by the kernel, not counted among a run's new files: a program that
+    // raises RLIMIT_CORE and aborts children would fill the disk with them (red team).
+    let defines = ["-DCORES=4".to_owned(), "-DCORE_MIB=4".to_owned()];
+    let Some((peek, _)) = fails("core_dumps", &defines, "ex1", "peek_range", &mut grader()) else {
+        return;
+    };
+    let said = peek["output"].as_str().unwrap();
+    assert!(
+        said.contains("red team: 0 core files") && said.contains("rlimit_core max 0"),
+        "{said}"
+    );
+}
+
+#[test]
 fn a_run_makes_a_bounded_number_of_files() {
     // New files, whiteouts left by renameat2, socket files made by bind.
     for define in ["-DFILES", "-DWHITEOUT", "-DBIND"] {

@@ -180,6 +180,8 @@ impl BuildSandbox {
                 for (resource, limit) in [
                     (libc::RLIMIT_AS, address_space),
                     (libc::RLIMIT_NPROC, processes),
+                    // No core dumps of a crashing rustc in the build's folders.
+                    (libc::RLIMIT_CORE, Some(0)),
                 ] {
                     if let Some(limit) = limit {
                         let limit = libc::rlimit {

@@ -93,6 +93,8 @@ impl Limits {
             libc::umask(self.umask);
             check(libc::setrlimit(libc::RLIMIT_FSIZE, &limit(bytes)))?;
             check(libc::setrlimit(libc::RLIMIT_AS, &limit(MAX_ADDRESS_SPACE)))?;
+            // No core dumps: the kernel writes them itself, uncounted among the run's files.
+            check(libc::setrlimit(libc::RLIMIT_CORE, &limit(0)))?;
             if self.ignore_sigxfsz && libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR {
                 return Err(io::Error::last_os_error());
             }
