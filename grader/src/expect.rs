@@ -328,10 +328,8 @@ impl Run {
             "a clean failure (status 1)"
         };
         let ended = self.assert_that(|a| a.try_code(code));
-        if let Err(assertion) = ended.and(match self.timed_out {
-            true => Err(String::new()),
-            false => Ok(()),
-        }) {
+        if self.timed_out || ended.is_err() {
+            let assertion = ended.err().unwrap_or_default();
             return fail!("{}; expected {what}{assertion}", explain(self));
         }
         if let Err(assertion) = self.assert_that(|a| a.try_stdout(stdout)) {
