@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use std::os::unix::fs::FileExt;
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
 use crate::checks::usage_errors;
 use crate::checks::watched;
 use crate::expect::waited_for;
@@ -21,7 +24,7 @@ pub const EXERCISE: Exercise = Exercise {
     tests: &[
         test(
             "count_total",
-            4,
+            3,
             "count prints WORKERS * ITERS",
             count_total,
             "the counter lives in a MAP_SHARED | MAP_ANONYMOUS mapping made before the fork, so \
@@ -50,6 +53,15 @@ pub const EXERCISE: Exercise = Exercise {
             count_forks_workers_sharing_memory,
             "fork the workers (processes, not threads) after mapping the counter shared, and wait \
              for each",
+        ),
+        test(
+            "count_worker_fails",
+            1,
+            "count exits 1 when a worker dies",
+            count_worker_fails,
+            "wait for every worker (waitpid) and look at how each ended: one that did not exit 0 \
+             (killed by a signal, say) makes the total wrong, so report it on stderr and exit 1 \
+             instead of printing a number",
         ),
         test(
             "send_first",
@@ -138,6 +150,28 @@ pub fn count_edge_cases(t: &mut Ctx) -> Verdict {
     let iters = t.between(1, 100);
     counted(&mut t.run(["count", "64", &iters.to_string()]), 64, iters)?;
     count_usage(t)
+}
+
+pub fn count_worker_fails(t: &mut Ctx) -> Verdict {
+    // Workers that would count for hours: the grader kills every one of them once they are all
+    // there (a worker can also die of the OOM killer or a stray signal), so the count can never
+    // be complete. The parent must see it in the workers' status and fail, not print a total.
+    let workers = 2;
+    let iters = (1u64 << 40) + t.below(1000);
+    let waiting = format!("the grader waited for its {workers} workers, each counting for hours");
+    let running = t
+        .start(["count", &workers.to_string(), &iters.to_string()])?
+        .wait_until(|r| r.children().len() >= workers)
+        .map_err(waited_for(&waiting))?;
+    for child in running.children() {
+        // A child of the program's cannot have been reaped and its pid reused: the program has
+        // not exited, and it reaps its workers only when they end.
+        let _ = kill(Pid::from_raw(child as i32), Signal::SIGKILL);
+    }
+    let mut run = running.finish();
+    run.failed_with(1, "ex4").reword(|r| {
+        format!("{r}\nthe grader had killed its {workers} workers (SIGKILL) while they counted")
+    })
 }
 
 /// Runs of the contention test; one wrong total is enough to fail.

@@ -252,7 +252,7 @@ fn descendants_of(pid: u32) -> Vec<u32> {
 }
 
 /// The children of process `pid` (`self` for the grader), all threads together.
-fn children_of(pid: &str) -> Vec<u32> {
+pub(super) fn children_of(pid: &str) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };

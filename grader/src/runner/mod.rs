@@ -342,6 +342,11 @@ impl Running {
         self.pid
     }
 
+    /// The program's own children now (not their children), for checks that act on its workers.
+    pub fn children(&self) -> Vec<u32> {
+        confine::children_of(&self.pid().to_string())
+    }
+
     /// Whether the program has exited (it stays unreaped until `finish`).
     pub fn has_exited(&self) -> bool {
         evidence::has_exited(self.pid())

@@ -189,4 +189,16 @@ pub const MUTANTS: &[Mutant] = &[
             "the error message should name 'no/such/dir/mailbox'",
         )],
     },
+    Mutant {
+        exercise: "ex4",
+        name: "worker-status-ignored",
+        // Waits for each worker but not at how it ended: a killed worker's share is silently
+        // missing from the total printed.
+        edits: &[(
+            "        WaitStatus::Exited(_, 0) => Ok(()),\n        status => Err(",
+            "        _ => Ok(()),\n        #[allow(unreachable_patterns)]\n        status => Err(",
+        )],
+        caught_by: &["count_worker_fails"],
+        shows: &[("count_worker_fails", "had killed its 2 workers")],
+    },
 ];
