@@ -161,7 +161,10 @@ mod tests {
                 .args(&rust)
                 .status()
                 .expect("rustfmt runs (make test's lint needs it too)");
-            assert!(status.success(), "{name}: rustfmt would change the files above");
+            assert!(
+                status.success(),
+                "{name}: rustfmt would change the files above"
+            );
         }
     }
 }
