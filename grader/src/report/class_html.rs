@@ -301,19 +301,24 @@ mod tests {
     fn students_who_errored_did_not_build_or_ran_out_of_time_are_apart() {
         use crate::outcome::Problem;
         use crate::report::samples::{self, outcome};
-        let mut slow = outcome("ex1", "peek_range", Err(Problem::Fail("hung".into())), &[]);
+        let mut slow = outcome(
+            "fx1",
+            "counts_lines",
+            Err(Problem::Fail("hung".into())),
+            &[],
+        );
         slow.timed_out = true;
         // A program that ran out of time in a test it passed anyway is not a concern.
-        let mut patient = outcome("ex1", "peek_clamps_at_end", Ok(()), &[]);
+        let mut patient = outcome("fx1", "stops_at_nul", Ok(()), &[]);
         patient.timed_out = true;
         let mut students = vec![Student::new("a"), Student::new("b"), Student::new("c")];
         samples::replay(&[slow, patient], &mut students[0]);
-        students[1].not_built.push("ex2");
+        students[1].not_built.push("fx2");
         students[2].error = Some("<oops>".into());
         let html = apart(&students);
-        assert!(html.contains("<tr class=\"timed-out\"><td><a href=\"a/report.txt\">a</a></td><td>ran out of time in: ex1.peek_range</td></tr>"), "{html}");
+        assert!(html.contains("<tr class=\"timed-out\"><td><a href=\"a/report.txt\">a</a></td><td>ran out of time in: fx1.counts_lines</td></tr>"), "{html}");
         assert!(
-            html.contains("did not build: ex2") && html.contains("(no grade): &lt;oops&gt;"),
+            html.contains("did not build: fx2") && html.contains("(no grade): &lt;oops&gt;"),
             "{html}"
         );
         assert!(apart(&[Student::new("d")]).contains("None"));
