@@ -315,15 +315,23 @@ pub struct Class<'a> {
     pub graded: Vec<&'a Student>,
     /// Every rubric test, hardest first (lowest pass share; tests that judged nobody last).
     pub tests: Vec<TestFigures>,
+    /// The rubric graded: its exercises and points are the class report's columns and maxima.
+    pub rubric: &'static [Test],
 }
 
 /// How many failure reasons are shown per test.
 pub const REASONS_SHOWN: usize = 3;
 
 impl Class<'_> {
+    /// The class graded on the kit's rubric.
     pub fn of(students: &[Student]) -> Class<'_> {
+        Class::graded_on(students, &RUBRIC)
+    }
+
+    /// The class graded on `rubric`.
+    pub fn graded_on<'a>(students: &'a [Student], rubric: &'static [Test]) -> Class<'a> {
         let graded: Vec<&Student> = students.iter().filter(|s| s.error.is_none()).collect();
-        let mut tests: Vec<TestFigures> = RUBRIC
+        let mut tests: Vec<TestFigures> = rubric
             .iter()
             .map(|test| {
                 let results = graded
@@ -364,6 +372,7 @@ impl Class<'_> {
             students,
             graded,
             tests,
+            rubric,
         }
     }
 

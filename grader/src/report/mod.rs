@@ -275,6 +275,19 @@ mod snapshots {
                 compared.insert(name);
             }
         }
+        // class.html: a student per sample run, as `grader batch` would gather them.
+        let students: Vec<class::Student> = cases()
+            .iter()
+            .map(|case| {
+                let mut student = class::Student::new(case.name);
+                samples::replay_with_files(&case.outcomes, case.files.as_deref(), &mut student);
+                student
+            })
+            .collect();
+        let page = class_html::page(&class::Class::graded_on(&students, &samples::RUBRIC), None);
+        let name = "class_html.all_cases.snap".to_owned();
+        mismatches.extend(samples::snapshot_mismatch(&name, &page));
+        compared.insert(name);
         assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
         // And no snapshot is left over from a case or format that is gone.
         let stale: Vec<String> = std::fs::read_dir(samples::snapshots())
