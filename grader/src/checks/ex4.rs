@@ -94,7 +94,6 @@ pub const EXERCISE: Exercise = Exercise {
     ],
 };
 
-/// `ex4 count WORKERS ITERS` printed WORKERS * ITERS, or else the likely mistake is named.
 // The hints that name a likely mistake, written once: the mutants that must show them
 // (tests/mutants/ex4.rs) refer to them by name.
 
@@ -130,6 +129,7 @@ pub const ONLY_THROUGH_THE_MAPPING: &str = "the two sides talk only through the 
 /// What a differing message is called in its failure.
 pub const MAILBOX_MESSAGE: &str = "the message in the mailbox";
 
+/// `ex4 count WORKERS ITERS` printed WORKERS * ITERS, or else the likely mistake is named.
 fn counted(run: &mut Run, workers: u64, iters: u64) -> Verdict {
     let total = workers * iters;
     run.printed_or_hint(format!("{total}\n").as_bytes(), |got| {
