@@ -83,6 +83,7 @@ pub fn grade(
     };
     let sandbox = crate::runner::sandbox_summary();
     stream.send(Event::RunStarted {
+        rubric: &crate::rubric::RUBRIC,
         tests: plan.tests,
         seed: plan.seed,
         sandbox: &sandbox,

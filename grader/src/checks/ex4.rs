@@ -106,6 +106,41 @@ pub const EXERCISE: Exercise = Exercise {
     ],
 };
 
+// The hints that name a likely mistake, written once: the mutants that must show them
+// (tests/mutants/ex4.rs) refer to them by name.
+
+/// `ex4 count` printed 0: the counter was not shared.
+pub const PARENT_READ_ZERO: &str = "the parent read 0: the workers' increments never reached it. \
+     Memory is copied at fork: only a mapping made MAP_SHARED | MAP_ANONYMOUS before the fork is \
+     shared with the children (a MAP_PRIVATE one, or a variable, is not)";
+
+/// `ex4 count` printed less than the total (after how many were lost).
+pub const INCREMENTS_LOST: &str = "increments were lost: two workers that read the counter, add \
+     one and write it back overwrite each other; update it with one atomic read-modify-write \
+     (fetch_add) on an AtomicU64 in the shared mapping";
+
+/// `ex4 count` printed the right total without spending the time of counting.
+pub const NOBODY_COUNTED: &str = "either nobody counted (a total computed instead), or the \
+     compiler folded each worker's loop into one addition, which it may do with a plain load and \
+     store of the counter, not one atomic read-modify-write (and which loses increments whenever \
+     workers overlap): each forked worker adds 1, ITERS times, with fetch_add";
+
+/// A mailbox still empty though a sender had started.
+pub const RECV_RESET_THE_MAILBOX: &str = "though a sender had started: `recv` was waiting for a \
+     message that never showed. Did `recv` reset the mailbox when it started (grow a file shorter \
+     than a page, but never wipe one that may already hold a message)?";
+
+/// A mailbox still full at the end.
+pub const NOBODY_TOOK_IT: &str = "nobody took it. Does `recv` wait for state 1, re-reading it \
+     (Acquire) in its loop, and mark the mailbox taken (state 2) once it has printed the message?";
+
+/// A side read or wrote the mailbox file with a system call.
+pub const ONLY_THROUGH_THE_MAPPING: &str = "the two sides talk only through the shared mapping, \
+     never with read/write-style calls on the file";
+
+/// What a differing message is called in its failure.
+pub const MAILBOX_MESSAGE: &str = "the message in the mailbox";
+
 /// `ex4 count WORKERS ITERS` printed WORKERS * ITERS, or else the likely mistake is named.
 fn counted(run: &mut Run, workers: u64, iters: u64) -> Verdict {
     let total = workers * iters;
@@ -117,17 +152,9 @@ fn counted(run: &mut Run, workers: u64, iters: u64) -> Verdict {
             return Some("print the total alone, in decimal, and a newline".into());
         };
         Some(if got == 0 && total > 0 {
-            "the parent read 0: the workers' increments never reached it. Memory is copied at \
-             fork: only a mapping made MAP_SHARED | MAP_ANONYMOUS before the fork is shared \
-             with the children (a MAP_PRIVATE one, or a variable, is not)"
-                .into()
+            PARENT_READ_ZERO.into()
         } else if got < total {
-            format!(
-                "{} of {total} increments were lost: two workers that read the counter, add one \
-                 and write it back overwrite each other; update it with one atomic \
-                 read-modify-write (fetch_add) on an AtomicU64 in the shared mapping",
-                total - got
-            )
+            format!("{} of {total} {INCREMENTS_LOST}", total - got)
         } else {
             "more than WORKERS * ITERS: each of WORKERS children adds 1 to the one shared \
              counter ITERS times, and the parent prints it after waiting for all of them"
@@ -265,11 +292,7 @@ fn counted_by_children(run: &crate::runner::Run) -> Verdict {
     ensure(cpu.children >= least || cpu.own >= least, || {
         format!(
             "`{}` printed the right total, but counting took no measurable CPU time (its \
-             children {} ms, itself {} ms): either nobody counted (a total computed instead), \
-             or the compiler folded each worker's loop into one addition, which it may do with \
-             a plain load and store of the counter, not one atomic read-modify-write (and which \
-             loses increments whenever workers overlap): each forked worker adds 1, ITERS \
-             times, with fetch_add",
+             children {} ms, itself {} ms): {NOBODY_COUNTED}",
             run.command,
             cpu.children.as_millis(),
             cpu.own.as_millis()
@@ -414,15 +437,12 @@ fn mailbox_story(path: &Path, sides: Sides) -> String {
             "the mailbox '{name}' was still empty (state 0) when the time ran out: {unmarked}"
         ),
         EMPTY => format!(
-            "the mailbox '{name}' was still empty (state 0) when the time ran out, though a \
-             sender had started: `recv` was waiting for a message that never showed. Did `recv` \
-             reset the mailbox when it started (grow a file shorter than a page, but never wipe \
-             one that may already hold a message)? ({unmarked}.)"
+            "the mailbox '{name}' was still empty (state 0) when the time ran out, \
+             {RECV_RESET_THE_MAILBOX} ({unmarked}.)"
         ),
         FULL => format!(
-            "the mailbox '{name}' still held a message (state 1) when the time ran out: nobody \
-             took it. Does `recv` wait for state 1, re-reading it (Acquire) in its loop, and \
-             mark the mailbox taken (state 2) once it has printed the message?"
+            "the mailbox '{name}' still held a message (state 1) when the time ran out: \
+             {NOBODY_TOOK_IT}"
         ),
         TAKEN => format!(
             "the message in '{name}' was taken (state 2), but `send` did not notice: does it \
@@ -460,8 +480,7 @@ fn only_through_the_mapping(run: &Run, path: &Path) -> Verdict {
     let trace = watched(run)?;
     match trace.data_calls_on(&FileId::at(path)).next() {
         Some(call) => Err(format!(
-            "`{}` made `{call}`: the two sides talk only through the shared mapping, never with \
-             read/write-style calls on the file",
+            "`{}` made `{call}`: {ONLY_THROUGH_THE_MAPPING}",
             run.command
         )
         .into()),
@@ -504,7 +523,7 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
         "while `ex4 send` waited, its memory map showed no shared mapping of the mailbox file"
             .into()
     })?;
-    crate::expect::same_bytes("the message in the mailbox", &got, message.as_bytes())
+    crate::expect::same_bytes(MAILBOX_MESSAGE, &got, message.as_bytes())
 }
 
 pub fn recv_first(t: &mut Ctx) -> Verdict {
