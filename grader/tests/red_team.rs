@@ -9,8 +9,15 @@ use std::process::{Command, Output};
 
 /// Compiles `red_team/{name}.c` into `dir`; `None` where there is no C compiler.
 fn compile(name: &str, dir: &Path, defines: &[String]) -> Option<PathBuf> {
-    let source = support::kit_root().join(format!("grader/tests/red_team/{name}.c"));
-    let binary = dir.join(name);
+    compile_source(&format!("red_team/{name}"), dir, defines)
+}
+
+/// Compiles `grader/tests/{source}.c` into `dir`, named as its file; `None` where there is no C
+/// compiler.
+fn compile_source(source: &str, dir: &Path, defines: &[String]) -> Option<PathBuf> {
+    let source = support::kit_root().join(format!("grader/tests/{source}.c"));
+    let name = source.file_stem().unwrap().to_str().unwrap().to_owned();
+    let binary = dir.join(&name);
     let compiled = Command::new("cc")
         .args(["-O2", "-o"])
         .arg(&binary)
@@ -367,6 +374,21 @@ fn an_interrupted_grader_leaves_nothing_running() {
     }
 }
 
+/// The grader, run by this test's user and, under root, by an ordinary user. The results go in
+/// `dir`, where an ordinary user's grader may write too; its copy of the grader is there, where
+/// that user may run it.
+fn graders(dir: &Path) -> Vec<Command> {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let copy = dir.join("grader");
+    std::fs::copy(support::grader_bin(), &copy).unwrap();
+    let mut graders = vec![grader()];
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } == 0 {
+        graders.push(support::as_unprivileged(&copy));
+    }
+    graders
+}
+
 /// Compiles `red_team/{name}.c` and grades it as `exercise`, by the grader's user and, under
 /// root, by an ordinary user: each time the grading ends with a grade (status 1, results written:
 /// a grading error writes none), and each rubric test of `wrecked` fails, its output showing the
@@ -376,18 +398,8 @@ fn only_fails(name: &str, exercise: &str, wrecked: &[(&str, &str)]) -> Vec<Strin
     let Some(program) = compile(name, dir.path(), &[]) else {
         return Vec::new();
     };
-    // The results go in `dir`, where an ordinary user's grader may write too; its copy of the
-    // grader is there, where that user may run it.
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let copy = dir.path().join("grader");
-    std::fs::copy(support::grader_bin(), &copy).unwrap();
-    let mut graders = vec![grader()];
-    // SAFETY: geteuid only reads this process's credentials.
-    if unsafe { libc::geteuid() } == 0 {
-        graders.push(support::as_unprivileged(&copy));
-    }
     let mut results = Vec::new();
-    for mut command in graders {
+    for mut command in graders(dir.path()) {
         // The last grader's, which the next may not overwrite.
         let _ = std::fs::remove_file(dir.path().join("results.json"));
         let (output, json) = grade(exercise, &program, dir.path(), &mut command);
@@ -442,4 +454,86 @@ fn a_program_that_wrecks_the_graders_files_only_fails() {
 fn a_program_that_takes_the_name_of_the_graders_next_file_only_fails() {
     let wrecked = [("patch_empty_text", "'empty.bin'")];
     only_fails("wrecks_the_graders_empty_file", "ex2", &wrecked);
+}
+
+/// Red team 3: socket(2) was refused, but socketpair(2) made datagram sockets, and one of them
+/// connected to (or sent to) any datagram socket by path, outside the run (syslog's /dev/log, a
+/// journal, anyone's in /tmp), as root's runs and an ordinary user's. Here a datagram socket of
+/// the test's, mode 0777, in a folder every user may pass: with the defence, no datagram reaches
+/// it, and the refused call is named.
+#[test]
+fn a_run_reaches_no_datagram_socket_outside_it() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("neighbour.sock");
+    let neighbour = UnixDatagram::bind(&path).unwrap();
+    neighbour.set_nonblocking(true).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let define = format!("-DSOCK=\"{}\"", path.display());
+    let Some(program) = compile("dgram_send", dir.path(), &[define]) else {
+        return;
+    };
+    for mut command in graders(dir.path()) {
+        let _ = std::fs::remove_file(dir.path().join("results.json"));
+        let (output, json) = grade("ex1", &program, dir.path(), &mut command);
+        let mut reached = Vec::new();
+        let mut datagram = [0u8; 256];
+        while let Ok(n) = neighbour.recv(&mut datagram) {
+            reached.push(String::from_utf8_lossy(&datagram[..n]).into_owned());
+        }
+        assert!(
+            reached.is_empty(),
+            "{} datagrams reached the neighbour, the first: {:?}\n{output:?}",
+            reached.len(),
+            reached.first()
+        );
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let bump = test_named(&json, "bump_defaults");
+        let said = bump["output"].as_str().unwrap();
+        assert!(
+            said.contains("socketpair(2), which graded runs refuse")
+                && said.contains("datagram pair: socketpair: Operation not permitted"),
+            "{said}"
+        );
+    }
+}
+
+/// Red team 3: RLIMIT_FSIZE bounds a file's size, but fallocate(2) with FALLOC_FL_KEEP_SIZE
+/// reserves blocks past the end without changing it: on ext4, 1 GiB of disk for a file of 0
+/// bytes (and, repeated, a full disk: the grading errors of a neighbour, or of the program's own
+/// other tests). With the defence the call is refused and named, and the file holds no more
+/// than a file may (st_blocks, as the program reports it).
+#[test]
+fn fallocate_keeping_the_size_takes_no_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("keep_size", dir.path(), &[]) else {
+        return;
+    };
+    for mut command in graders(dir.path()) {
+        let _ = std::fs::remove_file(dir.path().join("results.json"));
+        let (output, json) = grade("ex1", &program, dir.path(), &mut command);
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let bump = test_named(&json, "bump_defaults");
+        let said = bump["output"].as_str().unwrap();
+        let disk: u64 = said
+            .split_once("size 0, disk ")
+            .and_then(|(_, rest)| rest.split_once(" MiB"))
+            .and_then(|(mib, _)| mib.parse().ok())
+            .unwrap_or_else(|| panic!("no report of the file's disk: {said}"));
+        // The bound of a file, as the grader's report of its sandbox states it.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let bound: u64 = stdout
+            .split_once("each file at most ")
+            .and_then(|(_, rest)| rest.split_once(" MiB"))
+            .and_then(|(mib, _)| mib.parse().ok())
+            .unwrap_or_else(|| panic!("no bound of a file in the report: {stdout}"));
+        assert!(
+            disk <= bound,
+            "{disk} MiB of disk for an empty file: {said}"
+        );
+        assert!(
+            said.contains("fallocate(2), which graded runs refuse"),
+            "{said}"
+        );
+    }
 }
