@@ -538,6 +538,48 @@ fn fallocate_keeping_the_size_takes_no_disk() {
     }
 }
 
+/// Red team 3: a run inherited the grader's RLIMIT_RTPRIO and RLIMIT_NICE (an ordinary user's
+/// from limits.d): with them, it may make itself SCHED_FIFO and spin, starving the machine (a
+/// cgroup's cpu.max does not bound real-time tasks), or raise its priority over the grader's.
+/// Here the grader is given both limits (where this test may raise them: CAP_SYS_RESOURCE) and
+/// runs at nice -5 (where it may: CAP_SYS_NICE, which root has where it lacks the other): its
+/// runs get neither limit, SCHED_FIFO and nice -20 fail, and they run at nice 0 or more.
+#[test]
+fn a_run_gets_no_real_time_priority_from_the_graders_limits() {
+    let mut command = grader();
+    // SAFETY: runs in the child before exec, and makes only setrlimit(2) and setpriority(2)
+    // calls, on the grader-to-be itself.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            let high = libc::rlimit {
+                rlim_cur: 99,
+                rlim_max: 99,
+            };
+            // Each fails without its capability: the run's value is then the default anyway.
+            libc::setrlimit(libc::RLIMIT_RTPRIO, &high);
+            libc::setrlimit(libc::RLIMIT_NICE, &high);
+            libc::setpriority(libc::PRIO_PROCESS, 0, -5);
+            Ok(())
+        })
+    };
+    let Some((bump, _)) = fails("realtime", &[], "ex1", "bump_defaults", &mut command) else {
+        return;
+    };
+    let said = bump["output"].as_str().unwrap();
+    assert!(
+        said.contains("rlimit_rtprio=0 rlimit_nice=0")
+            && said.contains("SCHED_FIFO:Operation not permitted policy now 0")
+            && said.contains("nice -20:Permission denied"),
+        "{said}"
+    );
+    let nice: i32 = said
+        .split_once("nice now ")
+        .and_then(|(_, rest)| rest.split(|c: char| c != '-' && !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no report of the run's nice value: {said}"));
+    assert!(nice >= 0, "the run ran at nice {nice}: {said}");
+}
+
 /// Red team 3: root graders that do not share /tmp (two containers, two CI jobs on one host)
 /// leased the same uids (a pool from a fixed base, locked in /tmp), and a folder of leases that
 /// another user made first had every check of every grader run as one shared uid; with a

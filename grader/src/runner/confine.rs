@@ -10,6 +10,7 @@
 //!   nothing else.
 //! - RLIMIT_NPROC bounds a fork storm where no cgroup does: a few hundred processes more than the
 //!   user has already.
+//! - No run or build inherits a right to real-time scheduling or a raised priority.
 //! - The grader is a child subreaper (prctl(2)): a process that a program leaves behind, even one
 //!   that escaped its process group with setsid(2), is reparented to the grader when its parent
 //!   ends, and is killed and reaped at the end of the run. A leftover is known by the seccomp
@@ -222,6 +223,7 @@ impl Confinement {
     /// Applies the confinement in the child, between fork and exec (async-signal-safe calls only).
     pub(super) fn apply(&self) -> std::io::Result<()> {
         use super::sandbox::check;
+        no_raised_priority()?;
         // SAFETY: plain system calls on the calling process's own credentials and limits.
         unsafe {
             if let Some(max) = self.max_processes {
@@ -240,6 +242,37 @@ impl Confinement {
         Ok(())
     }
 }
+
+/// Takes from the calling process any right to real-time scheduling or a raised priority that
+/// the grader's own limits would pass on (RLIMIT_RTPRIO, RLIMIT_NICE: an ordinary user's from
+/// limits.d, root's of any value), and a real-time policy or a negative nice value the grader
+/// itself has: a real-time process that spins starves every other of the machine, the grader
+/// included, and a cgroup's cpu.max does not bound it. For runs and builds, between fork and exec
+/// (async-signal-safe; each call only lowers what the process may do).
+pub(super) fn no_raised_priority() -> io::Result<()> {
+    use super::sandbox::check;
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on the calling process's own limits and scheduling.
+    unsafe {
+        check(libc::setrlimit(libc::RLIMIT_RTPRIO, &none))?;
+        check(libc::setrlimit(libc::RLIMIT_NICE, &none))?;
+        let policy = libc::sched_getscheduler(0) & !SCHED_RESET_ON_FORK;
+        if policy == libc::SCHED_FIFO || policy == libc::SCHED_RR {
+            let ordinary = libc::sched_param { sched_priority: 0 };
+            check(libc::sched_setscheduler(0, libc::SCHED_OTHER, &ordinary))?;
+        }
+        if libc::getpriority(libc::PRIO_PROCESS, 0) < 0 {
+            check(libc::setpriority(libc::PRIO_PROCESS, 0, 0))?;
+        }
+    }
+    Ok(())
+}
+
+/// sched_getscheduler's flag for "children start with the ordinary policy" (linux/sched.h).
+const SCHED_RESET_ON_FORK: libc::c_int = 0x4000_0000;
 
 /// RLIMIT_NPROC for what runs as the grader's own user: a few hundred processes more than the
 /// user had when first asked.
@@ -401,5 +434,63 @@ mod tests {
         drop(users);
         let left: Vec<&PathBuf> = locks.iter().filter(|l| l.exists()).collect();
         assert!(left.is_empty(), "lock files left: {left:?}");
+    }
+
+    /// A run or build whose grader may use real-time scheduling (RLIMIT_RTPRIO) or raise its
+    /// priority (RLIMIT_NICE) may not: a child raises both limits where it may (root), then
+    /// takes them away as a run does, and tries.
+    #[test]
+    fn a_run_gets_no_real_time_scheduling_nor_a_raised_priority() {
+        let mut fds = [0; 2];
+        // SAFETY: pipe writes two descriptors into `fds`.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: the child makes only system calls, then exits without unwinding.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            // SAFETY: as above.
+            unsafe {
+                let high = libc::rlimit {
+                    rlim_cur: 50,
+                    rlim_max: 50,
+                };
+                // Fails where the test may not raise them (an ordinary user): then 0 already.
+                let raised = libc::setrlimit(libc::RLIMIT_RTPRIO, &high) == 0
+                    && libc::setrlimit(libc::RLIMIT_NICE, &high) == 0;
+                if no_raised_priority().is_err() {
+                    libc::_exit(2);
+                }
+                // As a run under root: a uid of its own, without root's CAP_SYS_NICE.
+                if libc::geteuid() == 0 && (libc::setgid(65534) != 0 || libc::setuid(65534) != 0) {
+                    libc::_exit(3);
+                }
+                let fifo = libc::sched_param { sched_priority: 1 };
+                let results = [
+                    i32::from(raised),
+                    libc::sched_setscheduler(0, libc::SCHED_FIFO, &fifo),
+                    libc::setpriority(libc::PRIO_PROCESS, 0, -5),
+                    libc::getpriority(libc::PRIO_PROCESS, 0),
+                    libc::sched_getscheduler(0),
+                ];
+                libc::write(fds[1], results.as_ptr().cast(), size_of_val(&results));
+                libc::_exit(0);
+            }
+        }
+        let mut results = [0i32; 5];
+        // SAFETY: our ends of the pipe, and our own child.
+        unsafe {
+            libc::close(fds[1]);
+            let mut status = 0;
+            libc::waitpid(child, &mut status, 0);
+            assert_eq!(status, 0, "the child failed");
+            libc::read(fds[0], results.as_mut_ptr().cast(), size_of_val(&results));
+            libc::close(fds[0]);
+        }
+        let [raised, fifo, nice, priority, policy] = results;
+        if raised == 0 {
+            println!("the limits could not be raised here: only their removal is shown");
+        }
+        assert_eq!((fifo, nice), (-1, -1), "SCHED_FIFO or nice -5 was allowed");
+        assert!(priority >= 0, "nice {priority}");
+        assert_eq!(policy, libc::SCHED_OTHER);
     }
 }
