@@ -586,7 +586,9 @@ fn a_run_gets_no_real_time_priority_from_the_graders_limits() {
 /// process limit (RLIMIT_NPROC) of 512 a uid, a hostile ex1 that holds 511 processes made an
 /// honest grader's runs fail to start: `Score: none`. Here two such "containers" (private /tmp
 /// and /run, the folder made first by `nobody` in each), the hostile one holding its processes
-/// while the honest one grades: the honest one gets full marks.
+/// while the honest one grades: the honest one gets full marks. Once with cgroups (a run's pids
+/// group bounds it, and no RLIMIT_NPROC is set), once with /sys/fs/cgroup hidden (then each run
+/// has RLIMIT_NPROC, and only uids of their own keep the graders apart).
 #[test]
 fn graders_in_two_containers_share_no_process_limit() {
     // SAFETY: geteuid only reads this process's credentials.
@@ -601,55 +603,59 @@ fn graders_in_two_containers_share_no_process_limit() {
         return;
     };
     let honest = compile_source("foreign/ex1", dir.path(), &[]).unwrap();
-    let contained = |program: &Path, json: &str| {
-        let mut command = Command::new("unshare");
-        command
-            .args(["-m", "--propagation", "private", "sh", "-c"])
-            .arg(
-                "mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp && mount -t tmpfs tmpfs /run && \
-                 chmod 755 /run && setpriv --reuid=65534 --regid=65534 --clear-groups -- \
-                 mkdir -m 755 /tmp/mmap-lab-grader-uids && exec \"$@\"",
-            )
-            .arg("sh")
-            .arg(support::grader_bin())
-            .args(["ex1", "--bin"])
-            .arg(format!("ex1={}", program.display()))
-            .arg("--json")
-            .arg(dir.path().join(json))
-            .env("GRADER_TIMEOUT", "8")
-            .env("NO_COLOR", "1")
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        command
-    };
-    let hostile_grader = contained(&hostile, "hostile.json").spawn().unwrap();
-    let started = std::time::Instant::now();
-    while running(&hostile).len() < 400 {
-        if started.elapsed() > std::time::Duration::from_secs(60) {
-            let out = hostile_grader.wait_with_output().unwrap();
-            if String::from_utf8_lossy(&out.stderr).contains("mount") {
-                println!("skipped: no private mounts here: {out:?}");
-                return;
+    for hide_cgroups in ["", "mount -t tmpfs tmpfs /sys/fs/cgroup && "] {
+        let contained = |program: &Path, json: &str| {
+            let mut command = Command::new("unshare");
+            command
+                .args(["-m", "--propagation", "private", "sh", "-c"])
+                .arg(format!(
+                    "{hide_cgroups}mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp && \
+                     mount -t tmpfs tmpfs /run && chmod 755 /run && \
+                     setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+                     mkdir -m 755 /tmp/mmap-lab-grader-uids && exec \"$@\""
+                ))
+                .arg("sh")
+                .arg(support::grader_bin())
+                .args(["ex1", "--bin"])
+                .arg(format!("ex1={}", program.display()))
+                .arg("--json")
+                .arg(dir.path().join(json))
+                .env("GRADER_TIMEOUT", "8")
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            command
+        };
+        let mut hostile_grader = contained(&hostile, "hostile.json").spawn().unwrap();
+        while running(&hostile).len() < 400 {
+            if hostile_grader.try_wait().unwrap().is_some() {
+                let out = hostile_grader.wait_with_output().unwrap();
+                if String::from_utf8_lossy(&out.stderr).contains("mount") {
+                    println!("skipped: no private mounts here: {out:?}");
+                    return;
+                }
+                panic!("the hostile program never held its processes: {out:?}");
             }
-            panic!("the hostile program never held its processes: {out:?}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        let output = contained(&honest, "honest.json").output().unwrap();
+        // The hostile grader has shown what it can do: it stops (SIGTERM: it ends its runs)
+        // rather than grade on. (`unshare` and `sh` exec the grader: it has the child's pid.)
+        // SAFETY: only sends a signal, to our own child (not yet waited for).
+        unsafe { libc::kill(hostile_grader.id() as libc::pid_t, libc::SIGTERM) };
+        let hostile_output = hostile_grader.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{stdout}\nthe hostile grader's: {}",
+            String::from_utf8_lossy(&hostile_output.stdout)
+        );
+        let hidden = !hide_cgroups.is_empty();
+        assert_eq!(stdout.contains("cgroups: none"), hidden, "{stdout}");
+        let json = std::fs::read_to_string(dir.path().join("honest.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let max = u64::from(grader::rubric::points_of("ex1"));
+        assert_eq!(json["score"].as_u64(), Some(max), "{stdout}");
     }
-    let output = contained(&honest, "honest.json").output().unwrap();
-    // The hostile grader has shown what it can do: it stops (SIGTERM: it ends its runs) rather
-    // than grade on. (`unshare` and `sh` exec the grader: it has the child's pid.)
-    // SAFETY: only sends a signal, to our own child (not yet waited for).
-    unsafe { libc::kill(hostile_grader.id() as libc::pid_t, libc::SIGTERM) };
-    let hostile_output = hostile_grader.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\nthe hostile grader's: {}",
-        String::from_utf8_lossy(&hostile_output.stdout)
-    );
-    let json = std::fs::read_to_string(dir.path().join("honest.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let max = u64::from(grader::rubric::points_of("ex1"));
-    assert_eq!(json["score"].as_u64(), Some(max), "{stdout}");
 }
