@@ -92,9 +92,34 @@ fn lock_folder() -> Option<&'static Path> {
                 return None;
             }
             let _ = std::fs::DirBuilder::new().mode(0o700).create(folder);
-            roots(folder, 0o077).then(|| folder.to_owned())
+            let trusted = roots(folder, 0o077);
+            if trusted {
+                sweep(folder);
+            }
+            trusted.then(|| folder.to_owned())
         })
         .as_deref()
+}
+
+/// Removes the lock files of `folder` that no grader holds: those of graders that ended
+/// without returning their leases (interrupted, killed). Each is removed while locked, as a
+/// lease's own is (see `lock_uid`), so a grader that opened it meanwhile never counts it as held.
+fn sweep(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(uid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if let Ok(Some(_held)) = lock_uid(folder, uid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Takes the machine-wide lease of `uid` in `folder`: `None` if another grader holds it. The
@@ -431,6 +456,13 @@ mod tests {
             assert!(lock_uid(folder, user.uid().unwrap()).unwrap().is_none());
         }
         let locks: Vec<PathBuf> = uids.iter().map(|u| folder.join(u.to_string())).collect();
+        // A lock file that a grader left when it was killed (a uid below the range: no lease of
+        // a grader running now can be it) goes at the next start; held ones stay.
+        let stale = folder.join((LEASED_UIDS.start - 1).to_string());
+        std::fs::write(&stale, "").unwrap();
+        sweep(folder);
+        assert!(!stale.exists(), "{} was left", stale.display());
+        assert!(locks.iter().all(|l| l.exists()), "a held lease was swept");
         drop(users);
         let left: Vec<&PathBuf> = locks.iter().filter(|l| l.exists()).collect();
         assert!(left.is_empty(), "lock files left: {left:?}");
