@@ -65,7 +65,7 @@ impl Ctx {
             .tempdir_in(crate::runner::work_root()?)?;
         let root = dir.path().canonicalize()?;
         let undo = crate::runner::interrupt::register(Undo::Folder(root.clone()));
-        let user = User::lease();
+        let user = User::lease()?;
         user.hand_over(&File::open(&root)?)?;
         Ok(Ctx {
             exercise,
@@ -122,9 +122,7 @@ impl Ctx {
     /// Another program (cp, say) run in the check's directory as the check's user, in the same
     /// sandbox, its calls not watched.
     pub fn tool(&self, program: &Path) -> Cmd {
-        Cmd::new(program, &self.root)
-            .user(&self.user)
-            .counting_timeouts(&self.timeouts)
+        Cmd::new(program, &self.root, &self.user).counting_timeouts(&self.timeouts)
     }
 
     /// Whether a program of this check ran out of time.

@@ -170,7 +170,8 @@ impl BuildSandbox {
         let processes = self.bounds.processes();
         let group_held = Arc::clone(&self.bounds);
         // SAFETY: the closure runs in the child between fork and exec and makes only system calls
-        // (write, setrlimit, close_range, prctl, landlock_restrict_self); it allocates nothing.
+        // (write, setrlimit, sched_setscheduler, setpriority, close_range, prctl,
+        // landlock_restrict_self); it allocates nothing.
         unsafe {
             command.pre_exec(move || {
                 // Moved in: the group, whose descriptors `joining` are, lives as long as the
@@ -191,6 +192,7 @@ impl BuildSandbox {
                         super::sandbox::check(libc::setrlimit(resource, &limit))?;
                     }
                 }
+                super::confine::no_raised_priority()?;
                 super::sandbox::close_inherited_on_exec()?;
                 super::sandbox::check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
                 match &self.landlock {

@@ -140,14 +140,15 @@ pub fn default_timeout() -> Duration {
 }
 
 impl Cmd {
-    pub fn new(program: &Path, dir: &Path) -> Cmd {
+    /// `program`, to run in `dir` as `user` (the check's own, under root).
+    pub fn new(program: &Path, dir: &Path, user: &User) -> Cmd {
         Cmd {
             program: program.to_owned(),
             args: Vec::new(),
             dir: dir.to_owned(),
             timeout: default_timeout(),
             limits: Limits::default(),
-            confinement: User::shared().confinement(),
+            confinement: user.confinement(),
             trace: false,
             also: Vec::new(),
             timeouts: None,
@@ -163,12 +164,6 @@ impl Cmd {
     /// Lets the program read and write in `dir` too.
     pub fn also(mut self, dir: &Path) -> Cmd {
         self.also.push(dir.to_owned());
-        self
-    }
-
-    /// Runs as `user` (the check's own, under root).
-    pub fn user(mut self, user: &User) -> Cmd {
-        self.confinement = user.confinement();
         self
     }
 
@@ -256,10 +251,9 @@ impl Cmd {
         };
         let group = cgroup::Group::new();
         let mut confinement = self.confinement;
-        if confinement.run_as.is_none()
-            && group.as_ref().is_some_and(cgroup::Group::bounds_processes)
-        {
-            // RLIMIT_NPROC counts every process of the user: runs that share the grader's user
+        if group.as_ref().is_some_and(cgroup::Group::bounds_processes) {
+            // RLIMIT_NPROC counts every process of the user, wherever it runs: runs that share a
+            // user (the grader's, or a leased uid that a grader in another container drew too)
             // would share it, and a fork storm in one would make the forks of another fail. The
             // run's own pids cgroup bounds it instead.
             confinement.max_processes = None;
