@@ -43,6 +43,8 @@ pub struct Ctx {
     made: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
     /// How many of the check's runs ran out of time (the class report counts such failures).
     timeouts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The files the check's runs made and keep: the bound on new files is the check's.
+    files: crate::runner::CheckFiles,
     /// The folder is removed if the grader is interrupted, too.
     _undo: crate::runner::interrupt::Registered,
 }
@@ -79,6 +81,7 @@ impl Ctx {
             notes: Vec::new(),
             made: Default::default(),
             timeouts: Default::default(),
+            files: Default::default(),
         })
     }
 
@@ -125,6 +128,7 @@ impl Ctx {
         Cmd::new(program, &self.root)
             .user(&self.user)
             .counting_timeouts(&self.timeouts)
+            .keeping_files(&self.files)
     }
 
     /// Whether a program of this check ran out of time.

@@ -240,6 +240,23 @@ fn a_run_makes_a_bounded_number_of_files() {
     }
 }
 
+/// A test's runs share one bound on new files: 15 files in each of peek_range's 5 runs kept 75
+/// files of 8 MiB (961 MiB at the peak) in its folder while the bound was a run's (red team).
+/// Each run of `disk_per_check.c` says whether it found more than 16 hog files, or had one
+/// refused (EDQUOT).
+#[test]
+fn a_test_s_runs_keep_a_bounded_number_of_files() {
+    let Some((peek, _)) = fails("disk_per_check", &[], "ex1", "peek_range", &mut grader()) else {
+        return;
+    };
+    let said = peek["output"].as_str().unwrap();
+    assert!(
+        said.contains("red team: refused (EDQUOT) with 16 files kept")
+            && said.contains("more than 16 files"),
+        "{said}"
+    );
+}
+
 #[test]
 fn no_system_v_segment_outlives_a_run() {
     let dir = tempfile::tempdir().unwrap();

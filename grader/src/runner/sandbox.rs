@@ -54,8 +54,8 @@ impl Default for Limits {
 }
 
 /// The largest file a program may write when its check sets no limit: room for every test (the
-/// largest file a check copies is 128 MiB), and, with the number of files a run may make
-/// (`trace::MAX_NEW_FILES`), a bound on what one run can do to the grader's disk.
+/// largest file a check copies is 128 MiB), and, with the number of files a check's runs may keep
+/// (`trace::MAX_NEW_FILES`), a bound on what one check can do to the grader's disk.
 pub const DEFAULT_MAX_FILE: u64 = 256 << 20;
 
 /// The most address space one process of a run may have (RLIMIT_AS): far more than any program of
@@ -377,7 +377,7 @@ pub fn summary() -> Vec<String> {
         },
         format!(
             "limits: each process at most {} MiB of address space, each file at most {} MiB, \
-             {} new files a run{}; whatever a run leaves behind is killed when it ends",
+             {} new files a test{}; whatever a run leaves behind is killed when it ends",
             MAX_ADDRESS_SPACE >> 20,
             DEFAULT_MAX_FILE >> 20,
             super::trace::MAX_NEW_FILES,
