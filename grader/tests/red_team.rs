@@ -269,6 +269,52 @@ fn a_test_s_runs_keep_a_bounded_number_of_files() {
     );
 }
 
+/// 200 busy processes a run (`cpu_hog.c`, graded as ex1) beside the reference ex3, graded with
+/// the real time limit: the reference keeps full marks. With the runs' cgroups bounding only
+/// memory and processes, the scheduler shared the CPU process by process, and the reference
+/// timed out (24/25, red team); each run's group now has one CPU's time at most, and one share.
+#[test]
+fn a_run_s_busy_processes_leave_the_runs_beside_it_their_share() {
+    if !grader::runner::runs_bound_cpu() {
+        println!("skipped: no cpu controller for the runs' groups here (the report says so)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spin = ["-DSPIN_SECONDS=600".to_owned()];
+    let Some(hog) = compile("cpu_hog", dir.path(), &spin) else {
+        return;
+    };
+    let reference = grader::compile::build(&support::kit_root(), "ex3-solution").unwrap();
+    let mut hogging = grader()
+        .args(["ex1", "--bin"])
+        .arg(format!("ex1={}", hog.display()))
+        .env("GRADER_TIMEOUT", "600")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while running(&hog).len() < 100 && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let busy = running(&hog).len();
+    let mut honest = grader();
+    honest.env("GRADER_TIMEOUT", "10");
+    let (output, json) = grade("ex3", &reference, dir.path(), &mut honest);
+    // SAFETY: only sends a signal, to our own child (not yet waited for).
+    unsafe { libc::kill(hogging.id() as libc::pid_t, libc::SIGTERM) };
+    let _ = hogging.wait();
+    assert!(busy >= 100, "the hog never got going: {busy} processes");
+    assert!(running(&hog).is_empty(), "the hog outlived its grader");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    assert_eq!(
+        json["score"].as_u64(),
+        Some(u64::from(grader::rubric::points_of("ex3"))),
+        "beside {busy} busy processes: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
 #[test]
 fn no_system_v_segment_outlives_a_run() {
     let dir = tempfile::tempdir().unwrap();

@@ -56,7 +56,13 @@ impl Bounds {
     fn new() -> Bounds {
         let memory = memory_bound();
         Bounds {
-            group: Group::bounded(memory, MAX_PROCESSES),
+            // No CPU quota (cargo builds crates side by side), but where there is a cpu
+            // controller, the group's fair share of the CPU, as one run has.
+            group: Group::bounded(super::cgroup::Bounds {
+                memory,
+                processes: MAX_PROCESSES,
+                cpus: None,
+            }),
             memory,
         }
     }

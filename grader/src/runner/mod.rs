@@ -44,6 +44,11 @@ pub use cgroup::MAX_MEMORY as MAX_RUN_MEMORY;
 pub fn runs_share_a_process_limit() -> bool {
     !is_root() && !cgroup::bound_processes()
 }
+/// Whether each run's CPU time is bounded as a whole (a cpu controller): hundreds of busy
+/// processes in one run then leave the runs beside it their share of the CPU.
+pub fn runs_bound_cpu() -> bool {
+    cgroup::bound_cpu()
+}
 pub use confine::{Confinement, User, is_root};
 pub use evidence::{CpuTimes, maps_of, read_memory};
 pub use kept::CheckFiles;
@@ -283,6 +288,7 @@ impl Cmd {
             &self.program,
             std::iter::once(&self.dir).chain(&self.also),
             self.limits,
+            self.timeout,
             confinement,
             group
                 .as_ref()
