@@ -195,6 +195,21 @@ fn a_hard_link_is_no_copy() {
     );
 }
 
+/// A slow copy (a second of sleep) that keeps a hard link to its first copy aside and renames it
+/// into place in the later timed runs (`speed_stash.c`) passed the speed test at 0.53 times cp's
+/// time while the runs shared one folder; each timed run has a new one now.
+#[test]
+fn a_copy_kept_aside_is_not_timed() {
+    // A second of sleep a copy: over 8 times cp's time unless cp takes 125 ms (a busy machine).
+    let slow = ["-DSLOW_MS=1000".to_owned()];
+    let Some((speed, _)) = fails("speed_stash", &slow, "ex3", "as_fast_as_cp", &mut grader())
+    else {
+        return;
+    };
+    let said = speed["output"].as_str().unwrap();
+    assert!(said.contains("times cp's time"), "{said}");
+}
+
 #[test]
 fn a_flood_of_calls_hides_nothing() {
     fails("flood_copy", &[], "ex3", "uses_mappings", &mut grader());
@@ -245,6 +260,69 @@ fn a_run_makes_a_bounded_number_of_files() {
             assert!(said.contains("made more than 16 files"), "{said}");
         }
     }
+}
+
+/// A test's runs share one bound on new files: 15 files in each of peek_range's 5 runs kept 75
+/// files of 8 MiB (961 MiB at the peak) in its folder while the bound was a run's (red team).
+/// Each run of `disk_per_check.c` says whether it found more than 16 hog files, or had one
+/// refused (EDQUOT).
+#[test]
+fn a_test_s_runs_keep_a_bounded_number_of_files() {
+    let Some((peek, _)) = fails("disk_per_check", &[], "ex1", "peek_range", &mut grader()) else {
+        return;
+    };
+    let said = peek["output"].as_str().unwrap();
+    assert!(
+        said.contains("red team: refused (EDQUOT) with 16 files kept")
+            && said.contains("more than 16 files"),
+        "{said}"
+    );
+}
+
+/// 200 busy processes a run (`cpu_hog.c`, graded as ex1) beside the reference ex3, graded with
+/// the real time limit: the reference keeps full marks. With the runs' cgroups bounding only
+/// memory and processes, the scheduler shared the CPU process by process, and the reference
+/// timed out (24/25, red team); each run's group now has one CPU's time at most, and one share.
+#[test]
+fn a_run_s_busy_processes_leave_the_runs_beside_it_their_share() {
+    if !grader::runner::runs_bound_cpu() {
+        println!("skipped: no cpu controller for the runs' groups here (the report says so)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spin = ["-DSPIN_SECONDS=600".to_owned()];
+    let Some(hog) = compile("cpu_hog", dir.path(), &spin) else {
+        return;
+    };
+    let reference = grader::compile::build(&support::kit_root(), "ex3-solution").unwrap();
+    let mut hogging = grader()
+        .args(["ex1", "--bin"])
+        .arg(format!("ex1={}", hog.display()))
+        .env("GRADER_TIMEOUT", "600")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while running(&hog).len() < 100 && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let busy = running(&hog).len();
+    let mut honest = grader();
+    honest.env("GRADER_TIMEOUT", "10");
+    let (output, json) = grade("ex3", &reference, dir.path(), &mut honest);
+    // SAFETY: only sends a signal, to our own child (not yet waited for).
+    unsafe { libc::kill(hogging.id() as libc::pid_t, libc::SIGTERM) };
+    let _ = hogging.wait();
+    assert!(busy >= 100, "the hog never got going: {busy} processes");
+    assert!(running(&hog).is_empty(), "the hog outlived its grader");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    assert_eq!(
+        json["score"].as_u64(),
+        Some(u64::from(grader::rubric::points_of("ex3"))),
+        "beside {busy} busy processes: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]
