@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use crate::clean::Clean;
 use crate::csv;
-use crate::fixtures::run_seed;
+use crate::check_api::run_seed;
 use crate::grade::{Plan, built, grade, next};
 use crate::report::class::{self, Class, Kept, Student};
 use crate::report::{class_html, json::Gradescope, terminal::Terminal};

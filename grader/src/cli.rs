@@ -32,7 +32,7 @@ use crate::batch;
 use crate::clean::Clean;
 use crate::compile::{BuildError, build_all, package};
 use crate::events::Reporter;
-use crate::fixtures::run_seed;
+use crate::check_api::run_seed;
 use crate::grade::{Plan, Programs, built, grade as grade_plan};
 use crate::harness::default_jobs;
 use crate::kit;

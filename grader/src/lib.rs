@@ -5,7 +5,8 @@
 //! - `outcome.rs`: how a check ends when it does not pass (`Problem`, `Verdict`);
 //! - `runner/`: starting, watching and stopping a program under test, and the evidence it leaves;
 //! - `diff.rs`: how two byte strings differ, in words (text whole, or hex bytes at an offset);
-//! - `expect.rs` and `fixtures.rs`: a check's assertions, and its inputs;
+//! - `expect.rs` and `check_api.rs`: a check's assertions, and what it works with (`Ctx`: its
+//!   folder, runs and seeded inputs; `fail!`);
 //! - `table.rs`: what an exercise's rubric table is made of (`Exercise`, `Test`, `test()`);
 //! - `checks/`: the checks, one module per exercise, each with its rubric table (found by
 //!   the grader's build script); `rubric.rs`: the tables joined, and every count derived from
@@ -33,7 +34,7 @@ pub mod csv;
 pub mod diff;
 pub mod events;
 pub mod expect;
-pub mod fixtures;
+pub mod check_api;
 pub mod grade;
 pub mod harness;
 pub mod hints;

@@ -5,7 +5,7 @@
 //!   no account has, leased for the check and returned after it), so that programs of different
 //!   checks, or of different students in a batch, cannot signal, trace or touch each other, and
 //!   cannot touch anything of root's. The grader gives that user the check's folder and the
-//!   files it makes there, by descriptor, as it makes them (see `fixtures`), and nothing else.
+//!   files it makes there, by descriptor, as it makes them (see `check_api`), and nothing else.
 //! - RLIMIT_NPROC bounds a fork storm: a few hundred processes more than the user has already.
 //! - The grader is a child subreaper (prctl(2)): a process that a program leaves behind, even one
 //!   that escaped its process group with setsid(2), is reparented to the grader when its parent
