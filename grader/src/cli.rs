@@ -29,10 +29,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::batch;
+use crate::check_api::run_seed;
 use crate::clean::Clean;
 use crate::compile::{BuildError, build_all, package};
 use crate::events::Reporter;
-use crate::check_api::run_seed;
 use crate::grade::{Plan, Programs, built, grade as grade_plan};
 use crate::harness::default_jobs;
 use crate::kit;

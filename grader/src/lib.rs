@@ -26,6 +26,7 @@
 //!   `grader watch`, an exercise graded again each time its sources change.
 
 pub mod batch;
+pub mod check_api;
 pub mod checks;
 pub mod clean;
 pub mod cli;
@@ -34,7 +35,6 @@ pub mod csv;
 pub mod diff;
 pub mod events;
 pub mod expect;
-pub mod check_api;
 pub mod grade;
 pub mod harness;
 pub mod hints;

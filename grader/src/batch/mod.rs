@@ -16,19 +16,21 @@
 //! uninterrupted batch would have written (the students graded before the interruption are
 //! "graded" in it, not "unchanged").
 
+pub mod gradebook;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
+use crate::check_api::run_seed;
 use crate::clean::Clean;
 use crate::csv;
-use crate::check_api::run_seed;
 use crate::grade::{Plan, built, grade, next};
-use crate::report::class::{self, Class, Kept, Student};
 use crate::report::{class_html, json::Gradescope, terminal::Terminal};
 use crate::rubric::{RUBRIC, fingerprint};
 use crate::similar;
 use crate::submission::{Submission, sha256_lines};
+use gradebook::{Class, Kept, Student};
 
 pub struct Options {
     pub dir: PathBuf,
@@ -117,8 +119,8 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
     let tests = csv.with_file_name("tests.csv");
     let seeds = csv.with_file_name("seeds.csv");
     for (path, text) in [
-        (&csv, class::grades_csv(&students)),
-        (&tests, class::tests_csv(&students)),
+        (&csv, gradebook::grades_csv(&students)),
+        (&tests, gradebook::tests_csv(&students)),
         (&seeds, seeds_csv(&students)),
     ] {
         write_atomically(path, text.as_bytes())

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::class::{Class, Student, TestFigures, test_id};
+use crate::batch::gradebook::{Class, Student, TestFigures, test_id};
 use crate::rubric::{EXERCISES, RUBRIC, tests_of};
 
 /// `text` as HTML text or an attribute's value: the markup characters, both quotes and line

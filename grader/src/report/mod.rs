@@ -9,10 +9,9 @@
 //!   results.json; `autolab`: Autolab's score line;
 //! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints;
 //! - `status`: `grader status`, a line per exercise: its points and its failing tests;
-//! - `class` and `class_html`: a whole class (`grader batch`): its gradebook rows, figures and page.
+//! - `class_html`: a whole class's page (`grader batch`).
 
 pub mod autolab;
-pub mod class;
 pub mod class_html;
 pub mod json;
 pub mod junit;
