@@ -16,6 +16,7 @@
 //! uninterrupted batch would have written (the students graded before the interruption are
 //! "graded" in it, not "unchanged").
 
+pub mod class_html;
 pub mod gradebook;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use crate::check_api::run_seed;
 use crate::clean::Clean;
 use crate::csv;
 use crate::grade::{Plan, built, grade, next};
-use crate::report::{class_html, json::Gradescope, terminal::Terminal};
+use crate::report::{json::Gradescope, terminal::Terminal};
 use crate::rubric::{RUBRIC, fingerprint};
 use crate::similar;
 use crate::submission::{Submission, sha256_lines};

@@ -9,10 +9,8 @@
 //!   results.json; `autolab`: Autolab's score line;
 //! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints;
 //! - `status`: `grader status`, a line per exercise: its points and its failing tests;
-//! - `class_html`: a whole class's page (`grader batch`).
 
 pub mod autolab;
-pub mod class_html;
 pub mod json;
 pub mod junit;
 pub mod libtest;

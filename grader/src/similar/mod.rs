@@ -446,9 +446,9 @@ pub fn run(kit: &Path, dir: &Path, out: &Path, threshold: f64) -> Result<usize, 
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let page = format!(
         "{}{}{}",
-        crate::report::class_html::head("Similar submissions"),
+        crate::batch::class_html::head("Similar submissions"),
         html::section(&found),
-        crate::report::class_html::FOOT
+        crate::batch::class_html::FOOT
     );
     for (name, text) in [("similar.html", page), ("similar.csv", csv(&found))] {
         let path = out.join(name);

@@ -11,7 +11,7 @@ use crate::rubric::{EXERCISES, RUBRIC, tests_of};
 
 /// `text` as HTML text or an attribute's value: the markup characters, both quotes and line
 /// breaks escaped (JUnit's XML needs the same).
-pub use super::junit::escape;
+pub use crate::report::junit::escape;
 
 /// A relative link to a file of a student's folder: the name percent-encoded byte by byte (any
 /// character but the unreserved ones), so that no name can leave the folder or the attribute.
