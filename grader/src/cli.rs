@@ -29,6 +29,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::batch;
+use crate::batch::similar;
 use crate::check_api::run_seed;
 use crate::clean::Clean;
 use crate::compile::{BuildError, build_all, package};
@@ -39,7 +40,6 @@ use crate::kit;
 use crate::outcome::Problem;
 use crate::report::{FORMATS, file_reporter, status::StatusLines, terminal::Terminal};
 use crate::rubric::{EXERCISES, Test, tests_of};
-use crate::similar;
 use crate::submission::{Submission, handin, stage};
 
 const USAGE: &str =

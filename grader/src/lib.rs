@@ -20,7 +20,8 @@
 //!   `student_kit.rs`: that copy made into what a class gets;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
 //! - `submission.rs` and `batch/`: hand-ins, graded in a pristine copy of the kit, one or a
-//!   class; `similar/`: how much code the submissions of a class share; `csv.rs`: the CSV files;
+//!   class (with its gradebook, its page, and `batch/similar/`: how much code the submissions of
+//!   a class share); `csv.rs`: the CSV files;
 //! - `new_exercise.rs`: `grader new-exercise`, a new exercise's files, scaffolded;
 //! - `hints.rs`: `grader hint`, an exercise's README hints a level at a time; `watch.rs`:
 //!   `grader watch`, an exercise graded again each time its sources change.
@@ -45,7 +46,6 @@ pub mod report;
 pub mod rubric;
 pub mod runner;
 pub mod safe_fs;
-pub mod similar;
 pub mod student_kit;
 pub mod submission;
 pub mod table;

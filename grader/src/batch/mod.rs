@@ -18,6 +18,7 @@
 
 pub mod class_html;
 pub mod gradebook;
+pub mod similar;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -29,7 +30,6 @@ use crate::csv;
 use crate::grade::{Plan, built, grade, next};
 use crate::report::{json::Gradescope, terminal::Terminal};
 use crate::rubric::{RUBRIC, fingerprint};
-use crate::similar;
 use crate::submission::{Submission, sha256_lines};
 use gradebook::{Class, Kept, Student};
 
