@@ -19,7 +19,7 @@
 //! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
 //!   `student_kit.rs`: that copy made into what a class gets;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
-//! - `submission.rs` and `batch/`: hand-ins, graded in a pristine copy of the kit, one or a
+//! - `submission/` and `batch/`: hand-ins, graded in a pristine copy of the kit, one or a
 //!   class (with its gradebook, its page, and `batch/similar/`: how much code the submissions of
 //!   a class share); `csv.rs`: the CSV files;
 //! - `new_exercise.rs`: `grader new-exercise`, a new exercise's files, scaffolded;
