@@ -30,7 +30,7 @@ use crate::csv;
 use crate::grade::{Plan, built, grade, next};
 use crate::report::{json::Gradescope, terminal::Terminal};
 use crate::rubric::{RUBRIC, fingerprint};
-use crate::submission::{Submission, sha256_lines};
+use crate::submission::{Found, Submission, sha256_lines};
 use gradebook::{Class, Kept, Student};
 
 pub struct Options {
@@ -162,7 +162,7 @@ const HARDEST_SHOWN: usize = 5;
 
 /// The students that `--only` leaves out, as their last grading left them; one never graded is
 /// named and left out of the gradebook.
-fn kept_students(kept: &[(String, PathBuf)], out: &Path) -> Vec<Student> {
+fn kept_students(kept: &[(String, Found)], out: &Path) -> Vec<Student> {
     kept.iter()
         .filter_map(|(name, _)| {
             let student = last_grading(&out.join(name), name);
@@ -295,10 +295,14 @@ struct Grading<'a> {
 }
 
 impl Grading<'_> {
-    fn grade(&self, name: &str, path: &Path) -> Student {
+    fn grade(&self, name: &str, found: &Found) -> Student {
         let dir = self.out.join(name);
         let mut student = Student::new(name);
-        let submission = match Submission::import(path, self.kit) {
+        let imported = found
+            .as_ref()
+            .map_err(String::clone)
+            .and_then(|path| Submission::import(path, self.kit));
+        let submission = match imported {
             Ok(submission) => submission,
             Err(why) => {
                 let why = Clean::new(&why);

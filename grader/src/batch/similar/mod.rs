@@ -371,7 +371,8 @@ pub fn compare_dir(kit: &Path, dir: &Path, jobs: usize, threshold: f64) -> Resul
         for _ in 0..jobs.max(1) {
             s.spawn(|| {
                 while let Some((name, path)) = next(&queue) {
-                    let student = Submission::student_files(&path).map(|sub| Student {
+                    let files = path.and_then(|path| Submission::student_files(&path));
+                    let student = files.map(|sub| Student {
                         name: name.clone(),
                         files: sources_of(sub.kit.path(), &sub.taken),
                     });
