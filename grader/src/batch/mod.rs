@@ -29,7 +29,7 @@ use crate::clean::Clean;
 use crate::csv;
 use crate::grade::{Plan, built, grade, next};
 use crate::report::{json::Gradescope, terminal::Terminal};
-use crate::rubric::{RUBRIC, fingerprint};
+use crate::rubric::{RUBRIC, fingerprint, total_points};
 use crate::submission::{Found, Submission, sha256_lines};
 use gradebook::{Class, Kept, Student};
 
@@ -490,9 +490,10 @@ fn progress(graded: &[Student], total: usize, started: Instant) {
     let elapsed = started.elapsed().as_secs_f64();
     let left = elapsed / done as f64 * (total - done) as f64;
     eprintln!(
-        "[{done}/{total}] {}: {}/100, {} ({elapsed:.0}s so far, about {left:.0}s left)",
+        "[{done}/{total}] {}: {}/{}, {} ({elapsed:.0}s so far, about {left:.0}s left)",
         last.name,
         last.total(),
+        total_points(),
         last.status()
     );
 }
