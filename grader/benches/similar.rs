@@ -12,8 +12,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use grader::batch::similar::{self, DEFAULT_THRESHOLD, Source, Student, tokens};
 use grader::rubric::EXERCISES;
-use grader::similar::{self, DEFAULT_THRESHOLD, Source, Student, tokens};
 
 const SIZES: [usize; 3] = [50, 100, 200];
 

@@ -29,17 +29,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::batch;
+use crate::batch::similar;
+use crate::check_api::run_seed;
 use crate::clean::Clean;
 use crate::compile::{BuildError, build_all, package};
 use crate::events::Reporter;
-use crate::fixtures::run_seed;
 use crate::grade::{Plan, Programs, built, grade as grade_plan};
 use crate::harness::default_jobs;
 use crate::kit;
 use crate::outcome::Problem;
 use crate::report::{FORMATS, file_reporter, status::StatusLines, terminal::Terminal};
 use crate::rubric::{EXERCISES, Test, tests_of};
-use crate::similar;
 use crate::submission::{Submission, handin, stage};
 
 const USAGE: &str =

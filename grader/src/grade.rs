@@ -10,9 +10,9 @@ use std::sync::mpsc;
 use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::check_api::{Ctx, test_seed};
 use crate::compile::BuildError;
 use crate::events::{Event, Ignored, Reporter, Score, Status, TestOutcome};
-use crate::fixtures::{Ctx, test_seed};
 use crate::outcome::Reword;
 use crate::outcome::{Problem, Verdict, grader_error};
 use crate::rubric::Test;

@@ -5,8 +5,8 @@
 
 use std::process::ExitCode;
 
+use crate::check_api::run_seed;
 use crate::compile::build;
-use crate::fixtures::run_seed;
 use crate::grade::{Plan, Programs, built, grade};
 use crate::hints::topics_by_test;
 use crate::outcome::Problem;

@@ -5,7 +5,8 @@
 //! - `outcome.rs`: how a check ends when it does not pass (`Problem`, `Verdict`);
 //! - `runner/`: starting, watching and stopping a program under test, and the evidence it leaves;
 //! - `diff.rs`: how two byte strings differ, in words (text whole, or hex bytes at an offset);
-//! - `expect.rs` and `fixtures.rs`: a check's assertions, and its inputs;
+//! - `expect.rs` and `check_api.rs`: a check's assertions, and what it works with (`Ctx`: its
+//!   folder, runs and seeded inputs; `fail!`);
 //! - `table.rs`: what an exercise's rubric table is made of (`Exercise`, `Test`, `test()`);
 //! - `checks/`: the checks, one module per exercise, each with its rubric table (found by
 //!   the grader's build script); `rubric.rs`: the tables joined, and every count derived from
@@ -18,13 +19,15 @@
 //! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
 //!   `student_kit.rs`: that copy made into what a class gets;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
-//! - `submission.rs` and `batch.rs`: hand-ins, graded in a pristine copy of the kit, one or a
-//!   class; `similar/`: how much code the submissions of a class share; `csv.rs`: the CSV files;
+//! - `submission/` and `batch/`: hand-ins, graded in a pristine copy of the kit, one or a
+//!   class (with its gradebook, its page, and `batch/similar/`: how much code the submissions of
+//!   a class share); `csv.rs`: the CSV files;
 //! - `new_exercise.rs`: `grader new-exercise`, a new exercise's files, scaffolded;
 //! - `hints.rs`: `grader hint`, an exercise's README hints a level at a time; `watch.rs`:
 //!   `grader watch`, an exercise graded again each time its sources change.
 
 pub mod batch;
+pub mod check_api;
 pub mod checks;
 pub mod clean;
 pub mod cli;
@@ -33,7 +36,6 @@ pub mod csv;
 pub mod diff;
 pub mod events;
 pub mod expect;
-pub mod fixtures;
 pub mod grade;
 pub mod harness;
 pub mod hints;
@@ -44,7 +46,6 @@ pub mod report;
 pub mod rubric;
 pub mod runner;
 pub mod safe_fs;
-pub mod similar;
 pub mod student_kit;
 pub mod submission;
 pub mod table;

@@ -1,5 +1,5 @@
 //! How a check ends when it does not pass. A leaf module: everything that judges (assertions,
-//! fixtures, checks) and everything that reports builds on it, and it depends on nothing.
+//! the checks' API, checks) and everything that reports builds on it, and it depends on nothing.
 
 use std::fmt;
 

@@ -1,7 +1,7 @@
 //! What an exercise's rubric table is made of (`checks/exN.rs`, `pub const EXERCISE`): the
 //! exercise, its rows, and the functions that write a row. `rubric.rs` joins the tables.
 
-use crate::fixtures::{Ctx, Verdict};
+use crate::check_api::{Ctx, Verdict};
 
 /// One exercise: its name (`ex3`, the crates' and the binary's), what it is worth, its tests.
 pub struct Exercise {

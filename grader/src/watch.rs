@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
+use crate::check_api::run_seed;
 use crate::compile::{BuildError, build_all, package};
 use crate::events::{Event, Reporter, Status, TestOutcome};
-use crate::fixtures::run_seed;
 use crate::grade::{Plan, Programs, built, grade};
 use crate::harness::default_jobs;
 use crate::report::terminal::Terminal;

@@ -267,3 +267,31 @@ fn a_relative_out_folder_works() {
     let book = support::gradebook(&dir.path().join("out/grades.csv"));
     assert_eq!(book["untouched"]["status"], "graded", "{book:#?}");
 }
+
+/// `alice/` and `alice.tar` in one class: one row for alice, refused with both names, and one
+/// report saying so (not two rows, the second grading's files over the first's).
+#[test]
+fn a_student_with_two_submissions_gets_one_row_that_asks_for_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let class = dir.path().join("class");
+    support::stub_submission(&class.join("alice"));
+    std::fs::write(class.join("alice.tar"), "").unwrap();
+    let out = dir.path().join("out");
+    let run = support::batch(&class, &out);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    let text = std::fs::read_to_string(out.join("grades.csv")).unwrap();
+    let rows = grader::csv::parse(&text).unwrap();
+    let alice: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "alice").collect();
+    assert_eq!(alice.len(), 1, "{text}");
+    let why = "not graded: 2 submissions are this student's (alice, alice.tar); keep one of them";
+    assert!(
+        alice[0]
+            .last()
+            .unwrap()
+            .starts_with(&format!("error: {why}")),
+        "{text}"
+    );
+    let report = std::fs::read_to_string(out.join("alice/report.txt")).unwrap();
+    assert!(report.starts_with(why), "{report}");
+}

@@ -143,7 +143,7 @@ fn a_real_panics_message_is_read_from_its_stderr() {
     let stub = grader::compile::build(&kit, "ex1").unwrap();
     // Run as a check runs it (its own folder and user, the program staged where that user can
     // run it).
-    let t = grader::fixtures::Ctx::new("ex1", &stub, 0).unwrap();
+    let t = grader::check_api::Ctx::new("ex1", &stub, 0).unwrap();
     t.file("data.bin", b"0123456789");
     let run = t.run(["peek", "data.bin", "0", "4"]);
     let stderr = String::from_utf8_lossy(&run.output().stderr);

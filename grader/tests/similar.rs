@@ -9,7 +9,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use grader::similar::{self, DEFAULT_THRESHOLD, Source, Student};
+use grader::batch::similar::{self, DEFAULT_THRESHOLD, Source, Student};
 
 fn reference() -> String {
     std::fs::read_to_string(support::kit_root().join("solutions/ex3/src/exercise.rs")).unwrap()

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::checks::{mappings_of, through_mappings, usage_errors, watched};
 use crate::expect::file_holds;
-use crate::fixtures::{Ctx, MIB, PAGE, Problem, Verdict, ensure};
+use crate::check_api::{Ctx, MIB, PAGE, Problem, Verdict, ensure};
 use crate::outcome::Reword;
 use crate::runner::Run;
 use crate::table::{Exercise, test};

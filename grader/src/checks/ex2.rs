@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::checks::{fifo, mappings_of, through_mappings, usage_errors, watched};
 use crate::expect::file_holds;
-use crate::fixtures::{Ctx, MIB, PAGE, Problem, Verdict, ensure, grader_error};
+use crate::check_api::{Ctx, MIB, PAGE, Problem, Verdict, ensure, grader_error};
 use crate::outcome::Reword;
 use crate::runner::trace::regions;
 use crate::runner::{Call, Observer, read_memory, seccomp};

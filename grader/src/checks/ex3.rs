@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::checks::{fifo, mappings_of, through_mappings, usage_errors, watched};
 use crate::expect::{file_holds, missing, same_files};
-use crate::fixtures::{Ctx, KIB, MIB, PAGE, Problem, Verdict, ensure, grader_error};
+use crate::check_api::{Ctx, KIB, MIB, PAGE, Problem, Verdict, ensure, grader_error};
 use crate::outcome::Reword;
 use crate::runner::interrupt::{Undo, register};
 use crate::runner::{Cmd, Limits};

@@ -11,7 +11,7 @@ use nix::unistd::Pid;
 use crate::checks::usage_errors;
 use crate::checks::watched;
 use crate::expect::waited_for;
-use crate::fixtures::{Ctx, Verdict, ensure};
+use crate::check_api::{Ctx, Verdict, ensure};
 use crate::outcome::Reword;
 use crate::runner::trace::regions;
 use crate::runner::{FileId, Region, Run, Running, maps_of, read_memory};

@@ -8,7 +8,7 @@ include!(concat!(env!("OUT_DIR"), "/exercises.rs"));
 
 use crate::fail;
 
-use crate::fixtures::{Ctx, Problem, Verdict};
+use crate::check_api::{Ctx, Problem, Verdict};
 use crate::runner::{Call, FileId, Run, Trace};
 
 /// Fails unless every argument list is refused as a usage error (status 2, usage on stderr).

@@ -9,11 +9,8 @@
 //!   results.json; `autolab`: Autolab's score line;
 //! - `libtest`: `cargo test -p exN`, printed the way Rust's own test harness prints;
 //! - `status`: `grader status`, a line per exercise: its points and its failing tests;
-//! - `class` and `class_html`: a whole class (`grader batch`): its gradebook rows, figures and page.
 
 pub mod autolab;
-pub mod class;
-pub mod class_html;
 pub mod json;
 pub mod junit;
 pub mod libtest;
@@ -198,6 +195,7 @@ mod snapshots {
 
     use super::samples;
     use super::*;
+    use crate::batch::{class_html, gradebook as class};
     use crate::events::Ignored;
 
     /// What a snapshot of a file format holds when the reporter wrote no file.

@@ -6,7 +6,7 @@
 //!   programs of different checks, or of different students in a batch, or of graders that do
 //!   not see each other (two containers), cannot signal, trace or touch each other, nor share a
 //!   process limit, and cannot touch anything of root's. The grader gives that user the check's
-//!   folder and the files it makes there, by descriptor, as it makes them (see `fixtures`), and
+//!   folder and the files it makes there, by descriptor, as it makes them (see `check_api`), and
 //!   nothing else.
 //! - RLIMIT_NPROC bounds a fork storm where no cgroup does: a few hundred processes more than the
 //!   user has already.

@@ -13,7 +13,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use super::{Intake, Kind, MAX_ENTRIES, Metered};
+use super::intake::{Intake, Kind, MAX_ENTRIES, Metered};
 
 const END_OF_DIRECTORY: u32 = 0x0605_4b50;
 const DIRECTORY_ENTRY: u32 = 0x0201_4b50;
@@ -209,7 +209,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use crate::submission::{Submission, handin};
+    use crate::submission::{Submission, handin, test_kit};
 
     /// A zip archive made entry by entry, with any name, mode, flags or method.
     #[derive(Default)]
@@ -299,25 +299,21 @@ mod tests {
         }
     }
 
-    fn kit() -> PathBuf {
-        crate::kit::find(None).expect("the tests run inside the kit")
-    }
-
     #[test]
     fn a_zip_of_the_handin_is_read_like_the_tarball() {
         let dir = tempfile::tempdir().unwrap();
         let tarball = dir.path().join("handin.tar.gz");
-        handin(&kit(), &tarball).unwrap();
-        let from_tar = Submission::import(&tarball, &kit()).unwrap();
+        handin(&test_kit(), &tarball).unwrap();
+        let from_tar = Submission::import(&tarball, &test_kit()).unwrap();
         // The same files, zipped from a folder of the student's own name, as zip tools do.
         let zip = from_tar.taken.iter().fold(RawZip::default(), |zip, file| {
-            let data = std::fs::read(kit().join(file)).unwrap();
+            let data = std::fs::read(test_kit().join(file)).unwrap();
             zip.file(&format!("mine/{}", file.display()), &data)
         });
         let uploads = dir.path().join("submission");
         std::fs::create_dir(&uploads).unwrap();
         zip.write(&uploads.join("handin.zip"));
-        let from_zip = Submission::import(&uploads, &kit()).unwrap();
+        let from_zip = Submission::import(&uploads, &test_kit()).unwrap();
         assert_eq!(from_zip.taken, from_tar.taken);
         assert_eq!(from_zip.hash, from_tar.hash);
         assert!(from_zip.ignored.is_empty(), "{:?}", from_zip.ignored);
@@ -354,7 +350,7 @@ mod tests {
                 ..spec(&format!("{src}/folder/"), b"")
             })
             .write(&zip);
-        let submission = Submission::import(&zip, &kit()).unwrap();
+        let submission = Submission::import(&zip, &test_kit()).unwrap();
         assert_eq!(
             submission.taken,
             [PathBuf::from(format!("{src}/exercise.rs"))]
@@ -388,7 +384,7 @@ mod tests {
             })
             .write(&zip);
         assert!(std::fs::metadata(&zip).unwrap().len() < 1 << 20);
-        let why = Submission::import(&zip, &kit()).err().unwrap();
+        let why = Submission::import(&zip, &test_kit()).err().unwrap();
         assert!(
             why.ends_with("is refused: it is more than 64 MiB unpacked"),
             "{why}"
@@ -402,7 +398,7 @@ mod tests {
                     ..spec("exercises/ex1/src/exercise.rs", &mib)
                 })
                 .write(&zip);
-            let why = Submission::import(&zip, &kit()).err().unwrap();
+            let why = Submission::import(&zip, &test_kit()).err().unwrap();
             assert!(why.contains("does not match its CRC-32 or size"), "{why}");
         }
     }
@@ -412,7 +408,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let zip = dir.path().join("handin.zip");
         std::fs::write(&zip, b"PK\x03\x04 and the rest").unwrap();
-        let why = Submission::import(&zip, &kit()).err().unwrap();
+        let why = Submission::import(&zip, &test_kit()).err().unwrap();
         assert!(
             why.contains("not a zip archive the grader can read"),
             "{why}"
@@ -423,7 +419,7 @@ mod tests {
         let count = bytes.len() - 12;
         bytes[count..count + 2].copy_from_slice(&u16::to_le_bytes(2));
         std::fs::write(&zip, bytes).unwrap();
-        let why = Submission::import(&zip, &kit()).err().unwrap();
+        let why = Submission::import(&zip, &test_kit()).err().unwrap();
         assert!(why.contains("cut short"), "{why}");
     }
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::{Found, Span};
-use crate::report::class_html::escape;
+use crate::batch::class_html::escape;
 
 /// How many pairs have their passages shown (a class that copied wholesale would make a page
 /// of megabytes).

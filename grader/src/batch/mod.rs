@@ -16,19 +16,22 @@
 //! uninterrupted batch would have written (the students graded before the interruption are
 //! "graded" in it, not "unchanged").
 
+pub mod class_html;
+pub mod gradebook;
+pub mod similar;
+
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
+use crate::check_api::run_seed;
 use crate::clean::Clean;
 use crate::csv;
-use crate::fixtures::run_seed;
 use crate::grade::{Plan, built, grade, next};
-use crate::report::class::{self, Class, Kept, Student};
-use crate::report::{class_html, json::Gradescope, terminal::Terminal};
-use crate::rubric::{RUBRIC, fingerprint};
-use crate::similar;
-use crate::submission::{Submission, sha256_lines};
+use crate::report::{json::Gradescope, terminal::Terminal};
+use crate::rubric::{RUBRIC, fingerprint, total_points};
+use crate::submission::{Found, Submission, sha256_lines};
+use gradebook::{Class, Kept, Student};
 
 pub struct Options {
     pub dir: PathBuf,
@@ -117,8 +120,8 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
     let tests = csv.with_file_name("tests.csv");
     let seeds = csv.with_file_name("seeds.csv");
     for (path, text) in [
-        (&csv, class::grades_csv(&students)),
-        (&tests, class::tests_csv(&students)),
+        (&csv, gradebook::grades_csv(&students)),
+        (&tests, gradebook::tests_csv(&students)),
         (&seeds, seeds_csv(&students)),
     ] {
         write_atomically(path, text.as_bytes())
@@ -159,7 +162,7 @@ const HARDEST_SHOWN: usize = 5;
 
 /// The students that `--only` leaves out, as their last grading left them; one never graded is
 /// named and left out of the gradebook.
-fn kept_students(kept: &[(String, PathBuf)], out: &Path) -> Vec<Student> {
+fn kept_students(kept: &[(String, Found)], out: &Path) -> Vec<Student> {
     kept.iter()
         .filter_map(|(name, _)| {
             let student = last_grading(&out.join(name), name);
@@ -292,10 +295,14 @@ struct Grading<'a> {
 }
 
 impl Grading<'_> {
-    fn grade(&self, name: &str, path: &Path) -> Student {
+    fn grade(&self, name: &str, found: &Found) -> Student {
         let dir = self.out.join(name);
         let mut student = Student::new(name);
-        let submission = match Submission::import(path, self.kit) {
+        let imported = found
+            .as_ref()
+            .map_err(String::clone)
+            .and_then(|path| Submission::import(path, self.kit));
+        let submission = match imported {
             Ok(submission) => submission,
             Err(why) => {
                 let why = Clean::new(&why);
@@ -483,9 +490,10 @@ fn progress(graded: &[Student], total: usize, started: Instant) {
     let elapsed = started.elapsed().as_secs_f64();
     let left = elapsed / done as f64 * (total - done) as f64;
     eprintln!(
-        "[{done}/{total}] {}: {}/100, {} ({elapsed:.0}s so far, about {left:.0}s left)",
+        "[{done}/{total}] {}: {}/{}, {} ({elapsed:.0}s so far, about {left:.0}s left)",
         last.name,
         last.total(),
+        total_points(),
         last.status()
     );
 }

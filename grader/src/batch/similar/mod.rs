@@ -371,7 +371,8 @@ pub fn compare_dir(kit: &Path, dir: &Path, jobs: usize, threshold: f64) -> Resul
         for _ in 0..jobs.max(1) {
             s.spawn(|| {
                 while let Some((name, path)) = next(&queue) {
-                    let student = Submission::student_files(&path).map(|sub| Student {
+                    let files = path.and_then(|path| Submission::student_files(&path));
+                    let student = files.map(|sub| Student {
                         name: name.clone(),
                         files: sources_of(sub.kit.path(), &sub.taken),
                     });
@@ -446,9 +447,9 @@ pub fn run(kit: &Path, dir: &Path, out: &Path, threshold: f64) -> Result<usize, 
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let page = format!(
         "{}{}{}",
-        crate::report::class_html::head("Similar submissions"),
+        crate::batch::class_html::head("Similar submissions"),
         html::section(&found),
-        crate::report::class_html::FOOT
+        crate::batch::class_html::FOOT
     );
     for (name, text) in [("similar.html", page), ("similar.csv", csv(&found))] {
         let path = out.join(name);

@@ -11,54 +11,48 @@ use crate::csv;
 use crate::events::{Event, Reporter, Status};
 use crate::rubric::{EXERCISES, RUBRIC, Test};
 
-/// How one test ended for one student, as tests.csv names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Pass,
-    Fail,
-    NotRun,
-    GraderError,
+/// How tests.csv and a student's record name a test's status.
+pub fn status_name(status: &Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Fail { .. } => "fail",
+        Status::NotRun { .. } => "not run",
+        Status::GraderError { .. } => "grading error",
+    }
 }
 
-impl Kind {
-    const ALL: [Kind; 4] = [Kind::Pass, Kind::Fail, Kind::NotRun, Kind::GraderError];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Pass => "pass",
-            Kind::Fail => "fail",
-            Kind::NotRun => "not run",
-            Kind::GraderError => "grading error",
-        }
-    }
-
-    fn named(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    fn of(status: &Status) -> Kind {
-        match status {
-            Status::Pass => Kind::Pass,
-            Status::Fail { .. } => Kind::Fail,
-            Status::NotRun { .. } => Kind::NotRun,
-            Status::GraderError { .. } => Kind::GraderError,
-        }
-    }
+/// The status that `status_name` names `name`, with `reason` (a pass has none).
+fn status_named(name: &str, reason: Clean) -> Option<Status> {
+    let reason = || reason.clone();
+    [
+        Status::Pass,
+        Status::Fail { reason: reason() },
+        Status::NotRun { reason: reason() },
+        Status::GraderError { reason: reason() },
+    ]
+    .into_iter()
+    .find(|status| status_name(status) == name)
 }
 
 /// One test of one student.
 #[derive(Clone, Debug)]
 pub struct TestResult {
     pub test: &'static Test,
-    pub kind: Kind,
+    /// How it ended; the reason is only its first line.
+    pub status: Status,
     pub points: u32,
     pub max: u32,
     /// The seed that repeats its inputs; `None` when it did not run (its program was not built).
     pub seed: Option<u64>,
     /// A program it ran ran out of time.
     pub timed_out: bool,
+}
+
+impl TestResult {
     /// The first line of why it did not pass (empty when it passed).
-    pub reason: String,
+    pub fn reason(&self) -> &str {
+        self.status.reason().map_or("", |r| r.as_str())
+    }
 }
 
 /// `ex3.copies_exactly`: a test's name in tests.csv and in a student's record.
@@ -111,7 +105,7 @@ impl Student {
     pub fn timed_out(&self) -> Vec<&'static Test> {
         self.tests
             .iter()
-            .filter(|t| t.kind == Kind::Fail && t.timed_out)
+            .filter(|t| matches!(t.status, Status::Fail { .. }) && t.timed_out)
             .map(|t| t.test)
             .collect()
     }
@@ -138,11 +132,11 @@ impl Student {
                 test_id(t.test),
                 t.points.to_string(),
                 t.max.to_string(),
-                t.kind.name().to_owned(),
+                status_name(&t.status).to_owned(),
                 t.seed.map(|s| s.to_string()).unwrap_or_default(),
                 yes_no(!self.not_built.contains(&t.test.exercise)),
                 yes_no(t.timed_out),
-                t.reason.clone(),
+                t.reason().to_owned(),
             ]));
         }
         text
@@ -160,14 +154,13 @@ impl Student {
                 test,
                 points: field(1).parse().ok()?,
                 max: field(2).parse().ok()?,
-                kind: Kind::named(field(3))?,
+                status: status_named(field(3), Clean::line(field(7)))?,
                 seed: if field(4).is_empty() {
                     None
                 } else {
                     Some(field(4).parse().ok()?)
                 },
                 timed_out: field(6) == "yes",
-                reason: Clean::line(field(7)).to_string(),
             };
             *student.scores.get_mut(test.exercise)? += result.points;
             if field(5) == "no" && !student.not_built.contains(&test.exercise) {
@@ -189,14 +182,8 @@ fn same_test(a: &Test, b: &Test) -> bool {
 impl PartialEq for TestResult {
     fn eq(&self, other: &TestResult) -> bool {
         same_test(self.test, other.test)
-            && (self.kind, self.points, self.max, self.seed, &self.reason)
-                == (
-                    other.kind,
-                    other.points,
-                    other.max,
-                    other.seed,
-                    &other.reason,
-                )
+            && (&self.status, self.points, self.max, self.seed)
+                == (&other.status, other.points, other.max, other.seed)
     }
 }
 
@@ -228,18 +215,19 @@ impl Reporter for Student {
                     .reason()
                     .and_then(|r| r.lines().next())
                     .unwrap_or_default();
+                let status = status_named(status_name(&o.status), Clean::line(first))
+                    .expect("every status has a name");
                 if let (Status::GraderError { .. }, None) = (&o.status, &self.error) {
                     self.error = Some(format!("{} {}: {first}", o.test.exercise, o.test.name));
                 }
                 let score = o.score();
                 self.tests.push(TestResult {
                     test: o.test,
-                    kind: Kind::of(&o.status),
+                    status,
                     points: score.got,
                     max: score.max,
                     seed: o.seed,
                     timed_out: o.timed_out,
-                    reason: first.to_owned(),
                 });
             }
             Event::ExerciseFinished {
@@ -263,7 +251,7 @@ pub fn tests_csv(students: &[Student]) -> String {
                 test_id(t.test),
                 t.points.to_string(),
                 t.max.to_string(),
-                t.kind.name().to_owned(),
+                status_name(&t.status).to_owned(),
             ]));
         }
     }
@@ -346,10 +334,10 @@ impl Class<'_> {
                 };
                 let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
                 for t in results {
-                    match t.kind {
-                        Kind::Pass => figures.passed += 1,
-                        Kind::Fail => *reasons.entry(t.reason.as_str()).or_default() += 1,
-                        Kind::NotRun | Kind::GraderError => continue,
+                    match t.status {
+                        Status::Pass => figures.passed += 1,
+                        Status::Fail { .. } => *reasons.entry(t.reason()).or_default() += 1,
+                        Status::NotRun { .. } | Status::GraderError { .. } => continue,
                     }
                     figures.judged += 1;
                 }

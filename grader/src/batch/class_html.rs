@@ -6,11 +6,11 @@
 
 use std::fmt::Write;
 
-use super::class::{Class, Student, TestFigures, test_id};
+use crate::batch::gradebook::{Class, Student, TestFigures, test_id};
 
 /// `text` as HTML text or an attribute's value: the markup characters, both quotes and line
 /// breaks escaped (JUnit's XML needs the same).
-pub use super::junit::escape;
+pub use crate::report::junit::escape;
 
 /// A relative link to a file of a student's folder: the name percent-encoded byte by byte (any
 /// character but the unreserved ones), so that no name can leave the folder or the attribute.
@@ -92,7 +92,7 @@ fn histograms(class: &Class) -> String {
     let mut html = String::from("<h2>Scores</h2>\n<div class=\"histograms\">\n");
     let max = class.rubric.iter().map(|t| t.points).sum();
     html.push_str(&histogram("Total", &class.totals(), max, 10));
-    for exercise in super::exercises(class.rubric) {
+    for exercise in crate::report::exercises(class.rubric) {
         let max = class
             .rubric
             .iter()
@@ -259,7 +259,7 @@ fn link(s: &Student) -> String {
 }
 
 fn students(class: &Class) -> String {
-    let exercises = super::exercises(class.rubric);
+    let exercises = crate::report::exercises(class.rubric);
     let mut html = String::from("<h2>Students</h2>\n<table id=\"students\">\n<tr><th>student</th>");
     for e in &exercises {
         let _ = write!(html, "<th>{e}</th>");
