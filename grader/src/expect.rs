@@ -10,7 +10,7 @@ use predicates::prelude::*;
 
 use crate::diff::{Compared, difference, first_difference};
 use crate::fail;
-use crate::outcome::{Problem, Verdict};
+use crate::outcome::{Problem, Reword, Verdict};
 use crate::runner::{OUTPUT_CAP, Run, describe_signal};
 use crate::safe_fs;
 
@@ -411,6 +411,13 @@ impl Run {
             "`{}`: stdout {how}{cut}{assertion}{stderr}{hint}",
             self.command
         )
+    }
+
+    /// `verdict`, a judgement of what the run left behind (a file's bytes, say), made after the
+    /// run succeeded: a failure quotes what the program printed on stderr, as a failure of the run
+    /// itself does, so that a student's debugging output shows whatever failed.
+    pub fn with_stderr(&self, verdict: Verdict) -> Verdict {
+        verdict.reword(|why| format!("{why}{}", stderr_line(self)))
     }
 
     /// What the run printed on stderr, as text.
