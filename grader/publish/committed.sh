@@ -13,3 +13,10 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir "$stage/committed"
 git -C "$kit" archive --format=tar HEAD | tar -x -C "$stage/committed"
+# What is not committed is left out: say so, so that a new exercise not yet committed (whose checks
+# the grader in use already has) is not a riddle.
+left_out=$(git -C "$kit" status --porcelain --untracked-files=normal -- exercises solutions grader)
+if [ -n "$left_out" ]; then
+    echo "note: only committed files are packed; these are not committed and are left out:" >&2
+    echo "$left_out" | sed 's/^/    /' >&2
+fi

@@ -119,6 +119,20 @@ pub fn build_all(
     packages: &[String],
     target: Option<&Path>,
 ) -> BTreeMap<String, Result<PathBuf, BuildError>> {
+    if let Some(target) = target
+        && let Err(e) = keep_only_dependencies(root, target)
+    {
+        return packages
+            .iter()
+            .map(|p| {
+                let why = format!(
+                    "was not built: the grader cannot clear {} of earlier builds: {e}",
+                    target.display()
+                );
+                (p.clone(), Err(BuildError::Grader(why)))
+            })
+            .collect();
+    }
     let mut results = build_together(root, packages, target);
     let stopped: Vec<String> = results
         .iter()
@@ -149,14 +163,21 @@ fn build_together(
     };
     let target_dir = target.map_or_else(|| root.join("target"), Path::to_owned);
     let target_dir = std::path::absolute(&target_dir).unwrap_or(target_dir);
-    // The build's temporary files go to a folder of its own, not to the grader's.
-    let tmp = target_dir.join("tmp");
-    if let Err(e) = std::fs::create_dir_all(&tmp) {
-        return every(BuildError::Grader(format!(
-            "was not built: the grader cannot create {}: {e}",
-            tmp.display()
-        )));
-    }
+    // The build's temporary files go to a folder of its own, in the grader's own folder in
+    // TMPDIR, removed after the build: not in the target folder that builds share, where a
+    // build could read what another left (`include_bytes!(concat!(env!("TMPDIR"), ...))`).
+    let tmp = match tempfile::Builder::new()
+        .prefix("build-")
+        .tempdir_in(std::env::temp_dir())
+    {
+        Ok(tmp) => tmp,
+        Err(e) => {
+            return every(BuildError::Grader(format!(
+                "was not built: the grader cannot make a temporary folder for the build in {}: {e}",
+                std::env::temp_dir().display()
+            )));
+        }
+    };
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cargo
         .current_dir(root)
@@ -166,7 +187,7 @@ fn build_together(
                 .iter()
                 .filter_map(|name| Some((name, std::env::var_os(name)?))),
         )
-        .env("TMPDIR", &tmp)
+        .env("TMPDIR", tmp.path())
         .args([
             "build",
             "--release",
@@ -187,7 +208,7 @@ fn build_together(
     let mut bounds = None;
     if target.is_some() {
         cargo.arg("--offline");
-        match BuildSandbox::new(root, &target_dir) {
+        match BuildSandbox::new(root, &target_dir, tmp.path()) {
             Ok(sandbox) => bounds = Some(sandbox.confine(&mut cargo)),
             Err(e) => {
                 return every(BuildError::Grader(format!(
@@ -292,6 +313,93 @@ fn build_together(
             (package.clone(), result)
         })
         .collect()
+}
+
+/// Removes from `target`, the target folder that the builds of submissions share, everything
+/// but what cargo built of the dependencies of the kit at `root` (nix, cli-support...), which
+/// keeps those builds fast: the exercises' programs (`ex1`, `deps/ex1-<hash>`, a `libex1`), the
+/// reference solutions' (Gradescope's setup builds them there), anything else an earlier build
+/// or grader left, and the `tmp/` folder earlier graders gave builds as TMPDIR. A build of
+/// submitted code can read the target folder (cargo writes there): what is left there is what
+/// every build may embed with `include_bytes!`. Builds that share `target` take turns (the
+/// caller's lock), so nothing is removed from under one.
+pub fn keep_only_dependencies(root: &Path, target: &Path) -> std::io::Result<()> {
+    let dependencies = dependencies_of(root);
+    let kept = |name: &str| {
+        crate_of(name).is_some_and(|c| {
+            dependencies.contains(&c)
+                || c.strip_prefix("lib")
+                    .is_some_and(|c| dependencies.contains(c))
+        })
+    };
+    remove_entries(target, |name| name == "tmp")?;
+    let release = target.join("release");
+    // Cargo's own layout in release/: its lock and its folders; the programs beside them go.
+    const LAYOUT: [&str; 6] = [
+        ".cargo-lock",
+        "build",
+        "deps",
+        ".fingerprint",
+        "incremental",
+        "examples",
+    ];
+    remove_entries(&release, |name| !LAYOUT.contains(&name))?;
+    for folder in LAYOUT.iter().skip(1) {
+        remove_entries(&release.join(folder), |name| !kept(name))?;
+    }
+    Ok(())
+}
+
+/// The packages of the kit's Cargo.lock that are not the exercises (the students' or the
+/// solutions') nor the grader: the dependencies, `-` read as `_` as in crate names. None where
+/// the lock cannot be read: then nothing is kept.
+fn dependencies_of(root: &Path) -> std::collections::BTreeSet<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
+    let crate_name = |name: &str| name.replace('-', "_");
+    let not_kept: Vec<String> = EXERCISES
+        .iter()
+        .flat_map(|e| [package(e, false), package(e, true)])
+        .chain([env!("CARGO_PKG_NAME").to_owned()])
+        .map(|p| crate_name(&p))
+        .collect();
+    lock.lines()
+        .filter_map(|line| line.strip_prefix("name = \""))
+        .filter_map(|rest| rest.strip_suffix('"'))
+        .map(crate_name)
+        .filter(|name| !not_kept.contains(name))
+        .collect()
+}
+
+/// The crate an entry of a target folder's deps/, .fingerprint/, build/ or incremental/ belongs
+/// to: `libnix-<hash>.rlib`, `nix-<hash>.d`, `cli-support-<hash>` give `libnix`, `nix` and
+/// `cli_support`. None for a name without a hash.
+fn crate_of(name: &str) -> Option<String> {
+    let stem = name.split('.').next()?;
+    let (name, hash) = stem.rsplit_once('-')?;
+    (!hash.is_empty() && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| name.replace('-', "_"))
+}
+
+/// Removes the entries of `folder` (if it exists) whose names `unwanted` picks, folders with
+/// what they hold.
+fn remove_entries(folder: &Path, unwanted: impl Fn(&str) -> bool) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if !unwanted(&entry.file_name().to_string_lossy()) {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 /// What a build of submitted code learnt of its memory bound.
@@ -413,6 +521,50 @@ fn first_lines(text: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only the dependencies' artifacts stay in a shared target: not an exercise's, a
+    /// solution's, or anything cargo's layout does not hold.
+    #[test]
+    fn a_shared_target_keeps_only_the_dependencies() {
+        let kit = tempfile::tempdir().unwrap();
+        let lock = "[[package]]\nname = \"cli-support\"\n\n[[package]]\nname = \"ex1\"\n\n\
+                    [[package]]\nname = \"ex1-solution\"\n\n[[package]]\nname = \"libc\"\n";
+        std::fs::write(kit.path().join("Cargo.lock"), lock).unwrap();
+        let target = tempfile::tempdir().unwrap();
+        let release = target.path().join("release");
+        let kept = [
+            "release/.cargo-lock",
+            "release/deps/liblibc-0a1b.rlib",
+            "release/deps/libc-0a1b.d",
+            "release/deps/libcli_support-0a1b.rmeta",
+            "release/.fingerprint/cli-support-0a1b/lib",
+            "release/build/libc-0a1b/output",
+        ];
+        let removed = [
+            "tmp/leftover",
+            "release/ex1",
+            "release/stash",
+            "release/deps/ex1-0a1b",
+            "release/deps/libex1_solution-0a1b.rlib",
+            "release/deps/libstash-0a1b.rlib",
+            "release/deps/no-hash",
+            "release/.fingerprint/ex1-0a1b/bin",
+            "release/elsewhere/file",
+        ];
+        for file in kept.iter().chain(&removed) {
+            let path = target.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        keep_only_dependencies(kit.path(), target.path()).unwrap();
+        for file in kept {
+            assert!(target.path().join(file).exists(), "{file} was removed");
+        }
+        for file in removed {
+            assert!(!target.path().join(file).exists(), "{file} was kept");
+        }
+        assert!(release.join("deps").is_dir());
+    }
 
     #[test]
     fn a_line_past_the_output_cap_is_cut_and_the_rest_of_it_dropped() {

@@ -194,6 +194,9 @@ impl Ignored {
 #[derive(Debug)]
 pub enum Event<'a> {
     RunStarted {
+        /// The whole rubric the tests are from (the grader's, or a test's own): what a report
+        /// that lists every exercise, or numbers tests by their place, goes by.
+        rubric: &'static [Test],
         /// The tests that will run, in rubric order.
         tests: &'a [&'static Test],
         seed: u64,

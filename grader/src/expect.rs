@@ -60,8 +60,8 @@ pub fn explain(run: &Run) -> String {
     }
     if run.trace.as_ref().is_some_and(|t| t.made_too_many_files()) {
         text.push_str(&format!(
-            "\nit made more than {} files, folders or links, the most a graded run may make \
-             (the others failed with EDQUOT)",
+            "\nit made more than {} files, folders or links, the most the runs of a test may \
+             keep (the others failed with EDQUOT)",
             crate::runner::trace::MAX_NEW_FILES
         ));
     }

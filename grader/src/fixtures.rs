@@ -43,6 +43,8 @@ pub struct Ctx {
     made: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
     /// How many of the check's runs ran out of time (the class report counts such failures).
     timeouts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The files the check's runs made and keep: the bound on new files is the check's.
+    files: crate::runner::CheckFiles,
     /// The folder is removed if the grader is interrupted, too.
     _undo: crate::runner::interrupt::Registered,
 }
@@ -65,7 +67,7 @@ impl Ctx {
             .tempdir_in(crate::runner::work_root()?)?;
         let root = dir.path().canonicalize()?;
         let undo = crate::runner::interrupt::register(Undo::Folder(root.clone()));
-        let user = User::lease();
+        let user = User::lease()?;
         user.hand_over(&File::open(&root)?)?;
         Ok(Ctx {
             exercise,
@@ -79,7 +81,16 @@ impl Ctx {
             notes: Vec::new(),
             made: Default::default(),
             timeouts: Default::default(),
+            files: Default::default(),
         })
+    }
+
+    /// A new check folder for the same program (under root, with a user of its own), whose runs
+    /// out of time count as this check's.
+    pub fn fresh(&self) -> std::io::Result<Ctx> {
+        let mut fresh = Ctx::new(self.exercise, &self.program, 0)?;
+        fresh.timeouts = std::sync::Arc::clone(&self.timeouts);
+        Ok(fresh)
     }
 
     pub fn dir(&self) -> &Path {
@@ -122,9 +133,9 @@ impl Ctx {
     /// Another program (cp, say) run in the check's directory as the check's user, in the same
     /// sandbox, its calls not watched.
     pub fn tool(&self, program: &Path) -> Cmd {
-        Cmd::new(program, &self.root)
-            .user(&self.user)
+        Cmd::new(program, &self.root, &self.user)
             .counting_timeouts(&self.timeouts)
+            .keeping_files(&self.files)
     }
 
     /// Whether a program of this check ran out of time.

@@ -83,6 +83,7 @@ pub fn grade(
     };
     let sandbox = crate::runner::sandbox_summary();
     stream.send(Event::RunStarted {
+        rubric: &crate::rubric::RUBRIC,
         tests: plan.tests,
         seed: plan.seed,
         sandbox: &sandbox,
@@ -240,7 +241,9 @@ pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> TestOutcome {
     let verdict = catching_panics(|| {
         let mut ctx =
             Ctx::new(test.exercise, program, test_seed(seed, test.name)).map_err(|e| {
-                grader_error(format!("the grader cannot make a temporary directory: {e}"))
+                grader_error(format!(
+                    "the grader cannot set this test up (its folder or its user): {e}"
+                ))
             })?;
         let verdict = (test.check)(&mut ctx);
         ctx.keep_if_failed(&verdict);

@@ -138,4 +138,33 @@ mod tests {
             assert!(scaffold(kit.path(), bad).is_err(), "{bad}");
         }
     }
+
+    /// `make test` starts with `cargo fmt --all --check`: what the scaffolder writes must pass it
+    /// as written, for a one-digit and a two-digit name.
+    #[test]
+    fn the_new_rust_files_are_formatted() {
+        for name in ["ex5", "ex12"] {
+            let kit = tempfile::tempdir().unwrap();
+            for path in FROM_EX1 {
+                let from = kit.path().join(path.replace("__EX__", "ex1"));
+                std::fs::create_dir_all(from.parent().unwrap()).unwrap();
+                std::fs::write(&from, "").unwrap();
+            }
+            let written = scaffold(kit.path(), name).unwrap();
+            let rust: Vec<&PathBuf> = written
+                .iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                .filter(|p| !p.ends_with("main.rs"))
+                .collect();
+            let status = std::process::Command::new("rustfmt")
+                .args(["--edition", "2024", "--check"])
+                .args(&rust)
+                .status()
+                .expect("rustfmt runs (make test's lint needs it too)");
+            assert!(
+                status.success(),
+                "{name}: rustfmt would change the files above"
+            );
+        }
+    }
 }

@@ -174,25 +174,20 @@ mod tests {
     #[test]
     fn failing_tests_come_first_in_rubric_order_then_the_others() {
         let mut outcomes = samples::one_of_each();
-        outcomes.truncate(3); // ex1: a pass, a failure, a test not run
+        outcomes.truncate(3); // one exercise: a pass, a failure, a test not run
         let mut report = FailingFirst::new(Terminal::plain(Vec::new()));
         samples::replay(&outcomes, &mut report);
         let text = String::from_utf8(report.into_inner().into_inner()).unwrap();
+        let exercise = format!("{}: ", outcomes[0].test.exercise);
         let titles: Vec<&str> = text
             .lines()
-            .filter(|l| l.starts_with("ex1: "))
+            .filter(|l| l.starts_with(&exercise))
             .map(|l| l.split(": ").nth(1).unwrap())
             .collect();
-        assert_eq!(
-            titles,
-            [
-                "peek stops at the end of the file, prints nothing past it or for LEN 0",
-                "peek of an empty file prints nothing",
-                "peek prints exactly the bytes asked for, from any offset",
-                "3/5 (1 point not run here)",
-            ],
-            "{text}"
-        );
+        let title = |i: usize| outcomes[i].test.title;
+        assert_eq!(titles[..3], [title(1), title(2), title(0)], "{text}");
+        // Then the exercise's subtotal.
+        assert_eq!(titles.len(), 4, "{text}");
         assert!(!text.contains("sandbox:"), "{text}");
     }
 

@@ -21,7 +21,9 @@ fn compile(source: &str, kit: &Path) -> std::process::Output {
         .arg(target.join("main"))
         .arg("main.rs")
         .env("TMPDIR", &target);
-    BuildSandbox::new(kit, &target).unwrap().confine(&mut rustc);
+    BuildSandbox::new(kit, &target, &target)
+        .unwrap()
+        .confine(&mut rustc);
     rustc.output().expect("cannot run rustc")
 }
 
@@ -75,5 +77,64 @@ fn a_build_reads_nothing_outside_its_kit() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+/// The builds of submissions share a target folder (the dependencies are compiled once, there),
+/// which a build may read: cargo writes there. A build reads nothing an earlier one left there.
+/// Planted as leftovers of earlier builds: a program in deps/, named as the red team did, through
+/// the build's TMPDIR (`include_bytes!(concat!(env!("TMPDIR"), "/../release/..."))`: TMPDIR was
+/// a folder of the shared target), and a file beside the programs in release/, by its absolute
+/// path. Each build starts with the target cleared of everything but the dependencies' artifacts,
+/// and its TMPDIR is a folder of its own elsewhere: neither compiles.
+#[test]
+fn a_build_reads_nothing_an_earlier_build_left() {
+    let kit = support::kit_root();
+    let target = kit.join("target/submissions");
+    let in_deps = "libstash-0123456789abcdef.rlib";
+    let planted = [
+        target.join("release/deps").join(in_deps),
+        target.join("release/stash"),
+    ];
+    for leftover in &planted {
+        std::fs::create_dir_all(leftover.parent().unwrap()).unwrap();
+        std::fs::write(leftover, "another build's leftover").unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let submission = dir.path().join("submission");
+    let reads = |exercise: &str, path: String| {
+        let src = submission.join("exercises").join(exercise).join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        let main = format!(
+            "static LEFT: &[u8] = include_bytes!({path});\nfn main() {{ print!(\"{{}}\", LEFT.len()); }}\n"
+        );
+        std::fs::write(src.join("main.rs"), main).unwrap();
+    };
+    reads(
+        "ex1",
+        format!("concat!(env!(\"TMPDIR\"), \"/../release/deps/{in_deps}\")"),
+    );
+    reads("ex2", format!("{:?}", planted[1].display().to_string()));
+    let out = Command::new(support::grader_bin())
+        .arg("--kit")
+        .arg(&kit)
+        .arg("--submission")
+        .arg(&submission)
+        .arg("--json")
+        .arg(dir.path().join("results.json"))
+        .env("GRADER_TIMEOUT", "5")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    for exercise in ["ex1", "ex2"] {
+        assert!(
+            report.contains(&format!("{exercise} does not compile")),
+            "{exercise} read a leftover: {report}"
+        );
+    }
+    for leftover in planted {
+        assert!(!leftover.exists(), "{} was left", leftover.display());
     }
 }

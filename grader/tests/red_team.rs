@@ -9,8 +9,15 @@ use std::process::{Command, Output};
 
 /// Compiles `red_team/{name}.c` into `dir`; `None` where there is no C compiler.
 fn compile(name: &str, dir: &Path, defines: &[String]) -> Option<PathBuf> {
-    let source = support::kit_root().join(format!("grader/tests/red_team/{name}.c"));
-    let binary = dir.join(name);
+    compile_source(&format!("red_team/{name}"), dir, defines)
+}
+
+/// Compiles `grader/tests/{source}.c` into `dir`, named as its file; `None` where there is no C
+/// compiler.
+fn compile_source(source: &str, dir: &Path, defines: &[String]) -> Option<PathBuf> {
+    let source = support::kit_root().join(format!("grader/tests/{source}.c"));
+    let name = source.file_stem().unwrap().to_str().unwrap().to_owned();
+    let binary = dir.join(&name);
     let compiled = Command::new("cc")
         .args(["-O2", "-o"])
         .arg(&binary)
@@ -188,6 +195,21 @@ fn a_hard_link_is_no_copy() {
     );
 }
 
+/// A slow copy (a second of sleep) that keeps a hard link to its first copy aside and renames it
+/// into place in the later timed runs (`speed_stash.c`) passed the speed test at 0.53 times cp's
+/// time while the runs shared one folder; each timed run has a new one now.
+#[test]
+fn a_copy_kept_aside_is_not_timed() {
+    // A second of sleep a copy: over 8 times cp's time unless cp takes 125 ms (a busy machine).
+    let slow = ["-DSLOW_MS=1000".to_owned()];
+    let Some((speed, _)) = fails("speed_stash", &slow, "ex3", "as_fast_as_cp", &mut grader())
+    else {
+        return;
+    };
+    let said = speed["output"].as_str().unwrap();
+    assert!(said.contains("times cp's time"), "{said}");
+}
+
 #[test]
 fn a_flood_of_calls_hides_nothing() {
     fails("flood_copy", &[], "ex3", "uses_mappings", &mut grader());
@@ -238,6 +260,69 @@ fn a_run_makes_a_bounded_number_of_files() {
             assert!(said.contains("made more than 16 files"), "{said}");
         }
     }
+}
+
+/// A test's runs share one bound on new files: 15 files in each of peek_range's 5 runs kept 75
+/// files of 8 MiB (961 MiB at the peak) in its folder while the bound was a run's (red team).
+/// Each run of `disk_per_check.c` says whether it found more than 16 hog files, or had one
+/// refused (EDQUOT).
+#[test]
+fn a_test_s_runs_keep_a_bounded_number_of_files() {
+    let Some((peek, _)) = fails("disk_per_check", &[], "ex1", "peek_range", &mut grader()) else {
+        return;
+    };
+    let said = peek["output"].as_str().unwrap();
+    assert!(
+        said.contains("red team: refused (EDQUOT) with 16 files kept")
+            && said.contains("more than 16 files"),
+        "{said}"
+    );
+}
+
+/// 200 busy processes a run (`cpu_hog.c`, graded as ex1) beside the reference ex3, graded with
+/// the real time limit: the reference keeps full marks. With the runs' cgroups bounding only
+/// memory and processes, the scheduler shared the CPU process by process, and the reference
+/// timed out (24/25, red team); each run's group now has one CPU's time at most, and one share.
+#[test]
+fn a_run_s_busy_processes_leave_the_runs_beside_it_their_share() {
+    if !grader::runner::runs_bound_cpu() {
+        println!("skipped: no cpu controller for the runs' groups here (the report says so)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let spin = ["-DSPIN_SECONDS=600".to_owned()];
+    let Some(hog) = compile("cpu_hog", dir.path(), &spin) else {
+        return;
+    };
+    let reference = grader::compile::build(&support::kit_root(), "ex3-solution").unwrap();
+    let mut hogging = grader()
+        .args(["ex1", "--bin"])
+        .arg(format!("ex1={}", hog.display()))
+        .env("GRADER_TIMEOUT", "600")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while running(&hog).len() < 100 && started.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let busy = running(&hog).len();
+    let mut honest = grader();
+    honest.env("GRADER_TIMEOUT", "10");
+    let (output, json) = grade("ex3", &reference, dir.path(), &mut honest);
+    // SAFETY: only sends a signal, to our own child (not yet waited for).
+    unsafe { libc::kill(hogging.id() as libc::pid_t, libc::SIGTERM) };
+    let _ = hogging.wait();
+    assert!(busy >= 100, "the hog never got going: {busy} processes");
+    assert!(running(&hog).is_empty(), "the hog outlived its grader");
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+    assert_eq!(
+        json["score"].as_u64(),
+        Some(u64::from(grader::rubric::points_of("ex3"))),
+        "beside {busy} busy processes: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
 }
 
 #[test]
@@ -367,6 +452,21 @@ fn an_interrupted_grader_leaves_nothing_running() {
     }
 }
 
+/// The grader, run by this test's user and, under root, by an ordinary user. The results go in
+/// `dir`, where an ordinary user's grader may write too; its copy of the grader is there, where
+/// that user may run it.
+fn graders(dir: &Path) -> Vec<Command> {
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let copy = dir.join("grader");
+    std::fs::copy(support::grader_bin(), &copy).unwrap();
+    let mut graders = vec![grader()];
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } == 0 {
+        graders.push(support::as_unprivileged(&copy));
+    }
+    graders
+}
+
 /// Compiles `red_team/{name}.c` and grades it as `exercise`, by the grader's user and, under
 /// root, by an ordinary user: each time the grading ends with a grade (status 1, results written:
 /// a grading error writes none), and each rubric test of `wrecked` fails, its output showing the
@@ -376,18 +476,8 @@ fn only_fails(name: &str, exercise: &str, wrecked: &[(&str, &str)]) -> Vec<Strin
     let Some(program) = compile(name, dir.path(), &[]) else {
         return Vec::new();
     };
-    // The results go in `dir`, where an ordinary user's grader may write too; its copy of the
-    // grader is there, where that user may run it.
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let copy = dir.path().join("grader");
-    std::fs::copy(support::grader_bin(), &copy).unwrap();
-    let mut graders = vec![grader()];
-    // SAFETY: geteuid only reads this process's credentials.
-    if unsafe { libc::geteuid() } == 0 {
-        graders.push(support::as_unprivileged(&copy));
-    }
     let mut results = Vec::new();
-    for mut command in graders {
+    for mut command in graders(dir.path()) {
         // The last grader's, which the next may not overwrite.
         let _ = std::fs::remove_file(dir.path().join("results.json"));
         let (output, json) = grade(exercise, &program, dir.path(), &mut command);
@@ -442,4 +532,208 @@ fn a_program_that_wrecks_the_graders_files_only_fails() {
 fn a_program_that_takes_the_name_of_the_graders_next_file_only_fails() {
     let wrecked = [("patch_empty_text", "'empty.bin'")];
     only_fails("wrecks_the_graders_empty_file", "ex2", &wrecked);
+}
+
+/// Red team 3: socket(2) was refused, but socketpair(2) made datagram sockets, and one of them
+/// connected to (or sent to) any datagram socket by path, outside the run (syslog's /dev/log, a
+/// journal, anyone's in /tmp), as root's runs and an ordinary user's. Here a datagram socket of
+/// the test's, mode 0777, in a folder every user may pass: with the defence, no datagram reaches
+/// it, and the refused call is named.
+#[test]
+fn a_run_reaches_no_datagram_socket_outside_it() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("neighbour.sock");
+    let neighbour = UnixDatagram::bind(&path).unwrap();
+    neighbour.set_nonblocking(true).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let define = format!("-DSOCK=\"{}\"", path.display());
+    let Some(program) = compile("dgram_send", dir.path(), &[define]) else {
+        return;
+    };
+    for mut command in graders(dir.path()) {
+        let _ = std::fs::remove_file(dir.path().join("results.json"));
+        let (output, json) = grade("ex1", &program, dir.path(), &mut command);
+        let mut reached = Vec::new();
+        let mut datagram = [0u8; 256];
+        while let Ok(n) = neighbour.recv(&mut datagram) {
+            reached.push(String::from_utf8_lossy(&datagram[..n]).into_owned());
+        }
+        assert!(
+            reached.is_empty(),
+            "{} datagrams reached the neighbour, the first: {:?}\n{output:?}",
+            reached.len(),
+            reached.first()
+        );
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let bump = test_named(&json, "bump_defaults");
+        let said = bump["output"].as_str().unwrap();
+        assert!(
+            said.contains("socketpair(2), which graded runs refuse")
+                && said.contains("datagram pair: socketpair: Operation not permitted"),
+            "{said}"
+        );
+    }
+}
+
+/// Red team 3: RLIMIT_FSIZE bounds a file's size, but fallocate(2) with FALLOC_FL_KEEP_SIZE
+/// reserves blocks past the end without changing it: on ext4, 1 GiB of disk for a file of 0
+/// bytes (and, repeated, a full disk: the grading errors of a neighbour, or of the program's own
+/// other tests). With the defence the call is refused and named, and the file holds no more
+/// than a file may (st_blocks, as the program reports it).
+#[test]
+fn fallocate_keeping_the_size_takes_no_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("keep_size", dir.path(), &[]) else {
+        return;
+    };
+    for mut command in graders(dir.path()) {
+        let _ = std::fs::remove_file(dir.path().join("results.json"));
+        let (output, json) = grade("ex1", &program, dir.path(), &mut command);
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let bump = test_named(&json, "bump_defaults");
+        let said = bump["output"].as_str().unwrap();
+        let disk: u64 = said
+            .split_once("size 0, disk ")
+            .and_then(|(_, rest)| rest.split_once(" MiB"))
+            .and_then(|(mib, _)| mib.parse().ok())
+            .unwrap_or_else(|| panic!("no report of the file's disk: {said}"));
+        // The bound of a file, as the grader's report of its sandbox states it.
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let bound: u64 = stdout
+            .split_once("each file at most ")
+            .and_then(|(_, rest)| rest.split_once(" MiB"))
+            .and_then(|(mib, _)| mib.parse().ok())
+            .unwrap_or_else(|| panic!("no bound of a file in the report: {stdout}"));
+        assert!(
+            disk <= bound,
+            "{disk} MiB of disk for an empty file: {said}"
+        );
+        assert!(
+            said.contains("fallocate(2), which graded runs refuse"),
+            "{said}"
+        );
+    }
+}
+
+/// Red team 3: a run inherited the grader's RLIMIT_RTPRIO and RLIMIT_NICE (an ordinary user's
+/// from limits.d): with them, it may make itself SCHED_FIFO and spin, starving the machine (a
+/// cgroup's cpu.max does not bound real-time tasks), or raise its priority over the grader's.
+/// Here the grader is given both limits (where this test may raise them: CAP_SYS_RESOURCE) and
+/// runs at nice -5 (where it may: CAP_SYS_NICE, which root has where it lacks the other): its
+/// runs get neither limit, SCHED_FIFO and nice -20 fail, and they run at nice 0 or more.
+#[test]
+fn a_run_gets_no_real_time_priority_from_the_graders_limits() {
+    let mut command = grader();
+    // SAFETY: runs in the child before exec, and makes only setrlimit(2) and setpriority(2)
+    // calls, on the grader-to-be itself.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            let high = libc::rlimit {
+                rlim_cur: 99,
+                rlim_max: 99,
+            };
+            // Each fails without its capability: the run's value is then the default anyway.
+            libc::setrlimit(libc::RLIMIT_RTPRIO, &high);
+            libc::setrlimit(libc::RLIMIT_NICE, &high);
+            libc::setpriority(libc::PRIO_PROCESS, 0, -5);
+            Ok(())
+        })
+    };
+    let Some((bump, _)) = fails("realtime", &[], "ex1", "bump_defaults", &mut command) else {
+        return;
+    };
+    let said = bump["output"].as_str().unwrap();
+    assert!(
+        said.contains("rlimit_rtprio=0 rlimit_nice=0")
+            && said.contains("SCHED_FIFO:Operation not permitted policy now 0")
+            && said.contains("nice -20:Permission denied"),
+        "{said}"
+    );
+    let nice: i32 = said
+        .split_once("nice now ")
+        .and_then(|(_, rest)| rest.split(|c: char| c != '-' && !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no report of the run's nice value: {said}"));
+    assert!(nice >= 0, "the run ran at nice {nice}: {said}");
+}
+
+/// Red team 3: root graders that do not share /tmp (two containers, two CI jobs on one host)
+/// leased the same uids (a pool from a fixed base, locked in /tmp), and a folder of leases that
+/// another user made first had every check of every grader run as one shared uid; with a
+/// process limit (RLIMIT_NPROC) of 512 a uid, a hostile ex1 that holds 511 processes made an
+/// honest grader's runs fail to start: `Score: none`. Here two such "containers" (private /tmp
+/// and /run, the folder made first by `nobody` in each), the hostile one holding its processes
+/// while the honest one grades: the honest one gets full marks. Once with cgroups (a run's pids
+/// group bounds it, and no RLIMIT_NPROC is set), once with /sys/fs/cgroup hidden (then each run
+/// has RLIMIT_NPROC, and only uids of their own keep the graders apart).
+#[test]
+fn graders_in_two_containers_share_no_process_limit() {
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("skipped: only root leases uids (and may make a container)");
+        return;
+    }
+    // Outside /tmp, which each container replaces.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let defines = ["-DHOLD=511".to_owned(), "-DSECONDS=3".to_owned()];
+    let Some(hostile) = compile("hold_processes", dir.path(), &defines) else {
+        return;
+    };
+    let honest = compile_source("foreign/ex1", dir.path(), &[]).unwrap();
+    for hide_cgroups in ["", "mount -t tmpfs tmpfs /sys/fs/cgroup && "] {
+        let contained = |program: &Path, json: &str| {
+            let mut command = Command::new("unshare");
+            command
+                .args(["-m", "--propagation", "private", "sh", "-c"])
+                .arg(format!(
+                    "{hide_cgroups}mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp && \
+                     mount -t tmpfs tmpfs /run && chmod 755 /run && \
+                     setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+                     mkdir -m 755 /tmp/mmap-lab-grader-uids && exec \"$@\""
+                ))
+                .arg("sh")
+                .arg(support::grader_bin())
+                .args(["ex1", "--bin"])
+                .arg(format!("ex1={}", program.display()))
+                .arg("--json")
+                .arg(dir.path().join(json))
+                .env("GRADER_TIMEOUT", "8")
+                .env("NO_COLOR", "1")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            command
+        };
+        let mut hostile_grader = contained(&hostile, "hostile.json").spawn().unwrap();
+        while running(&hostile).len() < 400 {
+            if hostile_grader.try_wait().unwrap().is_some() {
+                let out = hostile_grader.wait_with_output().unwrap();
+                if String::from_utf8_lossy(&out.stderr).contains("mount") {
+                    println!("skipped: no private mounts here: {out:?}");
+                    return;
+                }
+                panic!("the hostile program never held its processes: {out:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let output = contained(&honest, "honest.json").output().unwrap();
+        // The hostile grader has shown what it can do: it stops (SIGTERM: it ends its runs)
+        // rather than grade on. (`unshare` and `sh` exec the grader: it has the child's pid.)
+        // SAFETY: only sends a signal, to our own child (not yet waited for).
+        unsafe { libc::kill(hostile_grader.id() as libc::pid_t, libc::SIGTERM) };
+        let hostile_output = hostile_grader.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{stdout}\nthe hostile grader's: {}",
+            String::from_utf8_lossy(&hostile_output.stdout)
+        );
+        let hidden = !hide_cgroups.is_empty();
+        assert_eq!(stdout.contains("cgroups: none"), hidden, "{stdout}");
+        let json = std::fs::read_to_string(dir.path().join("honest.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let max = u64::from(grader::rubric::points_of("ex1"));
+        assert_eq!(json["score"].as_u64(), Some(max), "{stdout}");
+    }
 }

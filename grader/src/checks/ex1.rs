@@ -119,6 +119,27 @@ pub const EXERCISE: Exercise = Exercise {
     ],
 };
 
+// The hints that name a likely mistake, written once: the mutants that must show them
+// (tests/mutants/ex1.rs) refer to them by name.
+
+/// `peek` failed with EINVAL (Invalid argument).
+pub const PEEK_EINVAL: &str = "mmap(2) answers EINVAL (Invalid argument) to an offset that is not \
+     a multiple of the page size, or to a length of 0: map from OFFSET rounded down to a page, and \
+     return early when the range is empty";
+
+/// `peek` mapped more than the pages of its range.
+pub const MAP_ONLY_THE_RANGE: &str = "a mapping takes address space for its whole length, \
+     touched or not, and a file can be larger than the address space a process may use \
+     (RLIMIT_AS, a 32-bit process, or x86-64's 128 TiB)";
+
+/// `bump` left the file as it was.
+pub const BUMP_UNCHANGED: &str = "the file did not change at all: stores to a MAP_PRIVATE mapping \
+     never reach the file; map it MAP_SHARED (and msync it before exiting)";
+
+/// `bump` changed other bytes than every k*STRIDE-th.
+pub const BUMP_OTHER_BYTES: &str = "change the bytes at offsets 0, STRIDE, 2*STRIDE, ... \
+     (k*STRIDE, starting at 0) and no other";
+
 /// The bytes that `peek` should print.
 fn expected_peek(data: &[u8], offset: u64, len: u64) -> &[u8] {
     let size = data.len() as u64;
@@ -147,11 +168,7 @@ fn peeked(t: &Ctx, file: &str, data: &[u8], offset: u64, len: u64) -> Result<Run
     let unaligned = run.stderr().contains("Invalid argument");
     run.printed_or_hint(expected, |got| peek_hint(got, expected, data, offset))
         .reword(|why| match unaligned {
-            true => format!(
-                "{why}\nmmap(2) answers EINVAL (Invalid argument) to an offset that is not a \
-                 multiple of the page size, or to a length of 0: map from OFFSET rounded down to \
-                 a page, and return early when the range is empty"
-            ),
+            true => format!("{why}\n{PEEK_EINVAL}"),
             false => why,
         })?;
     Ok(run)
@@ -204,9 +221,7 @@ fn bumped(run: &Run, defaults: &str, path: &Path, before: &[u8], stride: usize, 
 /// amount.
 fn bump_hint(now: &[u8], before: &[u8], expected: &[u8]) -> String {
     if now == before {
-        return "the file did not change at all: stores to a MAP_PRIVATE mapping never reach the \
-                file; map it MAP_SHARED (and msync it before exiting)"
-            .into();
+        return BUMP_UNCHANGED.into();
     }
     if now.len() != before.len() {
         return "bump changes bytes in place and never the file's size".into();
@@ -216,10 +231,8 @@ fn bump_hint(now: &[u8], before: &[u8], expected: &[u8]) -> String {
     let (got, want) = (changed(now), changed(expected));
     match got.iter().zip(&want).find(|(g, w)| g != w) {
         Some((g, w)) => format!(
-            "the bytes changed are not the right ones (byte {} changed, where byte {} was \
-             expected next): change the bytes at offsets 0, STRIDE, 2*STRIDE, ... (k*STRIDE, \
-             starting at 0) and no other",
-            g, w
+            "the bytes changed are not the right ones (byte {g} changed, where byte {w} was \
+             expected next): {BUMP_OTHER_BYTES}"
         ),
         None if got.len() != want.len() => format!(
             "{} bytes changed, where {} should have: change the bytes at every offset k*STRIDE \
@@ -328,9 +341,7 @@ pub fn peek_maps_only_the_range(t: &mut Ctx) -> Verdict {
                 format!(
                     "`{}` made `{call}` to print {len} bytes at offset {offset}: map only the pages \
                      that cover the range (offset {} and a length of at most {covering}), not the \
-                     whole file: a mapping takes address space for its whole length, touched or \
-                     not, and a file can be larger than the address space a process may use \
-                     (RLIMIT_AS, a 32-bit process, or x86-64's 128 TiB)",
+                     whole file: {MAP_ONLY_THE_RANGE}",
                     run.command,
                     offset - offset % page
                 )

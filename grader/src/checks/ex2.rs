@@ -145,6 +145,10 @@ fn patch_printed(run: &mut Run, data: &[u8], offset: usize, text: &str) -> Verdi
     })
 }
 
+/// A line of `ex2 fork` came out twice: the hint, written once (tests/mutants/ex2.rs shows it).
+pub const FLUSH_BEFORE_FORK: &str = "a line came out more than once: output still in a buffer \
+     when the process forks is copied into the child, and both print it: flush before fork?";
+
 /// `ex2 fork TEXT` printed its three lines, or else the likely mistake is named: a line lost or
 /// doubled is output left in a buffer at the fork (or at a child's exit).
 fn fork_printed(run: &mut Run, text: &str) -> Verdict {
@@ -154,11 +158,7 @@ fn fork_printed(run: &mut Run, text: &str) -> Verdict {
         let lines: Vec<&[u8]> = got.split_inclusive(|&b| b == b'\n').collect();
         let times = |line: &[u8]| lines.iter().filter(|l| **l == line).count();
         if want.iter().any(|line| times(line) > 1) || lines.len() > want.len() {
-            Some(
-                "a line came out more than once: output still in a buffer when the process forks \
-                  is copied into the child, and both print it: flush before fork?"
-                    .into(),
-            )
+            Some(FLUSH_BEFORE_FORK.into())
         } else if want.iter().any(|line| times(line) == 0) {
             Some(
                 match lines.iter().any(|l| l.starts_with(b"child sees: ")) {

@@ -137,6 +137,20 @@ fn copy(t: &Ctx, src: &str, dst: &str) -> crate::runner::Run {
     t.run([src, dst])
 }
 
+// The hints that name a likely mistake, written once: the mutants that must show them
+// (tests/mutants/ex3.rs) refer to them by name.
+
+/// DST ended longer than SRC.
+pub const DST_TOO_LONG: &str = "DST must end exactly as long as SRC: set its length to SRC's size \
+     (ftruncate, File::set_len), which also cuts a longer DST down";
+
+/// An existing DST's mode changed (the check makes it 0600).
+pub const DST_KEEPS_ITS_MODE: &str = "an existing DST keeps its own mode (0600)";
+
+/// A FIFO as SRC made the program run out of time.
+pub const FIFO_BLOCKS_OPEN: &str = "it was probably waiting in open(2) for a writer to the FIFO: \
+     open SRC with O_NONBLOCK (open_regular does), and refuse what is not a regular file";
+
 /// `ex3 src dst` succeeds silently and `dst` then holds `data`, in a file of its own.
 fn copies(t: &Ctx, src: &str, dst: &str, data: &[u8]) -> Verdict {
     let mut run = copy(t, src, dst);
@@ -144,10 +158,7 @@ fn copies(t: &Ctx, src: &str, dst: &str, data: &[u8]) -> Verdict {
     run.with_stderr(file_holds(&t.path(dst), data)).reword(|why| {
         let size = std::fs::symlink_metadata(t.path(dst)).map_or(0, |m| m.len());
         let hint = match size.cmp(&(data.len() as u64)) {
-            std::cmp::Ordering::Greater => {
-                "\nDST must end exactly as long as SRC: set its length to SRC's size \
-                 (ftruncate, File::set_len), which also cuts a longer DST down"
-            }
+            std::cmp::Ordering::Greater => &format!("\n{DST_TOO_LONG}"),
             std::cmp::Ordering::Less => {
                 "\nDST must end exactly as long as SRC: set its length before mapping it, and \
                  copy every window, the last, shorter one included"
@@ -232,7 +243,7 @@ pub fn overwrites_shorter_destination_keeping_its_mode(t: &mut Ctx) -> Verdict {
     copies(t, "src.bin", "dst.bin", &data)?;
     let mode = mode_of(&dst);
     ensure(mode == 0o600, || {
-        format!("an existing DST keeps its own mode (0600), but it is now {mode:04o}")
+        format!("{DST_KEEPS_ITS_MODE}, but it is now {mode:04o}")
     })
 }
 
@@ -308,10 +319,7 @@ pub fn refuses_bad_input(t: &mut Ctx) -> Verdict {
             .run();
         run.failed_naming("ex3", src)
             .reword(|why| match run.timed_out && src == fifo {
-                true => format!(
-                    "{why}\nit was probably waiting in open(2) for a writer to the FIFO: open SRC \
-                 with O_NONBLOCK (open_regular does), and refuse what is not a regular file"
-                ),
+                true => format!("{why}\n{FIFO_BLOCKS_OPEN}"),
                 false => why,
             })?;
         missing(&t.path("dst.bin")).reword(|why| format!("`{}` failed, but {why}", run.command))?;
@@ -555,10 +563,23 @@ fn median(mut times: Vec<Duration>) -> Duration {
 /// the check's `src.bin`, made before the program runs: cp's time is cp's, whatever the program
 /// does to its own folder, and what the program copied is compared with this copy.
 fn yard(t: &Ctx) -> Result<Ctx, Problem> {
-    let yard = Ctx::new(t.exercise, t.program(), 0).map_err(grader_error)?;
+    with_src(t, Ctx::new(t.exercise, t.program(), 0))
+}
+
+/// The folder of one timed run of the program: new, so that no earlier run can have left
+/// anything there (a run that kept a hard link to its DST aside, to rename into place in the
+/// next, passed as 0.53 times cp's time a copy that took 19 times as long), with a copy of the
+/// check's `src.bin`. Under root, a user of its own too.
+fn lane(t: &Ctx) -> Result<Ctx, Problem> {
+    with_src(t, t.fresh())
+}
+
+/// `folder` (a new check folder, or why it could not be made) with a copy of `t`'s `src.bin`.
+fn with_src(t: &Ctx, folder: std::io::Result<Ctx>) -> Result<Ctx, Problem> {
+    let folder = folder.map_err(grader_error)?;
     let mut src = crate::safe_fs::open_regular(&t.path("src.bin")).map_err(grader_error)?;
-    std::io::copy(&mut src, &mut yard.create("src.bin")).map_err(grader_error)?;
-    Ok(yard)
+    std::io::copy(&mut src, &mut folder.create("src.bin")).map_err(grader_error)?;
+    Ok(folder)
 }
 
 pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
@@ -579,15 +600,15 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
         .max(Duration::from_secs(1));
     let too_slow = std::cell::Cell::new(false);
     let time_ours = || -> Result<Duration, Problem> {
-        let _ = std::fs::remove_file(t.path("dst.bin"));
+        let lane = lane(t)?;
         // Watched like every run (so that it cannot exec cp, say): a few dozen calls, a
         // millisecond or so, small next to the limit.
-        let mut run = t.cmd(["src.bin", "dst.bin"]).timeout(deadline).run();
+        let mut run = lane.cmd(["src.bin", "dst.bin"]).timeout(deadline).run();
         too_slow.set(run.timed_out);
         if !run.timed_out {
             run.printed(b"")?;
-            run.with_stderr(same_files(&t.path("dst.bin"), &yard.path("src.bin")))?;
-            a_copy(t, &run, "src.bin", "dst.bin")?;
+            run.with_stderr(same_files(&lane.path("dst.bin"), &yard.path("src.bin")))?;
+            a_copy(&lane, &run, "src.bin", "dst.bin")?;
         }
         Ok(run.elapsed)
     };

@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use std::os::unix::fs::FileExt;
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
 use crate::checks::usage_errors;
 use crate::checks::watched;
 use crate::expect::waited_for;
@@ -21,7 +24,7 @@ pub const EXERCISE: Exercise = Exercise {
     tests: &[
         test(
             "count_total",
-            4,
+            3,
             "count prints WORKERS * ITERS",
             count_total,
             "the counter lives in a MAP_SHARED | MAP_ANONYMOUS mapping made before the fork, so \
@@ -50,6 +53,15 @@ pub const EXERCISE: Exercise = Exercise {
             count_forks_workers_sharing_memory,
             "fork the workers (processes, not threads) after mapping the counter shared, and wait \
              for each",
+        ),
+        test(
+            "count_worker_fails",
+            1,
+            "count exits 1 when a worker dies",
+            count_worker_fails,
+            "wait for every worker (waitpid) and look at how each ended: one that did not exit 0 \
+             (killed by a signal, say) makes the total wrong, so report it on stderr and exit 1 \
+             instead of printing a number",
         ),
         test(
             "send_first",
@@ -94,6 +106,41 @@ pub const EXERCISE: Exercise = Exercise {
     ],
 };
 
+// The hints that name a likely mistake, written once: the mutants that must show them
+// (tests/mutants/ex4.rs) refer to them by name.
+
+/// `ex4 count` printed 0: the counter was not shared.
+pub const PARENT_READ_ZERO: &str = "the parent read 0: the workers' increments never reached it. \
+     Memory is copied at fork: only a mapping made MAP_SHARED | MAP_ANONYMOUS before the fork is \
+     shared with the children (a MAP_PRIVATE one, or a variable, is not)";
+
+/// `ex4 count` printed less than the total (after how many were lost).
+pub const INCREMENTS_LOST: &str = "increments were lost: two workers that read the counter, add \
+     one and write it back overwrite each other; update it with one atomic read-modify-write \
+     (fetch_add) on an AtomicU64 in the shared mapping";
+
+/// `ex4 count` printed the right total without spending the time of counting.
+pub const NOBODY_COUNTED: &str = "either nobody counted (a total computed instead), or the \
+     compiler folded each worker's loop into one addition, which it may do with a plain load and \
+     store of the counter, not one atomic read-modify-write (and which loses increments whenever \
+     workers overlap): each forked worker adds 1, ITERS times, with fetch_add";
+
+/// A mailbox still empty though a sender had started.
+pub const RECV_RESET_THE_MAILBOX: &str = "though a sender had started: `recv` was waiting for a \
+     message that never showed. Did `recv` reset the mailbox when it started (grow a file shorter \
+     than a page, but never wipe one that may already hold a message)?";
+
+/// A mailbox still full at the end.
+pub const NOBODY_TOOK_IT: &str = "nobody took it. Does `recv` wait for state 1, re-reading it \
+     (Acquire) in its loop, and mark the mailbox taken (state 2) once it has printed the message?";
+
+/// A side read or wrote the mailbox file with a system call.
+pub const ONLY_THROUGH_THE_MAPPING: &str = "the two sides talk only through the shared mapping, \
+     never with read/write-style calls on the file";
+
+/// What a differing message is called in its failure.
+pub const MAILBOX_MESSAGE: &str = "the message in the mailbox";
+
 /// `ex4 count WORKERS ITERS` printed WORKERS * ITERS, or else the likely mistake is named.
 fn counted(run: &mut Run, workers: u64, iters: u64) -> Verdict {
     let total = workers * iters;
@@ -105,17 +152,9 @@ fn counted(run: &mut Run, workers: u64, iters: u64) -> Verdict {
             return Some("print the total alone, in decimal, and a newline".into());
         };
         Some(if got == 0 && total > 0 {
-            "the parent read 0: the workers' increments never reached it. Memory is copied at \
-             fork: only a mapping made MAP_SHARED | MAP_ANONYMOUS before the fork is shared \
-             with the children (a MAP_PRIVATE one, or a variable, is not)"
-                .into()
+            PARENT_READ_ZERO.into()
         } else if got < total {
-            format!(
-                "{} of {total} increments were lost: two workers that read the counter, add one \
-                 and write it back overwrite each other; update it with one atomic \
-                 read-modify-write (fetch_add) on an AtomicU64 in the shared mapping",
-                total - got
-            )
+            format!("{} of {total} {INCREMENTS_LOST}", total - got)
         } else {
             "more than WORKERS * ITERS: each of WORKERS children adds 1 to the one shared \
              counter ITERS times, and the parent prints it after waiting for all of them"
@@ -138,6 +177,28 @@ pub fn count_edge_cases(t: &mut Ctx) -> Verdict {
     let iters = t.between(1, 100);
     counted(&mut t.run(["count", "64", &iters.to_string()]), 64, iters)?;
     count_usage(t)
+}
+
+pub fn count_worker_fails(t: &mut Ctx) -> Verdict {
+    // Workers that would count for hours: the grader kills every one of them once they are all
+    // there (a worker can also die of the OOM killer or a stray signal), so the count can never
+    // be complete. The parent must see it in the workers' status and fail, not print a total.
+    let workers = 2;
+    let iters = (1u64 << 40) + t.below(1000);
+    let waiting = format!("the grader waited for its {workers} workers, each counting for hours");
+    let running = t
+        .start(["count", &workers.to_string(), &iters.to_string()])?
+        .wait_until(|r| r.children().len() >= workers)
+        .map_err(waited_for(&waiting))?;
+    for child in running.children() {
+        // A child of the program's cannot have been reaped and its pid reused: the program has
+        // not exited, and it reaps its workers only when they end.
+        let _ = kill(Pid::from_raw(child as i32), Signal::SIGKILL);
+    }
+    let mut run = running.finish();
+    run.failed_with(1, "ex4").reword(|r| {
+        format!("{r}\nthe grader had killed its {workers} workers (SIGKILL) while they counted")
+    })
 }
 
 /// Runs of the contention test; one wrong total is enough to fail.
@@ -231,11 +292,7 @@ fn counted_by_children(run: &crate::runner::Run) -> Verdict {
     ensure(cpu.children >= least || cpu.own >= least, || {
         format!(
             "`{}` printed the right total, but counting took no measurable CPU time (its \
-             children {} ms, itself {} ms): either nobody counted (a total computed instead), \
-             or the compiler folded each worker's loop into one addition, which it may do with \
-             a plain load and store of the counter, not one atomic read-modify-write (and which \
-             loses increments whenever workers overlap): each forked worker adds 1, ITERS \
-             times, with fetch_add",
+             children {} ms, itself {} ms): {NOBODY_COUNTED}",
             run.command,
             cpu.children.as_millis(),
             cpu.own.as_millis()
@@ -380,15 +437,12 @@ fn mailbox_story(path: &Path, sides: Sides) -> String {
             "the mailbox '{name}' was still empty (state 0) when the time ran out: {unmarked}"
         ),
         EMPTY => format!(
-            "the mailbox '{name}' was still empty (state 0) when the time ran out, though a \
-             sender had started: `recv` was waiting for a message that never showed. Did `recv` \
-             reset the mailbox when it started (grow a file shorter than a page, but never wipe \
-             one that may already hold a message)? ({unmarked}.)"
+            "the mailbox '{name}' was still empty (state 0) when the time ran out, \
+             {RECV_RESET_THE_MAILBOX} ({unmarked}.)"
         ),
         FULL => format!(
-            "the mailbox '{name}' still held a message (state 1) when the time ran out: nobody \
-             took it. Does `recv` wait for state 1, re-reading it (Acquire) in its loop, and \
-             mark the mailbox taken (state 2) once it has printed the message?"
+            "the mailbox '{name}' still held a message (state 1) when the time ran out: \
+             {NOBODY_TOOK_IT}"
         ),
         TAKEN => format!(
             "the message in '{name}' was taken (state 2), but `send` did not notice: does it \
@@ -426,8 +480,7 @@ fn only_through_the_mapping(run: &Run, path: &Path) -> Verdict {
     let trace = watched(run)?;
     match trace.data_calls_on(&FileId::at(path)).next() {
         Some(call) => Err(format!(
-            "`{}` made `{call}`: the two sides talk only through the shared mapping, never with \
-             read/write-style calls on the file",
+            "`{}` made `{call}`: {ONLY_THROUGH_THE_MAPPING}",
             run.command
         )
         .into()),
@@ -471,7 +524,7 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
             .into()
     })?;
     run.with_stderr(crate::expect::same_bytes(
-        "the message in the mailbox",
+        MAILBOX_MESSAGE,
         &got,
         message.as_bytes(),
     ))

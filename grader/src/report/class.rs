@@ -315,15 +315,23 @@ pub struct Class<'a> {
     pub graded: Vec<&'a Student>,
     /// Every rubric test, hardest first (lowest pass share; tests that judged nobody last).
     pub tests: Vec<TestFigures>,
+    /// The rubric graded: its exercises and points are the class report's columns and maxima.
+    pub rubric: &'static [Test],
 }
 
 /// How many failure reasons are shown per test.
 pub const REASONS_SHOWN: usize = 3;
 
 impl Class<'_> {
+    /// The class graded on the kit's rubric.
     pub fn of(students: &[Student]) -> Class<'_> {
+        Class::graded_on(students, &RUBRIC)
+    }
+
+    /// The class graded on `rubric`.
+    pub fn graded_on<'a>(students: &'a [Student], rubric: &'static [Test]) -> Class<'a> {
         let graded: Vec<&Student> = students.iter().filter(|s| s.error.is_none()).collect();
-        let mut tests: Vec<TestFigures> = RUBRIC
+        let mut tests: Vec<TestFigures> = rubric
             .iter()
             .map(|test| {
                 let results = graded
@@ -364,6 +372,7 @@ impl Class<'_> {
             students,
             graded,
             tests,
+            rubric,
         }
     }
 
@@ -446,7 +455,8 @@ mod tests {
     use super::*;
     use crate::events::TestOutcome;
     use crate::outcome::Problem;
-    use crate::report::samples::{self, outcome};
+    use crate::outcome::Verdict;
+    use crate::report::samples;
 
     fn student(name: &str, outcomes: &[TestOutcome]) -> Student {
         let mut student = Student::new(name);
@@ -454,16 +464,23 @@ mod tests {
         student
     }
 
+    /// The kit's own first two rubric tests, whichever they are: a record is read back, and the
+    /// class figured, against the kit's rubric (the other tests use the reporters' own).
+    fn live() -> [&'static Test; 2] {
+        [&RUBRIC[0], &RUBRIC[1]]
+    }
+
+    /// The first of `live()` ended with `first`, the second passed.
+    fn live_outcomes(first: Verdict) -> Vec<TestOutcome> {
+        let outcome = |test, verdict| {
+            TestOutcome::new(test, verdict, &[], Some(42), std::time::Duration::ZERO)
+        };
+        let [a, b] = live();
+        vec![outcome(a, first), outcome(b, Ok(()))]
+    }
+
     fn failing(reason: &str) -> Vec<TestOutcome> {
-        vec![
-            outcome(
-                "ex1",
-                "peek_range",
-                Err(Problem::Fail(format!("{reason}\nmore"))),
-                &[],
-            ),
-            outcome("ex1", "peek_clamps_at_end", Ok(()), &[]),
-        ]
+        live_outcomes(Err(Problem::Fail(format!("{reason}\nmore"))))
     }
 
     #[test]
@@ -471,11 +488,11 @@ mod tests {
         let s = student("alice", &samples::with_grading_error());
         assert_eq!(
             s.status(),
-            "error: ex1 peek_clamps_at_end: the check itself failed at grader/src/checks/ex1.rs:10: oops"
+            "error: fx1 stops_at_nul: the check itself failed at grader/src/checks/fx1.rs:10: oops"
         );
         let s = student("alice", &samples::one_of_each());
         assert_eq!(s.status(), "graded");
-        assert_eq!((s.scores["ex1"], s.scores["ex2"], s.total()), (3, 3, 6));
+        assert_eq!((s.scores["fx1"], s.scores["fx2"], s.total()), (4, 3, 7));
     }
 
     #[test]
@@ -483,28 +500,37 @@ mod tests {
         let mut s = Student::new("bob");
         let status = Status::from(Err(Problem::Fail("does not compile".into())));
         s.report(&Event::ExerciseNotBuilt {
-            exercise: "ex2",
+            exercise: "fx2",
             status: &status,
         })
         .unwrap();
         samples::replay(&samples::one_of_each()[..1], &mut s);
-        assert_eq!(s.status(), "graded; ex2 did not build");
+        assert_eq!(s.status(), "graded; fx2 did not build");
     }
 
     #[test]
     fn a_record_reads_back_as_the_same_student() {
-        let mut s = student("carol", &samples::one_of_each());
-        s.not_built.push("ex2");
-        s.tests[1].timed_out = true;
+        let [first, second] = live();
+        let mut s = student("carol", &failing("crashed"));
+        s.not_built.push(second.exercise);
+        // Out of time in the test it failed, and in the one it passed (which is no concern).
+        s.tests.iter_mut().for_each(|t| t.timed_out = true);
         let back = Student::from_record("carol", &s.record()).unwrap();
         assert_eq!(back.timed_out().len(), 1);
-        assert_eq!(test_id(back.timed_out()[0]), "ex1.peek_clamps_at_end");
+        assert_eq!(test_id(back.timed_out()[0]), test_id(first));
         assert_eq!(back.tests, s.tests);
-        assert_eq!(back.scores.get("ex1"), s.scores.get("ex1"));
+        assert_eq!(
+            back.scores.get(first.exercise),
+            s.scores.get(first.exercise)
+        );
         assert_eq!(back.total(), s.total());
-        assert_eq!(back.not_built, ["ex2"]);
+        assert_eq!(back.not_built, [second.exercise]);
         assert!(Student::from_record("carol", "test,points\nex1.nope,1\n").is_none());
-        let wrong = s.record().replace("ex1.peek_range", "ex1.no_such_test");
+        // A test that is not in the rubric: the record is not one of this grader's.
+        let wrong = s
+            .record()
+            .replace(&format!("{},", test_id(first)), "ex0.no_such_test,");
+        assert_ne!(wrong, s.record());
         assert!(Student::from_record("carol", &wrong).is_none());
     }
 
@@ -519,27 +545,32 @@ mod tests {
         let class = Class::of(&students);
         // d's grading errored: not in the figures.
         assert_eq!(class.graded.len(), 3);
+        let [failed, passed] = live();
         let first = &class.tests[0];
-        assert_eq!(test_id(first.test), "ex1.peek_range");
+        assert_eq!(test_id(first.test), test_id(failed));
         assert_eq!((first.passed, first.judged), (0, 3));
         assert_eq!(
             first.reasons,
             [("printed 2 bytes".to_owned(), 2), ("crashed".to_owned(), 1)]
         );
-        assert_eq!(test_id(class.tests[1].test), "ex1.peek_clamps_at_end");
+        assert_eq!(test_id(class.tests[1].test), test_id(passed));
         assert_eq!(class.tests[1].pass_share(), Some(1.0));
         // Tests nobody took come last.
         assert!(class.tests[2..].iter().all(|t| t.pass_share().is_none()));
         let summary = class.terminal_summary(5);
+        // Each graded student won the points of the test passed, and only those.
+        let p = passed.points;
         assert!(
-            summary.contains("mean 2.0, median 2.0, min 2, max 2"),
+            summary.contains(&format!("mean {p}.0, median {p}.0, min {p}, max {p}")),
             "{summary}"
         );
         assert!(summary.contains("1 not graded"), "{summary}");
         assert!(
-            summary.ends_with(
-                "hardest tests:\n    0% passed  ex1.peek_range\n  100% passed  ex1.peek_clamps_at_end\n"
-            ),
+            summary.ends_with(&format!(
+                "hardest tests:\n    0% passed  {}\n  100% passed  {}\n",
+                test_id(failed),
+                test_id(passed)
+            )),
             "{summary}"
         );
     }
@@ -561,10 +592,13 @@ mod tests {
         s.error = Some("line one\nline \"two\"".into());
         let grades = csv::parse(&grades_csv(std::slice::from_ref(&s))).unwrap();
         assert_eq!(grades[1][0], "x,\"y\"");
-        assert_eq!(grades[1][6], "error: line one\nline \"two\"");
+        // student, a column per exercise, total, status.
+        let status = EXERCISES.len() + 2;
+        assert_eq!(grades[0][status], "status");
+        assert_eq!(grades[1][status], "error: line one\nline \"two\"");
         let tests = csv::parse(&tests_csv(&[s])).unwrap();
         assert_eq!(tests[0], ["student", "test", "points", "max", "status"]);
-        assert_eq!(tests[2][1..], ["ex1.peek_clamps_at_end", "0", "2", "fail"]);
+        assert_eq!(tests[2][1..], ["fx1.stops_at_nul", "0", "2", "fail"]);
         // A name a spreadsheet would run as a formula stays text there.
         let s = student("=HYPERLINK(\"http://x\")", &samples::one_of_each());
         let grades = csv::parse(&grades_csv(std::slice::from_ref(&s))).unwrap();

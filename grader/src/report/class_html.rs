@@ -7,7 +7,6 @@
 use std::fmt::Write;
 
 use super::class::{Class, Student, TestFigures, test_id};
-use crate::rubric::{EXERCISES, RUBRIC, tests_of};
 
 /// `text` as HTML text or an attribute's value: the markup characters, both quotes and line
 /// breaks escaped (JUnit's XML needs the same).
@@ -64,7 +63,7 @@ pub fn page(class: &Class, similar: Option<&str>) -> String {
     html.push_str(&histograms(class));
     html.push_str(&tests(&class.tests));
     html.push_str(&apart(class.students));
-    html.push_str(&students(class.students));
+    html.push_str(&students(class));
     if let Some(section) = similar {
         html.push_str(section);
     }
@@ -91,10 +90,15 @@ fn summary(class: &Class) -> String {
 
 fn histograms(class: &Class) -> String {
     let mut html = String::from("<h2>Scores</h2>\n<div class=\"histograms\">\n");
-    let max = RUBRIC.iter().map(|t| t.points).sum();
+    let max = class.rubric.iter().map(|t| t.points).sum();
     html.push_str(&histogram("Total", &class.totals(), max, 10));
-    for exercise in EXERCISES.iter().copied() {
-        let max = tests_of(exercise).map(|t| t.points).sum();
+    for exercise in super::exercises(class.rubric) {
+        let max = class
+            .rubric
+            .iter()
+            .filter(|t| t.exercise == exercise)
+            .map(|t| t.points)
+            .sum();
         html.push_str(&histogram(exercise, &class.scores_of(exercise), max, 5));
     }
     html.push_str("</div>\n");
@@ -254,20 +258,21 @@ fn link(s: &Student) -> String {
     )
 }
 
-fn students(students: &[Student]) -> String {
+fn students(class: &Class) -> String {
+    let exercises = super::exercises(class.rubric);
     let mut html = String::from("<h2>Students</h2>\n<table id=\"students\">\n<tr><th>student</th>");
-    for e in EXERCISES.iter() {
+    for e in &exercises {
         let _ = write!(html, "<th>{e}</th>");
     }
     html.push_str("<th>total</th><th>status</th></tr>\n");
-    for s in students {
+    for s in class.students {
         let _ = write!(
             html,
             "<tr data-student=\"{}\"><td>{}</td>",
             escape(&s.name),
             link(s)
         );
-        for e in EXERCISES.iter().copied() {
+        for e in exercises.iter().copied() {
             let _ = write!(
                 html,
                 "<td class=\"num\">{}</td>",
@@ -301,19 +306,24 @@ mod tests {
     fn students_who_errored_did_not_build_or_ran_out_of_time_are_apart() {
         use crate::outcome::Problem;
         use crate::report::samples::{self, outcome};
-        let mut slow = outcome("ex1", "peek_range", Err(Problem::Fail("hung".into())), &[]);
+        let mut slow = outcome(
+            "fx1",
+            "counts_lines",
+            Err(Problem::Fail("hung".into())),
+            &[],
+        );
         slow.timed_out = true;
         // A program that ran out of time in a test it passed anyway is not a concern.
-        let mut patient = outcome("ex1", "peek_clamps_at_end", Ok(()), &[]);
+        let mut patient = outcome("fx1", "stops_at_nul", Ok(()), &[]);
         patient.timed_out = true;
         let mut students = vec![Student::new("a"), Student::new("b"), Student::new("c")];
         samples::replay(&[slow, patient], &mut students[0]);
-        students[1].not_built.push("ex2");
+        students[1].not_built.push("fx2");
         students[2].error = Some("<oops>".into());
         let html = apart(&students);
-        assert!(html.contains("<tr class=\"timed-out\"><td><a href=\"a/report.txt\">a</a></td><td>ran out of time in: ex1.peek_range</td></tr>"), "{html}");
+        assert!(html.contains("<tr class=\"timed-out\"><td><a href=\"a/report.txt\">a</a></td><td>ran out of time in: fx1.counts_lines</td></tr>"), "{html}");
         assert!(
-            html.contains("did not build: ex2") && html.contains("(no grade): &lt;oops&gt;"),
+            html.contains("did not build: fx2") && html.contains("(no grade): &lt;oops&gt;"),
             "{html}"
         );
         assert!(apart(&[Student::new("d")]).contains("None"));

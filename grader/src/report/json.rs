@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::events::{Event, Reporter, Score, Status, TestOutcome};
-use crate::rubric::{EXERCISES, Test, tests_of};
+use crate::rubric::Test;
 
 use super::preamble::{Preamble, remove_results};
 
@@ -18,6 +18,8 @@ pub struct Gradescope {
     path: PathBuf,
     /// Gradescope's top-level `output` (shown once to the student) and `extra_data`.
     preamble: Preamble,
+    /// The rubric of the run, from its start: a test's `number` is its place in it.
+    rubric: &'static [Test],
 }
 
 impl Gradescope {
@@ -25,15 +27,21 @@ impl Gradescope {
         Gradescope {
             path: path.to_owned(),
             preamble: Preamble::default(),
+            rubric: &[],
         }
     }
 }
 
 /// A test's `number`, by which Gradescope orders the tests: the exercise's and the test's places
 /// in the rubric, "1.1" to "4.N".
-fn number(test: &Test) -> String {
-    let exercise = EXERCISES.iter().position(|e| *e == test.exercise);
-    let place = tests_of(test.exercise).position(|t| t.name == test.name);
+fn number(rubric: &[Test], test: &Test) -> String {
+    let exercise = super::exercises(rubric)
+        .iter()
+        .position(|e| *e == test.exercise);
+    let place = rubric
+        .iter()
+        .filter(|t| t.exercise == test.exercise)
+        .position(|t| t.name == test.name);
     match (exercise, place) {
         (Some(e), Some(t)) => format!("{}.{}", e + 1, t + 1),
         // A test that is not in the rubric (the grader's own tests make some).
@@ -57,10 +65,10 @@ const TEXT: &str = "text";
 /// neither a score nor a status: an informational entry, which the spec allows when the
 /// top-level `score` is given, saying in its name and output that it was not run. It stays in
 /// `tests` so that every rubric test has its entry (`number`, `extra_data.id`).
-fn entry(o: &TestOutcome) -> serde_json::Value {
+fn entry(rubric: &[Test], o: &TestOutcome) -> serde_json::Value {
     let mut test = json!({
         "name": super::label(o.test),
-        "number": number(o.test),
+        "number": number(rubric, o.test),
         "output": super::details(o),
         "output_format": TEXT,
         "visibility": if o.test.after_due_date { "after_due_date" } else { "visible" },
@@ -97,8 +105,10 @@ fn entry(o: &TestOutcome) -> serde_json::Value {
     test
 }
 
-/// The results document: total score, time taken, and one entry per test.
+/// The results document: total score, time taken, and one entry per test (numbered by its place
+/// in `rubric`).
 pub fn results(
+    rubric: &[Test],
     outcomes: &[TestOutcome],
     score: &Score,
     elapsed: Duration,
@@ -111,13 +121,16 @@ pub fn results(
         "stdout_visibility": "visible",
         "output": output,
         "output_format": TEXT,
-        "tests": outcomes.iter().map(entry).collect::<Vec<_>>(),
+        "tests": outcomes.iter().map(|o| entry(rubric, o)).collect::<Vec<_>>(),
     })
 }
 
 impl Reporter for Gradescope {
     fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
         self.preamble.take(event);
+        if let Event::RunStarted { rubric, .. } = event {
+            self.rubric = rubric;
+        }
         let Event::RunFinished {
             outcomes,
             score,
@@ -129,7 +142,13 @@ impl Reporter for Gradescope {
         if !score.is_grade() {
             return remove_results(&self.path);
         }
-        let mut results = results(outcomes, score, *elapsed, &self.preamble.output);
+        let mut results = results(
+            self.rubric,
+            outcomes,
+            score,
+            *elapsed,
+            &self.preamble.output,
+        );
         results["extra_data"] = serde_json::Value::Object(self.preamble.extra.clone());
         let text = serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?;
         super::write_file(&self.path, &(text + "\n"))
@@ -153,7 +172,7 @@ mod tests {
     fn the_schema_gradescope_reads() {
         let (_dir, text) = written(&samples::one_of_each());
         let json: serde_json::Value = serde_json::from_str(&text.unwrap()).unwrap();
-        assert_eq!(json["score"], 6);
+        assert_eq!(json["score"], 7);
         assert_eq!(json["execution_time"], 2);
         assert_eq!(json["visibility"], "visible");
         assert_eq!(json["stdout_visibility"], "visible");
@@ -167,17 +186,17 @@ mod tests {
         assert_eq!(
             tests[0],
             json!({
-                "name": "ex1: peek prints exactly the bytes asked for, from any offset",
+                "name": "fx1: counts the lines of a file",
                 "number": "1.1",
-                "score": 3,
-                "max_score": 3,
+                "score": 4,
+                "max_score": 4,
                 "status": "passed",
-                "output": "copying took 1.0 ms\nmeasured: ratio to cp = 2.19 x",
+                "output": "counting took 1.0 ms\nmeasured: ratio to wc = 2.19 x",
                 "output_format": "text",
                 "visibility": "visible",
                 "extra_data": {
-                    "id": "ex1.peek_range",
-                    "measurements": {"ratio to cp": {"value": 2.19, "unit": "x"}}
+                    "id": "fx1.counts_lines",
+                    "measurements": {"ratio to wc": {"value": 2.19, "unit": "x"}}
                 },
             })
         );
@@ -191,13 +210,13 @@ mod tests {
         );
         assert_eq!(
             tests[1]["output"],
-            "`ex1 peek data.bin 9 3` printed 2 bytes\nexpected 3\n(seed 42: GRADER_SEED=42 repeats these inputs)"
+            "`fx1 count data.bin` printed 3\nexpected 2\n(seed 42: GRADER_SEED=42 repeats these inputs)"
         );
         // Not run: worth nothing in this run, and said so; neither passed nor failed, so no
         // score for Gradescope to derive a status from.
         let not_run = &tests[2];
         assert_eq!(not_run["number"], "1.3");
-        assert_eq!(not_run["extra_data"]["id"], "ex1.peek_empty_file");
+        assert_eq!(not_run["extra_data"]["id"], "fx1.empty_input");
         for field in ["score", "max_score", "status"] {
             assert!(not_run.get(field).is_none(), "{field} in {not_run}");
         }
@@ -218,27 +237,21 @@ mod tests {
 
     #[test]
     fn numbers_follow_the_rubric() {
-        let numbers: Vec<String> = crate::rubric::RUBRIC.iter().map(number).collect();
-        assert_eq!(numbers[0], "1.1");
-        let ex2 = EXERCISES
+        let numbers: Vec<String> = samples::RUBRIC
             .iter()
-            .map(|e| tests_of(e).count())
-            .collect::<Vec<_>>();
-        assert_eq!(numbers[ex2[0]], "2.1");
-        assert_eq!(numbers.last().unwrap(), &format!("4.{}", ex2[3]));
-        let unique: std::collections::BTreeSet<&String> = numbers.iter().collect();
-        assert_eq!(unique.len(), numbers.len());
+            .map(|t| number(&samples::RUBRIC, t))
+            .collect();
+        assert_eq!(numbers, ["1.1", "1.2", "1.3", "2.1", "2.2", "3.1"]);
+        // A test that is not in the rubric goes by its id.
+        let stray = samples::rubric_test("fx2", "long_lines");
+        assert_eq!(number(&samples::RUBRIC[..3], stray), "fx2.long_lines");
     }
-
-    /// A rubric test that the instructor shows only after the due date.
-    static HIDDEN: Test = crate::rubric::after_due_date(Test {
-        exercise: "ex1",
-        ..crate::rubric::test("hidden", 1, "a hidden test", |_| Ok(()), "")
-    });
 
     #[test]
     fn a_test_can_be_shown_only_after_the_due_date() {
-        let hidden = TestOutcome::new(&HIDDEN, Ok(()), &[], None, Duration::ZERO);
+        // A rubric test that the instructor shows only after the due date.
+        let hidden = samples::rubric_test("fx3", "hidden_case");
+        let hidden = TestOutcome::new(hidden, Ok(()), &[], None, Duration::ZERO);
         let (_dir, text) = written(&[hidden, samples::one_of_each().remove(1)]);
         let json: serde_json::Value = serde_json::from_str(&text.unwrap()).unwrap();
         assert_eq!(json["tests"][0]["visibility"], "after_due_date");
@@ -274,12 +287,13 @@ mod tests {
         let outcomes = samples::one_of_each();
         for event in [
             Event::RunStarted {
+                rubric: &samples::RUBRIC,
                 tests: &[],
                 seed: 7,
                 sandbox: &[],
             },
             Event::ExerciseNotBuilt {
-                exercise: "ex2",
+                exercise: "fx2",
                 status: &error,
             },
             Event::RunFinished {
@@ -294,7 +308,7 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(
             json["output"],
-            "ex2 was not built:\n    error[E0308]: mismatched types\n     --> src/exercise.rs:3:5\n"
+            "fx2 was not built:\n    error[E0308]: mismatched types\n     --> src/exercise.rs:3:5\n"
         );
         assert_eq!(json["extra_data"], json!({"seed": 7}));
     }

@@ -192,11 +192,11 @@ mod tests {
         // Skipped tests are counted per suite only: junit-10.xsd has no such attribute above.
         assert_eq!(root.attribute("skipped"), None);
         assert_eq!(attr(root, "time"), "1.500");
-        // ex1, ex2, then ex1 again (the hand-made runs are in the order given).
+        // fx1, fx2, then fx1 again (the hand-made runs are in the order given).
         let suites: Vec<_> = root.children().filter(|n| n.is_element()).collect();
         assert_eq!(
             suites.iter().map(|s| attr(*s, "name")).collect::<Vec<_>>(),
-            ["ex1", "ex2", "ex1"]
+            ["fx1", "fx2", "fx1"]
         );
         assert_eq!(attr(suites[0], "skipped"), "1");
         let cases: Vec<_> = root
@@ -211,16 +211,13 @@ mod tests {
             case.children().find(|n| n.has_tag_name(tag))
         }
         // A pass: its title as the name, its id as the class; its points and measurement.
-        assert_eq!(
-            attr(cases[0], "name"),
-            "peek prints exactly the bytes asked for, from any offset"
-        );
-        assert_eq!(attr(cases[0], "classname"), "ex1.peek_range");
+        assert_eq!(attr(cases[0], "name"), "counts the lines of a file");
+        assert_eq!(attr(cases[0], "classname"), "fx1.counts_lines");
         assert_eq!(attr(cases[0], "time"), "0.300");
         assert!(child(cases[0], "properties").is_none());
         assert_eq!(
             child(cases[0], "system-out").unwrap().text(),
-            Some("points: 3 of 3\ncopying took 1.0 ms\nmeasured: ratio to cp = 2.19 x")
+            Some("points: 4 of 4\ncounting took 1.0 ms\nmeasured: ratio to wc = 2.19 x")
         );
         assert_eq!(
             child(cases[1], "system-out").unwrap().text(),
@@ -230,13 +227,13 @@ mod tests {
         let failure = child(cases[1], "failure").unwrap();
         assert_eq!(
             failure.attribute("message"),
-            Some("`ex1 peek data.bin 9 3` printed 2 bytes")
+            Some("`fx1 count data.bin` printed 3")
         );
         assert!(
             failure
                 .text()
                 .unwrap()
-                .ends_with("expected 3\n(seed 42: GRADER_SEED=42 repeats these inputs)")
+                .ends_with("expected 2\n(seed 42: GRADER_SEED=42 repeats these inputs)")
         );
         assert!(child(cases[2], "skipped").is_some());
         assert_eq!(

@@ -136,75 +136,64 @@ mod tests {
 
     #[test]
     fn the_lines_of_rusts_test_harness() {
-        let mut outcomes = samples::one_of_each();
-        outcomes.truncate(3);
-        outcomes.extend(samples::with_grading_error().into_iter().skip(1));
-        let hints = [("peek_clamps_at_end".to_owned(), vec!["clip".to_owned()])];
-        let mut libtest = LibTest::new(Vec::new(), "ex1", 8).with_hints(hints.into());
-        samples::replay(&outcomes, &mut libtest);
+        // Its lines are the snapshot `libtest.failures.snap` (`report::snapshots`); here, what
+        // they must say whatever the wording.
+        let hints = [("stops_at_nul".to_owned(), vec!["nul".to_owned()])];
+        let mut libtest = LibTest::new(Vec::new(), "fx1", 8).with_hints(hints.into());
+        samples::replay(&samples::failures(), &mut libtest);
         let text = String::from_utf8(libtest.into_inner()).unwrap();
+        // A failure's hint command, but none for a grading error of the same test.
         assert_eq!(
-            text,
-            "
-running 4 tests (the ex1 rubric, seed 42)
-test peek_range ... ok
-    copying took 1.0 ms
-    measured: ratio to cp = 2.19 x
-test peek_clamps_at_end ... FAILED
-test peek_empty_file ... ignored, not checked here: no user namespaces
-test peek_clamps_at_end ... FAILED
-
-failures:
-
----- peek_clamps_at_end (peek stops at the end of the file, prints nothing past it or for LEN 0, 2 points) ----
-`ex1 peek data.bin 9 3` printed 2 bytes
-expected 3
-(seed 42: GRADER_SEED=42 repeats these inputs)
-hint: `make hint EX=ex1 T=clip`
-
----- peek_clamps_at_end (peek stops at the end of the file, prints nothing past it or for LEN 0, 2 points) ----
-grading error (the grader's fault, not the program's):
-the check itself failed at grader/src/checks/ex1.rs:10: oops
-(seed 42: GRADER_SEED=42 repeats these inputs)
-
-failures:
-    peek_clamps_at_end
-    peek_clamps_at_end
-
-ex1 score: none, 1 grading error(s)
-
-test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 8 filtered out; finished in 1.50s
-
-"
+            text.matches("\nhint: `make hint EX=fx1 T=nul`\n").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.starts_with("\nrunning 4 tests (the fx1 rubric, seed 42)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n---- stops_at_nul (stops at the first NUL byte, 2 points) ----\n")
+        );
+        assert!(text.contains("grading error (the grader's fault, not the program's):\n"));
+        assert!(
+            text.contains("\nfailures:\n    stops_at_nul\n    stops_at_nul\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "test result: FAILED. 1 passed; 2 failed; 1 ignored; 0 measured; 8 filtered out; \
+             finished in 1.50s\n\n"
+            ),
+            "{text}"
         );
     }
 
     #[test]
     fn all_passing_is_ok() {
-        let outcomes = vec![samples::outcome("ex1", "peek_range", Ok(()), &[])];
-        let mut libtest = LibTest::new(Vec::new(), "ex1", 10);
+        let outcomes = vec![samples::outcome("fx1", "counts_lines", Ok(()), &[])];
+        let mut libtest = LibTest::new(Vec::new(), "fx1", 10);
         samples::replay(&outcomes, &mut libtest);
         let text = String::from_utf8(libtest.into_inner()).unwrap();
         assert!(text.ends_with(
-            "test peek_range ... ok\n\nex1 score: 3/3 points\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 10 filtered out; finished in 1.50s\n\n"
+            "test counts_lines ... ok\n\nfx1 score: 4/4 points\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 10 filtered out; finished in 1.50s\n\n"
         ), "{text}");
     }
 
     #[test]
     fn one_point_is_one_point_not_one_points() {
         let outcomes = vec![samples::outcome(
-            "ex1",
-            "peek_empty_file",
-            Err(crate::outcome::Problem::Fail("printed 1 byte".into())),
+            "fx1",
+            "empty_input",
+            Err(crate::outcome::Problem::Fail("printed 1 line".into())),
             &[],
         )];
-        let mut libtest = LibTest::new(Vec::new(), "ex1", 10);
+        let mut libtest = LibTest::new(Vec::new(), "fx1", 10);
         samples::replay(&outcomes, &mut libtest);
         let text = String::from_utf8(libtest.into_inner()).unwrap();
         assert!(
-            text.contains(
-                "---- peek_empty_file (peek of an empty file prints nothing, 1 point) ----"
-            ) && text.contains("ex1 score: 0/1 point\n")
+            text.contains("---- empty_input (an empty file has no lines, 1 point) ----")
+                && text.contains("fx1 score: 0/1 point\n")
                 && !text.contains("1 points"),
             "{text}"
         );

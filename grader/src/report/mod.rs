@@ -45,13 +45,15 @@ pub const FORMATS: &[(&str, NewReporter)] = &[
     ("autolab", |path| Document::boxed(path, autolab::score_line)),
 ];
 
-/// A format written whole when the run is over, from its outcomes and score alone: `render` gives
-/// its text, or nothing to write.
-pub type Render = fn(&[TestOutcome], &Score) -> Option<String>;
+/// A format written whole when the run is over, from the run's rubric, outcomes and score alone:
+/// `render` gives its text, or nothing to write.
+pub type Render = fn(&[Test], &[TestOutcome], &Score) -> Option<String>;
 
 pub struct Document {
     path: PathBuf,
     render: Render,
+    /// The rubric of the run, from its start.
+    rubric: &'static [Test],
 }
 
 impl Document {
@@ -59,6 +61,7 @@ impl Document {
         Box::new(Document {
             path: path.to_owned(),
             render,
+            rubric: &[],
         })
     }
 }
@@ -66,15 +69,30 @@ impl Document {
 impl Reporter for Document {
     fn report(&mut self, event: &Event<'_>) -> Result<(), String> {
         match event {
+            Event::RunStarted { rubric, .. } => {
+                self.rubric = rubric;
+                Ok(())
+            }
             Event::RunFinished {
                 outcomes, score, ..
-            } => match (self.render)(outcomes, score) {
+            } => match (self.render)(self.rubric, outcomes, score) {
                 Some(text) => write_file(&self.path, &text),
                 None => Ok(()),
             },
             _ => Ok(()),
         }
     }
+}
+
+/// The exercises of `rubric`, in its order.
+pub fn exercises(rubric: &[Test]) -> Vec<&'static str> {
+    let mut exercises = Vec::new();
+    for test in rubric {
+        if !exercises.contains(&test.exercise) {
+            exercises.push(test.exercise);
+        }
+    }
+    exercises
 }
 
 /// The reporter that writes format `name` to `path`, if there is such a format.
@@ -181,5 +199,119 @@ fn same_file(path: &Path, fd: std::os::fd::BorrowedFd<'_>) -> bool {
     }
 }
 
+/// The reporters' test data and snapshots, kept out of `src/` (see its own comment).
 #[cfg(test)]
+#[path = "../../tests/reporters/samples.rs"]
 pub(crate) mod samples;
+
+/// Every format's text for each sample run, compared with its snapshot file
+/// (`tests/reporters/FORMAT.CASE.snap`; see `samples`).
+#[cfg(test)]
+mod snapshots {
+    use std::collections::BTreeSet;
+
+    use super::samples;
+    use super::*;
+    use crate::events::Ignored;
+
+    /// What a snapshot of a file format holds when the reporter wrote no file.
+    const NO_FILE: &str = "(no file written)\n";
+
+    /// A sample run: its name, its outcomes, the submission's files ignored.
+    struct Case {
+        name: &'static str,
+        outcomes: Vec<TestOutcome>,
+        files: Option<Vec<Ignored>>,
+    }
+
+    fn cases() -> [Case; 4] {
+        let case = |name, outcomes| Case {
+            name,
+            outcomes,
+            files: None,
+        };
+        [
+            case("one_of_each", samples::one_of_each()),
+            case("grading_error", samples::with_grading_error()),
+            case("failures", samples::failures()),
+            Case {
+                files: Some(samples::hostile_files()),
+                ..case("hostile", samples::hostile())
+            },
+        ]
+    }
+
+    /// What each format writes for one run, by the format's name.
+    fn written(outcomes: &[TestOutcome], files: Option<&[Ignored]>) -> Vec<(String, String)> {
+        let replay = |reporter: &mut dyn Reporter| {
+            samples::replay_with_files(outcomes, files, reporter);
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut texts = Vec::new();
+        for (format, new) in FORMATS {
+            let path = dir.path().join(format);
+            replay(new(&path).as_mut());
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|_| NO_FILE.to_owned());
+            texts.push((format.to_string(), text));
+        }
+        let mut terminal = terminal::Terminal::plain(Vec::new());
+        replay(&mut terminal);
+        let mut status = status::StatusLines::new(Vec::new());
+        replay(&mut status);
+        // `cargo test -p fx1`: the first exercise's outcomes, with a hint topic for a test.
+        let first = outcomes[0].test.exercise;
+        let of_first: Vec<TestOutcome> = outcomes
+            .iter()
+            .filter(|o| o.test.exercise == first)
+            .cloned()
+            .collect();
+        let hints = [("stops_at_nul".to_owned(), vec!["nul".to_owned()])];
+        let mut libtest = libtest::LibTest::new(Vec::new(), first, 2).with_hints(hints.into());
+        samples::replay(&of_first, &mut libtest);
+        for (format, bytes) in [
+            ("terminal", terminal.into_inner()),
+            ("status", status.into_inner()),
+            ("libtest", libtest.into_inner()),
+        ] {
+            texts.push((format.to_owned(), String::from_utf8(bytes).unwrap()));
+        }
+        texts
+    }
+
+    #[test]
+    fn every_format_writes_what_its_snapshots_hold() {
+        let mut compared = BTreeSet::new();
+        let mut mismatches = Vec::new();
+        for case in cases() {
+            for (format, text) in written(&case.outcomes, case.files.as_deref()) {
+                let name = format!("{format}.{}.snap", case.name);
+                mismatches.extend(samples::snapshot_mismatch(&name, &text));
+                compared.insert(name);
+            }
+        }
+        // class.html: a student per sample run, as `grader batch` would gather them.
+        let students: Vec<class::Student> = cases()
+            .iter()
+            .map(|case| {
+                let mut student = class::Student::new(case.name);
+                samples::replay_with_files(&case.outcomes, case.files.as_deref(), &mut student);
+                student
+            })
+            .collect();
+        let page = class_html::page(&class::Class::graded_on(&students, &samples::RUBRIC), None);
+        let name = "class_html.all_cases.snap".to_owned();
+        mismatches.extend(samples::snapshot_mismatch(&name, &page));
+        compared.insert(name);
+        assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
+        // And no snapshot is left over from a case or format that is gone.
+        let stale: Vec<String> = std::fs::read_dir(samples::snapshots())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".snap") && !compared.contains(name))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "snapshots that no test compares: {stale:?}"
+        );
+    }
+}

@@ -96,11 +96,11 @@ mod tests {
     fn one_line_per_exercise_with_its_points_and_the_names_of_its_failing_tests() {
         assert_eq!(
             rendered(&samples::one_of_each()),
-            "ex1: 3/5, failing: peek_clamps_at_end, not run here: peek_empty_file\nex2: 3/3\n"
+            "fx1: 4/6, failing: stops_at_nul, not run here: empty_input\nfx2: 3/3\n"
         );
         assert_eq!(
             rendered(&samples::with_grading_error()),
-            "ex1: 3/5, grading error in: peek_clamps_at_end\n"
+            "fx1: 4/6, grading error in: stops_at_nul\n"
         );
         let text = rendered(&samples::hostile());
         samples::assert_harmless(&text);
@@ -110,8 +110,8 @@ mod tests {
     #[test]
     fn an_exercise_that_does_not_build_says_so_and_names_no_test() {
         let outcomes = vec![samples::outcome(
-            "ex3",
-            "copies_exactly",
+            "fx2",
+            "echoes_back",
             Err(crate::outcome::Problem::Fail("error[E0425]".into())),
             &[],
         )];
@@ -119,12 +119,12 @@ mod tests {
         let failed = Status::from(Err(crate::outcome::Problem::Fail("x".into())));
         let events = [
             Event::ExerciseNotBuilt {
-                exercise: "ex3",
+                exercise: "fx2",
                 status: &failed,
             },
             Event::TestFinished(&outcomes[0]),
             Event::ExerciseFinished {
-                exercise: "ex3",
+                exercise: "fx2",
                 outcomes: &outcomes,
                 score: Score::of(&outcomes),
             },
@@ -132,7 +132,7 @@ mod tests {
         events.iter().for_each(|e| status.report(e).unwrap());
         assert_eq!(
             String::from_utf8(status.into_inner()).unwrap(),
-            "ex3: 0/2, does not build\n"
+            "fx2: 0/3, does not build\n"
         );
     }
 }

@@ -7,6 +7,7 @@
 //! says the run is no grade.
 
 use crate::events::{Score, Status, TestOutcome};
+use crate::rubric::Test;
 
 /// A test point's description or directive: one line, with `\` and `#` escaped (TAP 14 writes
 /// the escapes down; TAP 13 parsers such as Test::Harness already read a `\#` as no directive).
@@ -45,7 +46,8 @@ fn point(number: usize, o: &TestOutcome) -> String {
     )
 }
 
-pub fn document(outcomes: &[TestOutcome], score: &Score) -> Option<String> {
+/// The TAP document of a run that ended with `outcomes` (a test point per test run).
+pub fn document(_rubric: &[Test], outcomes: &[TestOutcome], score: &Score) -> Option<String> {
     let mut text = format!("TAP version 13\n1..{}\n", outcomes.len());
     for (i, o) in outcomes.iter().enumerate() {
         text.push_str(&point(i + 1, o));
@@ -104,11 +106,11 @@ mod tests {
         assert_eq!(
             tests,
             [
-                "test ok 1 [] - ex1: peek prints exactly the bytes asked for, from any offset",
-                "test not ok 2 [] - ex1: peek stops at the end of the file, prints nothing past it or for LEN 0",
-                "test ok 3 [SKIP] - ex1: peek of an empty file prints nothing",
-                "test ok 4 [] - ex2: patch prints the file with TEXT written at OFFSET",
-                "test not ok 5 [] - ex1: peek stops at the end of the file, prints nothing past it or for LEN 0",
+                "test ok 1 [] - fx1: counts the lines of a file",
+                "test not ok 2 [] - fx1: stops at the first NUL byte",
+                "test ok 3 [SKIP] - fx1: an empty file has no lines",
+                "test ok 4 [] - fx2: echoes each line back, reversed",
+                "test not ok 5 [] - fx1: stops at the first NUL byte",
             ]
         );
         let yaml: Vec<serde_json::Value> = results
@@ -118,13 +120,10 @@ mod tests {
             .collect();
         assert_eq!(yaml.len(), 2, "{results:#?}");
         assert_eq!(yaml[0]["severity"], "fail");
-        assert_eq!(
-            yaml[0]["message"],
-            "`ex1 peek data.bin 9 3` printed 2 bytes"
-        );
+        assert_eq!(yaml[0]["message"], "`fx1 count data.bin` printed 3");
         assert_eq!(
             yaml[0]["data"]["reason"],
-            "`ex1 peek data.bin 9 3` printed 2 bytes\nexpected 3\n(seed 42: GRADER_SEED=42 repeats these inputs)"
+            "`fx1 count data.bin` printed 3\nexpected 2\n(seed 42: GRADER_SEED=42 repeats these inputs)"
         );
         assert_eq!(yaml[0]["data"]["max_points"], "2");
         assert_eq!(yaml[1]["severity"], "grading error");

@@ -190,7 +190,11 @@ mod tests {
     #[test]
     fn each_outcome_has_its_exact_lines_and_the_score_comes_last() {
         let text = rendered(&samples::one_of_each());
-        assert_eq!(text, samples::ONE_OF_EACH_TERMINAL, "{text}");
+        assert!(
+            text.ends_with("\nScore: 7/9 (1 point not run here)\n"),
+            "{text}"
+        );
+        samples::assert_snapshot("terminal.one_of_each.snap", &text);
     }
 
     /// The hint topic's command ends a failure, as in `cargo test -p exN`, and only a failure:
@@ -198,24 +202,21 @@ mod tests {
     #[test]
     fn a_failure_ends_with_its_topics_hint_command() {
         let kit = tempfile::tempdir().unwrap();
-        let readme = kit.path().join("exercises/ex1/README.md");
+        let readme = kit.path().join("exercises/fx1/README.md");
         std::fs::create_dir_all(readme.parent().unwrap()).unwrap();
         std::fs::write(
             &readme,
-            "## Hints\n\n### Clipping\n<!-- topic clip: peek_range peek_clamps_at_end \
-             peek_empty_file -->\n<details><summary>Hint 1</summary>\nStop there.\n</details>\n",
+            "## Hints\n\n### NUL bytes\n<!-- topic nul: counts_lines stops_at_nul empty_input \
+             -->\n<details><summary>Hint 1</summary>\nStop there.\n</details>\n",
         )
         .unwrap();
-        let mut outcomes = samples::one_of_each();
-        outcomes.truncate(3); // ex1: a pass, a failure, a test not run
-        outcomes.extend(samples::with_grading_error().into_iter().skip(1));
-        let mut terminal = Terminal::plain(Vec::new()).with_hints(kit.path(), &["ex1"]);
-        samples::replay(&outcomes, &mut terminal);
+        let mut terminal = Terminal::plain(Vec::new()).with_hints(kit.path(), &["fx1"]);
+        samples::replay(&samples::failures(), &mut terminal);
         let text = String::from_utf8(terminal.into_inner()).unwrap();
         assert!(
             text.contains(
                 "    (seed 42: GRADER_SEED=42 repeats these inputs)\n    \
-                 hint: `make hint EX=ex1 T=clip`\nex1: peek of an empty file"
+                 hint: `make hint EX=fx1 T=nul`\nfx1: an empty file has no lines"
             ),
             "{text}"
         );
@@ -228,7 +229,7 @@ mod tests {
         let last = text.lines().last().unwrap();
         assert_eq!(
             last,
-            "Score: none: a grading error in 1 test, so this is not a grade (the other tests scored 3 points)"
+            "Score: none: a grading error in 1 test, so this is not a grade (the other tests scored 4 points)"
         );
         assert!(
             text.contains(": grading error (0.0s)\n    the check itself failed"),
@@ -243,8 +244,8 @@ mod tests {
         samples::replay_with_files(&samples::hostile(), Some(&files), &mut terminal);
         let text = String::from_utf8(terminal.into_inner()).unwrap();
         samples::assert_harmless(&text);
-        assert!(text.contains("ex1: ...: OK"), "{text}");
-        assert_eq!(text.lines().last().unwrap(), "Score: 0/3");
+        assert!(text.contains("fx1: ...: OK"), "{text}");
+        assert_eq!(text.lines().last().unwrap(), "Score: 0/4");
     }
 
     #[test]
@@ -268,6 +269,6 @@ mod tests {
         samples::replay(&samples::with_grading_error()[..1], &mut terminal);
         let text = String::from_utf8(terminal.into_inner()).unwrap();
         assert!(text.contains(": \x1b[32mOK\x1b[0m ("), "{text:?}");
-        assert!(text.ends_with("\x1b[1mScore: 3/3\x1b[0m\n"), "{text:?}");
+        assert!(text.ends_with("\x1b[1mScore: 4/4\x1b[0m\n"), "{text:?}");
     }
 }

@@ -56,7 +56,13 @@ impl Bounds {
     fn new() -> Bounds {
         let memory = memory_bound();
         Bounds {
-            group: Group::bounded(memory, MAX_PROCESSES),
+            // No CPU quota (cargo builds crates side by side), but where there is a cpu
+            // controller, the group's fair share of the CPU, as one run has.
+            group: Group::bounded(super::cgroup::Bounds {
+                memory,
+                processes: MAX_PROCESSES,
+                cpus: None,
+            }),
             memory,
         }
     }
@@ -130,11 +136,13 @@ fn which(program: &str) -> Option<PathBuf> {
 }
 
 impl BuildSandbox {
-    /// A sandbox for building the kit copy at `kit` into `target`.
-    pub fn new(kit: &Path, target: &Path) -> io::Result<BuildSandbox> {
+    /// A sandbox for building the kit copy at `kit` into `target`, with `tmp` (the build's own
+    /// folder) as TMPDIR.
+    pub fn new(kit: &Path, target: &Path, tmp: &Path) -> io::Result<BuildSandbox> {
         let mut rules = Rules::programs()
             // Cargo may rewrite the copy's Cargo.lock (the copy lists no solutions).
             .allow(kit, Access::Own)
+            .allow(tmp, Access::Own)
             // The dependencies' build scripts are built and run there (never a student's: only
             // `src/` is taken from a submission).
             .allow(target, Access::OwnExec);
@@ -170,7 +178,8 @@ impl BuildSandbox {
         let processes = self.bounds.processes();
         let group_held = Arc::clone(&self.bounds);
         // SAFETY: the closure runs in the child between fork and exec and makes only system calls
-        // (write, setrlimit, close_range, prctl, landlock_restrict_self); it allocates nothing.
+        // (write, setrlimit, sched_setscheduler, setpriority, close_range, prctl,
+        // landlock_restrict_self); it allocates nothing.
         unsafe {
             command.pre_exec(move || {
                 // Moved in: the group, whose descriptors `joining` are, lives as long as the
@@ -191,6 +200,7 @@ impl BuildSandbox {
                         super::sandbox::check(libc::setrlimit(resource, &limit))?;
                     }
                 }
+                super::confine::no_raised_priority()?;
                 super::sandbox::close_inherited_on_exec()?;
                 super::sandbox::check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))?;
                 match &self.landlock {

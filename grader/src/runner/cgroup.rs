@@ -8,9 +8,10 @@
 //! - cgroup v2: a child of the grader's own cgroup when the grader may write there (root, or a
 //!   subtree delegated to the user by systemd); under root, a child of the hierarchy's root when
 //!   the grader's own cgroup cannot have controllers (a cgroup with processes in it cannot hand
-//!   controllers down). Memory and pids limits apply when those controllers are enabled for the
-//!   children; without them the group still gives membership and cgroup.kill.
-//! - cgroup v1 (hybrid hosts, like the one CI uses): the memory and pids hierarchies, under root.
+//!   controllers down). Memory, pids and CPU limits apply when those controllers are enabled for
+//!   the children; without them the group still gives membership and cgroup.kill.
+//! - cgroup v1 (hybrid hosts, like the one CI uses): the memory, pids and cpu hierarchies, under
+//!   root.
 //! - None of these (an ordinary user without delegation, a container with /sys/fs/cgroup
 //!   read-only): no group; the report says so, RLIMIT_AS bounds each process's memory instead
 //!   (`sandbox::Limits`), and leftovers are found by their seccomp filter (`confine`).
@@ -25,6 +26,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const MAX_MEMORY: u64 = 512 << 20;
 /// The most processes a run may have at once.
 pub const MAX_PROCESSES: u64 = 512;
+/// The most CPU time a run's processes may have together, in CPUs (a quota of that many periods
+/// in each period): hundreds of busy processes in one run take no more than a program that
+/// computes on one CPU, and the scheduler shares the CPU between groups, not processes, so a run
+/// graded beside them keeps its share. No program of the kit needs more (graded runs make no
+/// threads).
+pub const MAX_CPUS: u64 = 1;
+/// The scheduler's period for the quota, in microseconds (the kernel's default).
+const CPU_PERIOD_US: u64 = 100_000;
 
 /// A cgroup v2 folder under which runs get groups, and what its children can limit.
 #[derive(Debug)]
@@ -32,6 +41,7 @@ struct Unified {
     base: PathBuf,
     memory: bool,
     pids: bool,
+    cpu: bool,
 }
 
 /// Where runs' groups are made on this machine.
@@ -40,23 +50,35 @@ struct Places {
     /// Why a place that looked usable was not kept (see `keep_joinable`).
     refused: Vec<String>,
     unified: Option<Unified>,
-    /// cgroup v1 hierarchies (folders to make groups in) with the memory and pids controllers.
+    /// cgroup v1 hierarchies (folders to make groups in) with the memory, pids and cpu
+    /// controllers.
     memory_v1: Option<PathBuf>,
     pids_v1: Option<PathBuf>,
+    cpu_v1: Option<PathBuf>,
 }
 
 impl Places {
     /// The folders in which runs' groups are made, one per hierarchy in use.
     fn bases(&self) -> impl Iterator<Item = &PathBuf> {
         let unified = self.unified.as_ref().map(|u| &u.base);
-        [unified, self.memory_v1.as_ref(), self.pids_v1.as_ref()]
-            .into_iter()
-            .flatten()
+        [
+            unified,
+            self.memory_v1.as_ref(),
+            self.pids_v1.as_ref(),
+            self.cpu_v1.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     /// Whether runs' groups bound their processes (a pids controller in use).
     fn bound_processes(&self) -> bool {
         self.unified.as_ref().is_some_and(|u| u.pids) || self.pids_v1.is_some()
+    }
+
+    /// Whether runs' groups bound their CPU time (a cpu controller in use).
+    fn bound_cpu(&self) -> bool {
+        self.unified.as_ref().is_some_and(|u| u.cpu) || self.cpu_v1.is_some()
     }
 }
 
@@ -112,7 +134,11 @@ fn keep_joinable(places: &mut Places) {
         places.refused.push(why);
         places.unified = None;
     }
-    for place in [&mut places.memory_v1, &mut places.pids_v1] {
+    for place in [
+        &mut places.memory_v1,
+        &mut places.pids_v1,
+        &mut places.cpu_v1,
+    ] {
         if let Some(base) = place.as_ref()
             && let Err(why) = probe(base)
         {
@@ -244,13 +270,16 @@ fn find_places(mountinfo: &str, own: &str, root: bool) -> Places {
             if has("pids") && places.pids_v1.is_none() {
                 places.pids_v1 = folder();
             }
+            if has("cpu") && places.cpu_v1.is_none() {
+                places.cpu_v1 = folder();
+            }
         }
     }
     places
 }
 
-/// `base` as a place for runs' groups, if the grader can make groups there; with the memory and
-/// pids controllers handed down to them where the kernel lets it.
+/// `base` as a place for runs' groups, if the grader can make groups there; with the memory,
+/// pids and cpu controllers handed down to them where the kernel lets it.
 fn unified_at(base: &Path) -> Option<Unified> {
     if !writable(base) {
         return None;
@@ -258,12 +287,16 @@ fn unified_at(base: &Path) -> Option<Unified> {
     // Fails (EBUSY) when `base` has processes of its own and is not the root: then its children
     // get membership and cgroup.kill only.
     let _ = std::fs::write(base.join("cgroup.subtree_control"), "+memory +pids");
+    // Apart: the kernel refuses the cpu controller alone in some cases (a real-time process
+    // below), and one word refused fails the whole write.
+    let _ = std::fs::write(base.join("cgroup.subtree_control"), "+cpu");
     let handed_down = std::fs::read_to_string(base.join("cgroup.subtree_control")).ok()?;
     let has = |c: &str| handed_down.split_whitespace().any(|w| w == c);
     Some(Unified {
         base: base.to_owned(),
         memory: has("memory"),
         pids: has("pids"),
+        cpu: has("cpu"),
     })
 }
 
@@ -294,16 +327,35 @@ pub(super) struct Group {
     bounds_processes: bool,
 }
 
+/// What a group bounds: a run's, or a build's.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Bounds {
+    pub memory: u64,
+    pub processes: u64,
+    /// CPUs' worth of time (see `MAX_CPUS`); `None`: no quota, only the group's fair share.
+    pub cpus: Option<u64>,
+}
+
 impl Group {
     /// A new group for a run, in every hierarchy this machine offers (`None` where there is
     /// none). A hierarchy where the group cannot be made is left out, not an error: the run is
     /// then bounded by the fallbacks, as on a machine without cgroups.
     pub(super) fn new() -> Option<Group> {
-        Group::bounded(MAX_MEMORY, MAX_PROCESSES)
+        Group::bounded(Bounds {
+            memory: MAX_MEMORY,
+            processes: MAX_PROCESSES,
+            cpus: Some(MAX_CPUS),
+        })
     }
 
     /// A new group, as `new` makes one, with these bounds instead of a run's (a build's).
-    pub(super) fn bounded(max_memory: u64, max_processes: u64) -> Option<Group> {
+    pub(super) fn bounded(bounds: Bounds) -> Option<Group> {
+        let Bounds {
+            memory: max_memory,
+            processes: max_processes,
+            cpus,
+        } = bounds;
+        let quota = cpus.map(|cpus| cpus * CPU_PERIOD_US);
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let places = places();
         let name = format!(
@@ -318,10 +370,12 @@ impl Group {
             bounds_processes: false,
         };
         if let Some(unified) = &places.unified {
+            let cpu_max = quota.map(|quota| format!("{quota} {CPU_PERIOD_US}"));
             let limits = [
-                (unified.memory, "memory.max", max_memory),
-                (unified.memory, "memory.swap.max", 0),
-                (unified.pids, "pids.max", max_processes),
+                (unified.memory, "memory.max", Some(max_memory.to_string())),
+                (unified.memory, "memory.swap.max", Some("0".into())),
+                (unified.pids, "pids.max", Some(max_processes.to_string())),
+                (unified.cpu, "cpu.max", cpu_max),
             ];
             if let Some(folder) = group.add(&unified.base.join(&name), &limits) {
                 if unified.memory {
@@ -332,8 +386,12 @@ impl Group {
         }
         if let Some(base) = &places.memory_v1 {
             let limits = [
-                (true, "memory.limit_in_bytes", max_memory),
-                (true, "memory.memsw.limit_in_bytes", max_memory),
+                (true, "memory.limit_in_bytes", Some(max_memory.to_string())),
+                (
+                    true,
+                    "memory.memsw.limit_in_bytes",
+                    Some(max_memory.to_string()),
+                ),
             ];
             if let Some(folder) = group.add(&base.join(&name), &limits) {
                 group
@@ -342,19 +400,30 @@ impl Group {
             }
         }
         if let Some(base) = &places.pids_v1 {
-            let added = group.add(&base.join(&name), &[(true, "pids.max", max_processes)]);
+            let limits = [(true, "pids.max", Some(max_processes.to_string()))];
+            let added = group.add(&base.join(&name), &limits);
             group.bounds_processes |= added.is_some();
+        }
+        if let Some(base) = &places.cpu_v1 {
+            let limits = [
+                (true, "cpu.cfs_period_us", Some(CPU_PERIOD_US.to_string())),
+                (true, "cpu.cfs_quota_us", quota.map(|q| q.to_string())),
+            ];
+            group.add(&base.join(&name), &limits);
         }
         (!group.procs.is_empty()).then_some(group)
     }
 
-    /// Makes the group `folder` with `limits` (those whose flag is set; a limit the kernel does
-    /// not have, such as swap on a machine without it, is skipped), and keeps its cgroup.procs.
-    fn add(&mut self, folder: &Path, limits: &[(bool, &str, u64)]) -> Option<PathBuf> {
+    /// Makes the group `folder` with `limits` (those whose flag is set and that have a value; a
+    /// limit the kernel does not have, such as swap on a machine without it, is skipped), and
+    /// keeps its cgroup.procs.
+    fn add(&mut self, folder: &Path, limits: &[(bool, &str, Option<String>)]) -> Option<PathBuf> {
         std::fs::create_dir(folder).ok()?;
         self.folders.push(folder.to_owned());
         for (_, file, value) in limits.iter().filter(|(wanted, ..)| *wanted) {
-            let _ = std::fs::write(folder.join(file), value.to_string());
+            if let Some(value) = value {
+                let _ = std::fs::write(folder.join(file), value);
+            }
         }
         let procs = std::fs::OpenOptions::new()
             .write(true)
@@ -431,6 +500,11 @@ pub(super) fn bound_processes() -> bool {
     places().bound_processes()
 }
 
+/// Whether runs' groups bound their CPU time here (a cpu controller in use).
+pub(super) fn bound_cpu() -> bool {
+    places().bound_cpu()
+}
+
 /// Removes the group `folder`, waiting a little for it to empty: a group empties a moment after
 /// its last process is reaped, and cannot be removed before.
 fn remove_group(folder: &Path) {
@@ -480,6 +554,11 @@ impl Drop for Group {
     }
 }
 
+/// What a run's CPU is without a cpu controller, for the report.
+const NO_CPU: &str = "; no cpu controller: a run's processes share the CPU with the other runs \
+                      process by process, and each has at most its time limit of CPU time \
+                      (RLIMIT_CPU)";
+
 /// What the cgroups give a run on this machine, for the report.
 pub fn summary() -> String {
     let places = places();
@@ -494,6 +573,9 @@ pub fn summary() -> String {
     }
     if pids {
         held.push(format!("at most {MAX_PROCESSES} processes"));
+    }
+    if places.bound_cpu() {
+        held.push(format!("at most {MAX_CPUS} CPU's time"));
     }
     let build_mib = super::build::memory_bound() >> 20;
     // A place left out although it looked usable: the reason, which the instructor can act on.
@@ -513,14 +595,18 @@ pub fn summary() -> String {
         format!(
             "cgroups: none the grader may use here ({why}{refused}); each process's address \
              space is limited instead (RLIMIT_AS), and leftovers are found by their seccomp \
-             filter; each process of a build at most {build_mib} MiB of address space"
+             filter{NO_CPU}; each process of a build at most {build_mib} MiB of address space"
         )
     } else {
-        let fallback = if memory {
-            ""
-        } else {
-            "; no memory controller: each process's address space is limited (RLIMIT_AS)"
-        };
+        let mut fallback = String::new();
+        if !memory {
+            fallback.push_str(
+                "; no memory controller: each process's address space is limited (RLIMIT_AS)",
+            );
+        }
+        if !places.bound_cpu() {
+            fallback.push_str(NO_CPU);
+        }
         let build = if memory {
             format!("{build_mib} MiB of memory")
         } else {
@@ -550,6 +636,7 @@ mod tests {
                 base: dir.path().to_owned(),
                 memory: true,
                 pids: true,
+                cpu: true,
             }),
             pids_v1: Some(dir.path().to_owned()),
             ..Places::default()

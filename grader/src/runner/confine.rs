@@ -2,11 +2,15 @@
 //! processes it may have, and what happens to processes it leaves behind.
 //!
 //! - When the grader runs as root, each check's programs run as a user of their own (a uid that
-//!   no account has, leased for the check and returned after it), so that programs of different
-//!   checks, or of different students in a batch, cannot signal, trace or touch each other, and
-//!   cannot touch anything of root's. The grader gives that user the check's folder and the
-//!   files it makes there, by descriptor, as it makes them (see `fixtures`), and nothing else.
-//! - RLIMIT_NPROC bounds a fork storm: a few hundred processes more than the user has already.
+//!   no account has, drawn at random and leased for the check, returned after it), so that
+//!   programs of different checks, or of different students in a batch, or of graders that do
+//!   not see each other (two containers), cannot signal, trace or touch each other, nor share a
+//!   process limit, and cannot touch anything of root's. The grader gives that user the check's
+//!   folder and the files it makes there, by descriptor, as it makes them (see `fixtures`), and
+//!   nothing else.
+//! - RLIMIT_NPROC bounds a fork storm where no cgroup does: a few hundred processes more than the
+//!   user has already.
+//! - No run or build inherits a right to real-time scheduling or a raised priority.
 //! - The grader is a child subreaper (prctl(2)): a process that a program leaves behind, even one
 //!   that escaped its process group with setsid(2), is reparented to the grader when its parent
 //!   ends, and is killed and reaped at the end of the run. A leftover is known by the seccomp
@@ -14,12 +18,18 @@
 //!   process has, a program can add filters but never remove one, and the grader's own helpers
 //!   (cargo, tar) have none of the run's.
 
+use std::io;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-/// The first of the uids leased to checks under root: far above any account's.
-const FIRST_UID: u32 = 0x7f00_0000;
-/// How many checks can run at once, each with its own uid.
-const UIDS: u32 = 256;
+/// The uids leased to checks under root: far above any account's and above systemd's ranges for
+/// containers (up to 0x6fffffff), below its "foreign" range (0x7ffe0000) and below 2^31 (where
+/// tools that read a uid as a signed int go wrong). Each lease draws one at random: two graders
+/// that share no lock folder (two containers, two CI jobs on one host) almost never meet, where a
+/// pool from a fixed base gave both the same uids, and so one process limit.
+const LEASED_UIDS: std::ops::Range<u32> = 0x7f00_0000..0x7ffe_0000;
+/// How many uids a lease draws before it gives up (each draw taken, in practice, never).
+const DRAWS: usize = 64;
 
 /// How many processes a run may add to those its user already has.
 const EXTRA_PROCESSES: u64 = 512;
@@ -55,67 +65,141 @@ pub struct User {
     uid: Option<u32>,
     /// The lease, machine-wide: a lock on a file named after the uid, so that two graders
     /// running at once never give the same uid to two checks.
-    _lock: Option<std::fs::File>,
+    lock: Option<std::fs::File>,
 }
 
 static LEASED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
-/// Where the leases' lock files are (root's, mode 0700).
-const LEASES: &str = "/tmp/mmap-lab-grader-uids";
+/// Where the leases' lock files are: a folder of root's in /run, where only root may make one
+/// (in /tmp, any user could make it first, and then no lease was locked).
+const LEASES: &str = "/run/mmap-lab-grader-uids";
 
-/// Takes the machine-wide lease of `uid`, if nobody holds it.
-fn lock_uid(uid: u32) -> Option<std::fs::File> {
-    use std::os::fd::AsRawFd;
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
-    let _ = std::fs::DirBuilder::new().mode(0o700).create(LEASES);
-    // Root's own folder, not a link or a folder someone else made first (who could then point
-    // the grader's files elsewhere): otherwise no machine-wide lease is taken.
-    let folder = std::fs::symlink_metadata(LEASES).ok()?;
-    if !folder.is_dir() || folder.uid() != 0 || folder.mode() & 0o022 != 0 {
-        return None;
+/// The leases' lock folder, where one can be trusted: root's own folder (mode 0700) in a /run
+/// only root may write in. `None` elsewhere (no /run, a container's read-only one): the random
+/// draw alone keeps graders apart then.
+fn lock_folder() -> Option<&'static Path> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    static FOLDER: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let roots = |path: &Path, group_or_others: u32| {
+        std::fs::symlink_metadata(path)
+            .is_ok_and(|m| m.is_dir() && m.uid() == 0 && m.mode() & group_or_others == 0)
+    };
+    FOLDER
+        .get_or_init(|| {
+            let folder = Path::new(LEASES);
+            let parent = folder.parent()?;
+            if !roots(parent, 0o022) {
+                return None;
+            }
+            let _ = std::fs::DirBuilder::new().mode(0o700).create(folder);
+            let trusted = roots(folder, 0o077);
+            if trusted {
+                sweep(folder);
+            }
+            trusted.then(|| folder.to_owned())
+        })
+        .as_deref()
+}
+
+/// Removes the lock files of `folder` that no grader holds: those of graders that ended
+/// without returning their leases (interrupted, killed). Each is removed while locked, as a
+/// lease's own is (see `lock_uid`), so a grader that opened it meanwhile never counts it as held.
+fn sweep(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(uid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if let Ok(Some(_held)) = lock_uid(folder, uid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
+}
+
+/// Takes the machine-wide lease of `uid` in `folder`: `None` if another grader holds it. The
+/// lock file goes when the lease ends (`User::drop`), so a lock counts only while its file is
+/// still the one named after the uid (a grader that opened it just before it went would
+/// otherwise lock a file nobody else can see).
+fn lock_uid(folder: &Path, uid: u32) -> io::Result<Option<std::fs::File>> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let path = folder.join(uid.to_string());
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .custom_flags(libc::O_NOFOLLOW)
         .mode(0o600)
-        .open(format!("{LEASES}/{uid}"))
-        .ok()?;
+        .open(&path)?;
     // SAFETY: flock on a descriptor we own; the lock goes with it.
-    (unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0).then_some(file)
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        return Ok(None);
+    }
+    let held = file.metadata()?;
+    let named = std::fs::symlink_metadata(&path)
+        .is_ok_and(|m| (m.dev(), m.ino()) == (held.dev(), held.ino()));
+    Ok(named.then_some(file))
+}
+
+/// A uid of `LEASED_UIDS`, at random.
+fn draw_uid() -> io::Result<u32> {
+    let mut bytes = [0u8; 4];
+    // SAFETY: getrandom writes at most 4 bytes into `bytes`, which we own.
+    let got = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), 0) };
+    if got != bytes.len() as isize {
+        return Err(io::Error::last_os_error());
+    }
+    let span = LEASED_UIDS.end - LEASED_UIDS.start;
+    Ok(LEASED_UIDS.start + u32::from_ne_bytes(bytes) % span)
 }
 
 impl User {
-    /// A user of its own for a check: a free uid of the pool under root; the grader's own user
-    /// otherwise (then runs are kept apart by Landlock alone).
-    pub fn lease() -> User {
+    /// A user of its own for a check: under root, a uid drawn at random that no lease of this
+    /// grader's holds, no process has, and no other grader of the machine has leased (by a lock
+    /// file, where a lock folder can be trusted); the grader's own user otherwise (then runs are
+    /// kept apart by Landlock alone). Never a uid shared with another check: where none can be
+    /// had, the error is the grader's.
+    pub fn lease() -> io::Result<User> {
         if !is_root() {
-            return User {
+            return Ok(User {
                 uid: None,
-                _lock: None,
-            };
+                lock: None,
+            });
         }
         let mut leased = LEASED.lock().unwrap_or_else(|e| e.into_inner());
-        let (uid, lock) = (FIRST_UID..FIRST_UID + UIDS)
-            .filter(|u| !leased.contains(u))
-            .find_map(|u| lock_uid(u).map(|lock| (u, Some(lock))))
-            .unwrap_or((FIRST_UID + UIDS, None)); // All taken (never in practice): share one more.
-        leased.push(uid);
-        User {
-            uid: Some(uid),
-            _lock: lock,
+        for _ in 0..DRAWS {
+            let uid = draw_uid()?;
+            if leased.contains(&uid) || processes_of(uid) > 0 {
+                continue;
+            }
+            let lock = match lock_folder() {
+                Some(folder) => match lock_uid(folder, uid) {
+                    Ok(Some(lock)) => Some(lock),
+                    Ok(None) => continue,
+                    Err(e) => {
+                        return Err(io::Error::other(format!(
+                            "cannot lease a user for the check's programs (a lock file in {}): {e}",
+                            folder.display()
+                        )));
+                    }
+                },
+                None => None,
+            };
+            leased.push(uid);
+            return Ok(User {
+                uid: Some(uid),
+                lock,
+            });
         }
-    }
-
-    /// The user of runs that belong to no check (the grader's own tools): under root, one uid
-    /// shared by them all, never leased.
-    pub fn shared() -> &'static User {
-        static SHARED: OnceLock<User> = OnceLock::new();
-        SHARED.get_or_init(|| User {
-            uid: is_root().then_some(FIRST_UID + UIDS),
-            _lock: None,
-        })
+        Err(io::Error::other(format!(
+            "cannot lease a user for the check's programs: the {DRAWS} uids drawn were all in use"
+        )))
     }
 
     /// The uid programs run as, if it is not the grader's.
@@ -147,6 +231,10 @@ impl User {
 
 impl Drop for User {
     fn drop(&mut self) {
+        if let (Some(uid), Some(_), Some(folder)) = (self.uid, &self.lock, lock_folder()) {
+            // Removed while still locked (see `lock_uid`), so that leases leave no file behind.
+            let _ = std::fs::remove_file(folder.join(uid.to_string()));
+        }
         if let Some(uid) = self.uid {
             let mut leased = LEASED.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(i) = leased.iter().position(|u| *u == uid) {
@@ -160,6 +248,7 @@ impl Confinement {
     /// Applies the confinement in the child, between fork and exec (async-signal-safe calls only).
     pub(super) fn apply(&self) -> std::io::Result<()> {
         use super::sandbox::check;
+        no_raised_priority()?;
         // SAFETY: plain system calls on the calling process's own credentials and limits.
         unsafe {
             if let Some(max) = self.max_processes {
@@ -178,6 +267,37 @@ impl Confinement {
         Ok(())
     }
 }
+
+/// Takes from the calling process any right to real-time scheduling or a raised priority that
+/// the grader's own limits would pass on (RLIMIT_RTPRIO, RLIMIT_NICE: an ordinary user's from
+/// limits.d, root's of any value), and a real-time policy or a negative nice value the grader
+/// itself has: a real-time process that spins starves every other of the machine, the grader
+/// included, and a cgroup's cpu.max does not bound it. For runs and builds, between fork and exec
+/// (async-signal-safe; each call only lowers what the process may do).
+pub(super) fn no_raised_priority() -> io::Result<()> {
+    use super::sandbox::check;
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on the calling process's own limits and scheduling.
+    unsafe {
+        check(libc::setrlimit(libc::RLIMIT_RTPRIO, &none))?;
+        check(libc::setrlimit(libc::RLIMIT_NICE, &none))?;
+        let policy = libc::sched_getscheduler(0) & !SCHED_RESET_ON_FORK;
+        if policy == libc::SCHED_FIFO || policy == libc::SCHED_RR {
+            let ordinary = libc::sched_param { sched_priority: 0 };
+            check(libc::sched_setscheduler(0, libc::SCHED_OTHER, &ordinary))?;
+        }
+        if libc::getpriority(libc::PRIO_PROCESS, 0) < 0 {
+            check(libc::setpriority(libc::PRIO_PROCESS, 0, 0))?;
+        }
+    }
+    Ok(())
+}
+
+/// sched_getscheduler's flag for "children start with the ordinary policy" (linux/sched.h).
+const SCHED_RESET_ON_FORK: libc::c_int = 0x4000_0000;
 
 /// RLIMIT_NPROC for what runs as the grader's own user: a few hundred processes more than the
 /// user had when first asked.
@@ -252,7 +372,7 @@ fn descendants_of(pid: u32) -> Vec<u32> {
 }
 
 /// The children of process `pid` (`self` for the grader), all threads together.
-fn children_of(pid: &str) -> Vec<u32> {
+pub(super) fn children_of(pid: &str) -> Vec<u32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
         return Vec::new();
     };
@@ -292,7 +412,117 @@ fn started_for_a_test(pid: u32) -> bool {
     static OWN: OnceLock<u64> = OnceLock::new();
     let own = *OWN.get_or_init(|| filters_of("self").unwrap_or(0));
     let filtered = filters_of(&pid.to_string()).is_some_and(|n| n > own);
-    let leased_uid = std::fs::metadata(format!("/proc/{pid}"))
-        .is_ok_and(|m| (FIRST_UID..=FIRST_UID + UIDS).contains(&m.uid()));
+    let leased_uid =
+        std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| LEASED_UIDS.contains(&m.uid()));
     filtered || leased_uid
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Under root, leases are uids drawn from the whole range (not a pool from a fixed base that
+    /// graders in two containers would both start at), each its own, locked while held where a
+    /// lock folder can be trusted, and their lock files go with them.
+    #[test]
+    fn leases_are_distinct_uids_drawn_at_random_and_leave_no_lock_file() {
+        if !is_root() {
+            let user = User::lease().unwrap();
+            assert_eq!(
+                user.uid(),
+                None,
+                "an ordinary user's runs are the grader's user's"
+            );
+            return;
+        }
+        let users: Vec<User> = (0..32).map(|_| User::lease().unwrap()).collect();
+        let mut uids: Vec<u32> = users.iter().map(|u| u.uid().unwrap()).collect();
+        assert!(uids.iter().all(|u| LEASED_UIDS.contains(u)), "{uids:?}");
+        // The old pool gave the first free uids from its base, in order: here, 32 uids spread
+        // over 16 million.
+        let (low, high) = (*uids.iter().min().unwrap(), *uids.iter().max().unwrap());
+        assert!(high - low > 1 << 20, "{uids:?}");
+        uids.sort_unstable();
+        uids.dedup();
+        assert_eq!(uids.len(), users.len(), "a uid leased twice");
+        let Some(folder) = lock_folder() else {
+            println!("no lock folder to be trusted here: leases are drawn alone");
+            return;
+        };
+        for user in &users {
+            let lock = folder.join(user.uid().unwrap().to_string());
+            assert!(lock.exists(), "{} is not locked", lock.display());
+            // Another grader's attempt: the lease is held.
+            assert!(lock_uid(folder, user.uid().unwrap()).unwrap().is_none());
+        }
+        let locks: Vec<PathBuf> = uids.iter().map(|u| folder.join(u.to_string())).collect();
+        // A lock file that a grader left when it was killed (a uid below the range: no lease of
+        // a grader running now can be it) goes at the next start; held ones stay.
+        let stale = folder.join((LEASED_UIDS.start - 1).to_string());
+        std::fs::write(&stale, "").unwrap();
+        sweep(folder);
+        assert!(!stale.exists(), "{} was left", stale.display());
+        assert!(locks.iter().all(|l| l.exists()), "a held lease was swept");
+        drop(users);
+        let left: Vec<&PathBuf> = locks.iter().filter(|l| l.exists()).collect();
+        assert!(left.is_empty(), "lock files left: {left:?}");
+    }
+
+    /// A run or build whose grader may use real-time scheduling (RLIMIT_RTPRIO) or raise its
+    /// priority (RLIMIT_NICE) may not: a child raises both limits where it may (root), then
+    /// takes them away as a run does, and tries.
+    #[test]
+    fn a_run_gets_no_real_time_scheduling_nor_a_raised_priority() {
+        let mut fds = [0; 2];
+        // SAFETY: pipe writes two descriptors into `fds`.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: the child makes only system calls, then exits without unwinding.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            // SAFETY: as above.
+            unsafe {
+                let high = libc::rlimit {
+                    rlim_cur: 50,
+                    rlim_max: 50,
+                };
+                // Fails where the test may not raise them (an ordinary user): then 0 already.
+                let raised = libc::setrlimit(libc::RLIMIT_RTPRIO, &high) == 0
+                    && libc::setrlimit(libc::RLIMIT_NICE, &high) == 0;
+                if no_raised_priority().is_err() {
+                    libc::_exit(2);
+                }
+                // As a run under root: a uid of its own, without root's CAP_SYS_NICE.
+                if libc::geteuid() == 0 && (libc::setgid(65534) != 0 || libc::setuid(65534) != 0) {
+                    libc::_exit(3);
+                }
+                let fifo = libc::sched_param { sched_priority: 1 };
+                let results = [
+                    i32::from(raised),
+                    libc::sched_setscheduler(0, libc::SCHED_FIFO, &fifo),
+                    libc::setpriority(libc::PRIO_PROCESS, 0, -5),
+                    libc::getpriority(libc::PRIO_PROCESS, 0),
+                    libc::sched_getscheduler(0),
+                ];
+                libc::write(fds[1], results.as_ptr().cast(), size_of_val(&results));
+                libc::_exit(0);
+            }
+        }
+        let mut results = [0i32; 5];
+        // SAFETY: our ends of the pipe, and our own child.
+        unsafe {
+            libc::close(fds[1]);
+            let mut status = 0;
+            libc::waitpid(child, &mut status, 0);
+            assert_eq!(status, 0, "the child failed");
+            libc::read(fds[0], results.as_mut_ptr().cast(), size_of_val(&results));
+            libc::close(fds[0]);
+        }
+        let [raised, fifo, nice, priority, policy] = results;
+        if raised == 0 {
+            println!("the limits could not be raised here: only their removal is shown");
+        }
+        assert_eq!((fifo, nice), (-1, -1), "SCHED_FIFO or nice -5 was allowed");
+        assert!(priority >= 0, "nice {priority}");
+        assert_eq!(policy, libc::SCHED_OTHER);
+    }
 }

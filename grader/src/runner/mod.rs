@@ -16,6 +16,7 @@ mod cgroup;
 mod confine;
 mod evidence;
 pub mod interrupt;
+mod kept;
 pub mod landlock;
 mod place;
 mod sandbox;
@@ -43,8 +44,14 @@ pub use cgroup::MAX_MEMORY as MAX_RUN_MEMORY;
 pub fn runs_share_a_process_limit() -> bool {
     !is_root() && !cgroup::bound_processes()
 }
+/// Whether each run's CPU time is bounded as a whole (a cpu controller): hundreds of busy
+/// processes in one run then leave the runs beside it their share of the CPU.
+pub fn runs_bound_cpu() -> bool {
+    cgroup::bound_cpu()
+}
 pub use confine::{Confinement, User, is_root};
 pub use evidence::{CpuTimes, maps_of, read_memory};
+pub use kept::CheckFiles;
 pub use place::{claim_temp_dir, clean_up, reachable, work_root};
 pub use sandbox::{Limits, summary as sandbox_summary, tracing_works};
 pub use signals::describe_signal;
@@ -75,6 +82,9 @@ pub struct Cmd {
     also: Vec<PathBuf>,
     /// Counts the runs that ran out of time, for the check that made the command (`Ctx`).
     timeouts: Option<Arc<AtomicUsize>>,
+    /// The files the check's runs made and keep, which the bound on new files counts (a run of
+    /// its own has a ledger of its own).
+    files: Option<CheckFiles>,
 }
 
 /// A program that is running.
@@ -87,6 +97,8 @@ pub struct Running {
     stderr: Capture,
     supervisor: Option<trace::Supervisor>,
     group: Option<cgroup::Group>,
+    /// The look at the run's folders that finds the files it made (a watched run only).
+    files: Option<kept::Watch>,
     reaped: bool,
 }
 
@@ -140,17 +152,19 @@ pub fn default_timeout() -> Duration {
 }
 
 impl Cmd {
-    pub fn new(program: &Path, dir: &Path) -> Cmd {
+    /// `program`, to run in `dir` as `user` (the check's own, under root).
+    pub fn new(program: &Path, dir: &Path, user: &User) -> Cmd {
         Cmd {
             program: program.to_owned(),
             args: Vec::new(),
             dir: dir.to_owned(),
             timeout: default_timeout(),
             limits: Limits::default(),
-            confinement: User::shared().confinement(),
+            confinement: user.confinement(),
             trace: false,
             also: Vec::new(),
             timeouts: None,
+            files: None,
         }
     }
 
@@ -160,15 +174,16 @@ impl Cmd {
         self
     }
 
-    /// Lets the program read and write in `dir` too.
-    pub fn also(mut self, dir: &Path) -> Cmd {
-        self.also.push(dir.to_owned());
+    /// Counts the files each run of this command makes in `files`, the check's, so that the
+    /// bound on new files holds for the check (see `kept`).
+    pub fn keeping_files(mut self, files: &CheckFiles) -> Cmd {
+        self.files = Some(files.clone());
         self
     }
 
-    /// Runs as `user` (the check's own, under root).
-    pub fn user(mut self, user: &User) -> Cmd {
-        self.confinement = user.confinement();
+    /// Lets the program read and write in `dir` too.
+    pub fn also(mut self, dir: &Path) -> Cmd {
+        self.also.push(dir.to_owned());
         self
     }
 
@@ -256,10 +271,9 @@ impl Cmd {
         };
         let group = cgroup::Group::new();
         let mut confinement = self.confinement;
-        if confinement.run_as.is_none()
-            && group.as_ref().is_some_and(cgroup::Group::bounds_processes)
-        {
-            // RLIMIT_NPROC counts every process of the user: runs that share the grader's user
+        if group.as_ref().is_some_and(cgroup::Group::bounds_processes) {
+            // RLIMIT_NPROC counts every process of the user, wherever it runs: runs that share a
+            // user (the grader's, or a leased uid that a grader in another container drew too)
             // would share it, and a fork storm in one would make the forks of another fail. The
             // run's own pids cgroup bounds it instead.
             confinement.max_processes = None;
@@ -268,6 +282,7 @@ impl Cmd {
             &self.program,
             std::iter::once(&self.dir).chain(&self.also),
             self.limits,
+            self.timeout,
             confinement,
             group
                 .as_ref()
@@ -289,8 +304,15 @@ impl Cmd {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        // The run's new files are counted where its calls are watched: what its check's earlier
+        // runs left counts too.
+        let ledger = self.files.clone().unwrap_or_default();
+        let files = receiver.as_ref().map(|_| {
+            let dirs = std::iter::once(&self.dir).chain(&self.also).cloned();
+            ledger.start(dirs.collect())
+        });
         // The listening thread must be there before the child can make a watched call.
-        let supervisor = receiver.map(|r| trace::Supervisor::start(r, observer));
+        let supervisor = receiver.map(|r| trace::Supervisor::start(r, observer, ledger));
         // SAFETY: the closure runs in the forked child before exec and only makes
         // async-signal-safe system calls (see `sandbox::Prepared::apply`); it allocates nothing.
         unsafe { command.pre_exec(move || prepared.apply()) };
@@ -324,6 +346,7 @@ impl Cmd {
             stderr,
             supervisor,
             group,
+            files,
             reaped: false,
         })
     }
@@ -340,6 +363,11 @@ impl Cmd {
 impl Running {
     pub fn pid(&self) -> u32 {
         self.pid
+    }
+
+    /// The program's own children now (not their children), for checks that act on its workers.
+    pub fn children(&self) -> Vec<u32> {
+        confine::children_of(&self.pid().to_string())
     }
 
     /// Whether the program has exited (it stays unreaped until `finish`).
@@ -407,6 +435,9 @@ impl Running {
         let mut live = live();
         live.retain(|&p| p != pid);
         confine::reap_leftovers(&live);
+        drop(live);
+        // Every process of the run is gone: what it made in its folders can be counted.
+        self.files.take();
         result
     }
 

@@ -54,8 +54,8 @@ impl Default for Limits {
 }
 
 /// The largest file a program may write when its check sets no limit: room for every test (the
-/// largest file a check copies is 128 MiB), and, with the number of files a run may make
-/// (`trace::MAX_NEW_FILES`), a bound on what one run can do to the grader's disk.
+/// largest file a check copies is 128 MiB), and, with the number of files a check's runs may keep
+/// (`trace::MAX_NEW_FILES`), a bound on what one check can do to the grader's disk.
 pub const DEFAULT_MAX_FILE: u64 = 256 << 20;
 
 /// The most address space one process of a run may have (RLIMIT_AS): far more than any program of
@@ -117,6 +117,10 @@ pub(super) struct Prepared {
     groups: Vec<libc::c_int>,
     confinement: super::confine::Confinement,
     limits: Limits,
+    /// RLIMIT_CPU, in seconds: more than the run's time limit, so that it never ends a run
+    /// before the time limit does (a process has no threads, so no more CPU time than time), but
+    /// bounds a process that the run's end would miss.
+    cpu_seconds: u64,
     landlock: Option<Landlock>,
     extra: Option<Program>,
     filter: Program,
@@ -134,6 +138,7 @@ impl Prepared {
         program: &Path,
         dirs: impl IntoIterator<Item = &'a std::path::PathBuf>,
         limits: Limits,
+        timeout: Duration,
         confinement: super::confine::Confinement,
         groups: Vec<libc::c_int>,
         trace: bool,
@@ -162,6 +167,7 @@ impl Prepared {
                 groups,
                 confinement,
                 limits,
+                cpu_seconds: timeout.as_secs() + 2,
                 landlock,
                 extra: limits.filter().map(|f| f.program()),
                 filter: filter.program(),
@@ -178,6 +184,12 @@ impl Prepared {
         close_inherited_on_exec()?;
         self.confinement.apply()?;
         self.limits.apply()?;
+        let cpu = libc::rlimit {
+            rlim_cur: self.cpu_seconds,
+            rlim_max: self.cpu_seconds,
+        };
+        // SAFETY: sets a limit of this process only, from a struct on the stack.
+        check(unsafe { libc::setrlimit(libc::RLIMIT_CPU, &cpu) })?;
         // SAFETY: sets an attribute of this process only.
         check(unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) })?;
         if let Some(landlock) = &self.landlock {
@@ -377,7 +389,7 @@ pub fn summary() -> Vec<String> {
         },
         format!(
             "limits: each process at most {} MiB of address space, each file at most {} MiB, \
-             {} new files a run{}; whatever a run leaves behind is killed when it ends",
+             {} new files a test{}; whatever a run leaves behind is killed when it ends",
             MAX_ADDRESS_SPACE >> 20,
             DEFAULT_MAX_FILE >> 20,
             super::trace::MAX_NEW_FILES,

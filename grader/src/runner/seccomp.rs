@@ -54,7 +54,7 @@ mod sys {
         ioprio_set => SYS_ioprio_set, migrate_pages => SYS_migrate_pages,
         move_pages => SYS_move_pages, get_robust_list => SYS_get_robust_list, kcmp => SYS_kcmp,
         pidfd_open => SYS_pidfd_open, process_mrelease => SYS_process_mrelease, fcntl => SYS_fcntl,
-        kill => SYS_kill,
+        kill => SYS_kill, socketpair => SYS_socketpair, connect => SYS_connect,
     }
     #[cfg(target_arch = "x86_64")]
     numbers! {
@@ -190,6 +190,9 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         semctl,
         // bind(2) on a socketpair's socket makes a socket file, which no count of files sees.
         bind,
+        // connect(2) by path reaches a socket outside the run (Landlock has no right for it); a
+        // run's only sockets are socketpair's, connected from the start.
+        connect,
         memfd_secret,
     ];
     calls.extend(on_other_processes());
@@ -268,6 +271,45 @@ pub fn refused_on_others() -> Vec<Refusal> {
     refusals
 }
 
+/// The calls refused (EPERM) for some of their arguments only, because those uses reach past the
+/// run or past its bounds; the others are ordinary and stay allowed.
+pub fn refused_uses() -> Vec<Refusal> {
+    let refusal = |(nr, name): (i64, &'static str), index: u32, test: ArgTest| Refusal {
+        nr,
+        name,
+        index,
+        test,
+    };
+    let socketpair = calls![socketpair][0];
+    let socket_type = |kind: libc::c_int| ArgTest::Masked {
+        mask: SOCK_TYPE_MASK,
+        value: kind as u32,
+    };
+    vec![
+        // socketpair(domain, type, ...): only a Unix stream or seqpacket pair. A datagram socket
+        // sends to any datagram socket by path (sendto, sendmsg: syslog's /dev/log, a journal,
+        // anyone's socket in /tmp), which Landlock does not govern, and no other family is
+        // needed (a pair of some, TIPC, reaches a network). AF_UNIX makes a SOCK_RAW pair a
+        // datagram pair. (A stream or seqpacket pair is connected to itself: its sendto
+        // ignores or refuses an address.)
+        refusal(socketpair, 0, ArgTest::Differs(libc::AF_UNIX as u32)),
+        refusal(socketpair, 1, socket_type(libc::SOCK_DGRAM)),
+        refusal(socketpair, 1, socket_type(libc::SOCK_RAW)),
+        // fallocate(fd, mode, ...) with a mode: FALLOC_FL_KEEP_SIZE reserves blocks past the
+        // end of the file, which RLIMIT_FSIZE does not bound (gigabytes of disk for an empty
+        // file); the others punch, zero, collapse or insert ranges, which no program of the kit
+        // needs. posix_fallocate passes mode 0.
+        refusal(calls![fallocate][0], 1, ArgTest::Differs(0)),
+    ]
+}
+
+/// Every call refused for its arguments: on another process, or for a use of `refused_uses`.
+pub fn refused_by_argument() -> Vec<Refusal> {
+    let mut refusals = refused_on_others();
+    refusals.extend(refused_uses());
+    refusals
+}
+
 /// The calls the grader watches (`trace`): how memory is mapped, processes made, files sized,
 /// and data read or written with a system call; and each process's exit, so that every process
 /// that really ran shows up (a clone call is seen before it runs, and may fail).
@@ -297,7 +339,7 @@ pub fn makes_files() -> Vec<(i64, &'static str)> {
 const MAKES_A_FILE: u32 = (libc::O_CREAT | (libc::O_TMPFILE & !libc::O_DIRECTORY)) as u32;
 
 /// Whether the filter refuses the call `nr` with arguments `args`: one of `denied()`, one of
-/// `refused_on_others()` on another process, or a clone that makes a thread.
+/// `refused_by_argument()` with those arguments, or a clone that makes a thread.
 pub fn refuses(nr: i64, args: &[u64; 6]) -> bool {
     refusal(nr, args).is_some()
 }
@@ -309,7 +351,7 @@ pub fn refusal(nr: i64, args: &[u64; 6]) -> Option<i32> {
         return Some(libc::EAGAIN);
     }
     let refused = denied().iter().any(|(n, _)| *n == nr)
-        || refused_on_others()
+        || refused_by_argument()
             .iter()
             .any(|r| r.nr == nr && r.test.holds(args[r.index as usize]));
     refused.then_some(libc::EPERM)
@@ -318,12 +360,12 @@ pub fn refusal(nr: i64, args: &[u64; 6]) -> Option<i32> {
 /// clone(2)'s flags for a thread.
 const MAKES_A_THREAD: ArgTest = ArgTest::AnyOf(libc::CLONE_THREAD as u32);
 
-/// How many calls the filter refuses, always or on another process, for the report.
+/// How many calls the filter refuses, always or for some arguments, for the report.
 pub fn refused_count() -> usize {
     let mut numbers: Vec<i64> = denied()
         .into_iter()
         .map(|(nr, _)| nr)
-        .chain(refused_on_others().into_iter().map(|r| r.nr))
+        .chain(refused_by_argument().into_iter().map(|r| r.nr))
         .collect();
     numbers.sort_unstable();
     numbers.dedup();
@@ -336,7 +378,7 @@ pub fn name_of(nr: i64) -> &'static str {
         .into_iter()
         .chain(traced())
         .chain(makes_files())
-        .chain(refused_on_others().into_iter().map(|r| (r.nr, r.name)))
+        .chain(refused_by_argument().into_iter().map(|r| (r.nr, r.name)))
         .find(|(n, _)| *n == nr)
         .map_or("syscall", |(_, name)| name)
 }
@@ -378,9 +420,9 @@ impl Filter {
         self
     }
 
-    /// EPERM for the calls of `refused_on_others()` on another process, named when watched.
-    fn refusing_on_others(mut self) -> Filter {
-        for r in refused_on_others() {
+    /// EPERM for the calls of `refused_by_argument()` with those arguments, named when watched.
+    fn refusing_by_argument(mut self) -> Filter {
+        for r in refused_by_argument() {
             self.rules.push(Rule {
                 nr: r.nr,
                 arg: Some((r.index, r.test)),
@@ -395,7 +437,7 @@ impl Filter {
     /// Unix sockets fail with EACCES (no network); a program cannot make itself non-dumpable
     /// (which would hide its memory and descriptors from the grader).
     pub fn sandbox() -> Filter {
-        let mut filter = Filter::new().refusing(denied()).refusing_on_others();
+        let mut filter = Filter::new().refusing(denied()).refusing_by_argument();
         // No threads: the grader learns which file a call is on from /proc while the caller
         // waits, and another thread could swap the descriptor right after. No program of the kit
         // needs one (processes made with fork are fine). Refused by the grader itself when it
@@ -462,8 +504,9 @@ impl Filter {
             ArgTest::AnyOf(libc::CLONE_PARENT as u32),
             libc::EPERM,
         );
-        // No socket at all (no program of the kit needs one; socketpair stays): no network, and
-        // no Unix socket of someone else's to connect to.
+        // No socket at all (no program of the kit needs one; socketpair stays, for Unix stream
+        // and seqpacket pairs only, see `refused_uses`): no network, and no Unix socket of
+        // someone else's to connect to.
         filter = filter.on(sys::socket, Action::Errno(libc::EACCES));
         // clone3's flags are behind a pointer that a filter cannot read: it fails as on an older
         // kernel, and the C library falls back to clone, whose flags are checked above. The same
@@ -608,6 +651,9 @@ const F_SETOWN_EX: u32 = 15;
 const FIOSETOWN: u32 = 0x8901;
 const SIOCSPGRP: u32 = 0x8902;
 
+/// The bits of socket(2)'s and socketpair(2)'s type that are the type, not flags (linux/net.h).
+const SOCK_TYPE_MASK: u32 = 0xf;
+
 /// renameat2's flag that leaves a whiteout (linux/fs.h).
 const RENAME_WHITEOUT: u32 = 1 << 2;
 
@@ -751,8 +797,14 @@ mod tests {
             (libc::SYS_kcmp, args(0, 0), EPERM),
             (libc::SYS_pidfd_open, args(pid, 0), EPERM),
         ];
-        for (nr, args, want) in cases {
-            assert_eq!(decide(&program, nr, args), want, "{} {args:?}", name_of(nr));
+        decides(&program, &cases);
+    }
+
+    /// Each call of `cases` with its arguments gets the decision given, from the BPF program and
+    /// from `refuses` (which the grader asks when it watches the run).
+    fn decides(program: &Program, cases: &[(i64, [u64; 6], u32)]) {
+        for &(nr, args, want) in cases {
+            assert_eq!(decide(program, nr, args), want, "{} {args:?}", name_of(nr));
             assert_eq!(
                 refuses(nr, &args),
                 want == EPERM,
@@ -796,6 +848,54 @@ mod tests {
 
     /// A system call to make, returning what syscall(2) returns.
     type Call = Box<dyn Fn() -> libc::c_long>;
+
+    /// A child installs `program` and makes each of `calls`: each must fail with the errno given
+    /// (0: succeed).
+    fn in_filtered_child(program: &Program, calls: &[(&str, Call, i32)]) {
+        let mut fds = [0; 2];
+        // SAFETY: pipe writes two descriptors into `fds`.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        // SAFETY: the child makes only system calls (the closures were made before the fork,
+        // and allocate nothing), then exits without unwinding.
+        let child = unsafe { libc::fork() };
+        if child == 0 {
+            // SAFETY: as above.
+            unsafe {
+                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                if program.install(false).is_err() {
+                    libc::_exit(2);
+                }
+                for (_, call, _) in calls {
+                    let errno = if call() < 0 {
+                        *libc::__errno_location()
+                    } else {
+                        0
+                    };
+                    libc::write(fds[1], (&errno as *const i32).cast(), 4);
+                }
+                libc::_exit(0);
+            }
+        }
+        // SAFETY: our ends of the pipe, and our own child.
+        let got: Vec<i32> = unsafe {
+            libc::close(fds[1]);
+            let mut status = 0;
+            libc::waitpid(child, &mut status, 0);
+            assert_eq!(status, 0, "the child failed");
+            let got = (0..calls.len())
+                .map(|_| {
+                    let mut errno = -1i32;
+                    libc::read(fds[0], (&mut errno as *mut i32).cast(), 4);
+                    errno
+                })
+                .collect();
+            libc::close(fds[0]);
+            got
+        };
+        for ((what, _, want), got) in calls.iter().zip(got) {
+            assert_eq!(got, *want, "{what}");
+        }
+    }
 
     /// The same decisions in the kernel: a child installs the run's filter and makes the calls.
     #[test]
@@ -874,47 +974,94 @@ mod tests {
                 libc::EAGAIN,
             ),
         ];
-        let mut fds = [0; 2];
-        // SAFETY: pipe writes two descriptors into `fds`.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        // SAFETY: the child makes only system calls (the closures were made before the fork,
-        // and allocate nothing), then exits without unwinding.
-        let child = unsafe { libc::fork() };
-        if child == 0 {
-            // SAFETY: as above.
-            unsafe {
-                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-                if program.install(false).is_err() {
-                    libc::_exit(2);
-                }
-                for (_, call, _) in &calls {
-                    let errno = if call() < 0 {
-                        *libc::__errno_location()
-                    } else {
-                        0
-                    };
-                    libc::write(fds[1], (&errno as *const i32).cast(), 4);
-                }
-                libc::_exit(0);
-            }
-        }
-        // SAFETY: our end of the pipe, and our own child.
-        let got: Vec<i32> = unsafe {
-            libc::close(fds[1]);
-            let mut status = 0;
-            libc::waitpid(child, &mut status, 0);
-            assert_eq!(status, 0, "the child failed");
-            (0..calls.len())
-                .map(|_| {
-                    let mut errno = -1i32;
-                    libc::read(fds[0], (&mut errno as *mut i32).cast(), 4);
-                    errno
-                })
-                .collect()
-        };
+        in_filtered_child(&program, &calls);
         drop(stack);
-        for ((what, _, want), got) in calls.iter().zip(got) {
-            assert_eq!(got, *want, "{what}");
+    }
+
+    /// A datagram socket (of a pair: socket(2) is refused) sends to any datagram socket outside
+    /// the run by path; fallocate with FALLOC_FL_KEEP_SIZE takes disk past RLIMIT_FSIZE.
+    #[test]
+    fn datagram_pairs_connect_and_fallocate_with_a_mode_are_refused() {
+        let program = Filter::sandbox().program();
+        let pair = |domain: i32, kind: i32| [domain as u64, kind as u64, 0, 0, 0, 0];
+        let unix = libc::AF_UNIX;
+        let fallocate = |mode: i32| [3, mode as u64, 0, 1 << 30, 0, 0];
+        let cases = [
+            (libc::SYS_socketpair, pair(unix, libc::SOCK_STREAM), ALLOW),
+            (
+                libc::SYS_socketpair,
+                pair(unix, libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC),
+                ALLOW,
+            ),
+            (libc::SYS_socketpair, pair(unix, libc::SOCK_DGRAM), EPERM),
+            (
+                libc::SYS_socketpair,
+                pair(
+                    unix,
+                    libc::SOCK_DGRAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+                ),
+                EPERM,
+            ),
+            (libc::SYS_socketpair, pair(unix, libc::SOCK_RAW), EPERM),
+            (
+                libc::SYS_socketpair,
+                pair(libc::AF_TIPC, libc::SOCK_STREAM),
+                EPERM,
+            ),
+            (libc::SYS_connect, [3, 0, 0, 0, 0, 0], EPERM),
+            (libc::SYS_fallocate, fallocate(0), ALLOW),
+            (
+                libc::SYS_fallocate,
+                fallocate(libc::FALLOC_FL_KEEP_SIZE),
+                EPERM,
+            ),
+            (
+                libc::SYS_fallocate,
+                fallocate(libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE),
+                EPERM,
+            ),
+        ];
+        decides(&program, &cases);
+        // Watched, the same calls reach the grader, which refuses them by `refuses` (above).
+        let watched = Filter::sandbox().traced().program();
+        for (nr, args, want) in cases {
+            let notify = decide(&watched, nr, args) == libc::SECCOMP_RET_USER_NOTIF;
+            assert!(notify || want == ALLOW, "{} {args:?}", name_of(nr));
         }
+
+        // In the kernel. Harmless if the filter let them through: a pair of the child's own, a
+        // connect on no descriptor, 4 KiB of a temporary file.
+        let file = tempfile::tempfile().unwrap();
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&file);
+        let mut fds = [0 as libc::c_int; 2];
+        let fds = fds.as_mut_ptr() as usize;
+        let socketpair = move |kind: i32| -> Call {
+            // SAFETY: socketpair writes two descriptors into `fds`, alive for the test.
+            Box::new(move || unsafe {
+                libc::syscall(libc::SYS_socketpair, libc::AF_UNIX, kind, 0, fds)
+            })
+        };
+        let fallocate = move |mode: i32| -> Call {
+            // SAFETY: reserves 4 KiB of the test's own temporary file.
+            Box::new(move || unsafe { libc::syscall(libc::SYS_fallocate, fd, mode, 0, 4096) })
+        };
+        let calls: [(&str, Call, i32); 6] = [
+            ("a stream pair", socketpair(libc::SOCK_STREAM), 0),
+            ("a datagram pair", socketpair(libc::SOCK_DGRAM), libc::EPERM),
+            ("a raw pair", socketpair(libc::SOCK_RAW), libc::EPERM),
+            (
+                "connect",
+                // SAFETY: no descriptor, no address: EBADF if the filter let it through.
+                Box::new(|| unsafe { libc::syscall(libc::SYS_connect, -1, 0, 0) }),
+                libc::EPERM,
+            ),
+            ("posix_fallocate's fallocate", fallocate(0), 0),
+            (
+                "fallocate(FALLOC_FL_KEEP_SIZE)",
+                fallocate(libc::FALLOC_FL_KEEP_SIZE),
+                libc::EPERM,
+            ),
+        ];
+        in_filtered_child(&program, &calls);
     }
 }

@@ -23,9 +23,9 @@ use super::seccomp;
 /// (`Trace::overflowed`), so that a flood of calls can neither fill the grader's memory nor push
 /// the evidence out.
 const MAX_CALLS: usize = 20_000;
-/// Most files (folders, links, in-memory files) a run may make, all its processes together: with
-/// the file-size limit (`sandbox::DEFAULT_MAX_FILE`), a bound on the disk one run can fill. No
-/// program of the kit makes more than two.
+/// Most files (folders, links, in-memory files) a check's runs may have made and keep, all their
+/// processes together (see `kept`): with the file-size limit (`sandbox::DEFAULT_MAX_FILE`), a
+/// bound on the disk one check can fill. No program of the kit makes more than two a run.
 pub const MAX_NEW_FILES: usize = 16;
 /// Most bytes of a path kept for a message (the file is known by its device and inode).
 const MAX_PATH: usize = 256;
@@ -146,9 +146,10 @@ pub struct Trace {
     pub dropped: u64,
     /// Whether the grader really listened (the child set up its filter and sent it).
     pub active: bool,
-    /// Files, folders and links the run's processes made (or tried to: past `MAX_NEW_FILES`
-    /// the calls failed with EDQUOT).
+    /// Files, folders and links the run's processes made (or tried to).
     pub new_files: usize,
+    /// Of those, the calls that failed with EDQUOT: past `MAX_NEW_FILES` for the check.
+    pub files_refused: usize,
 }
 
 impl Trace {
@@ -185,9 +186,9 @@ impl Trace {
         self.on_file(file).filter(|c| c.moves_data())
     }
 
-    /// Whether the run tried to make more files than a run may (`MAX_NEW_FILES`).
+    /// Whether the run tried to make more files than its check may keep (`MAX_NEW_FILES`).
     pub fn made_too_many_files(&self) -> bool {
-        self.new_files > MAX_NEW_FILES
+        self.files_refused > 0
     }
 
     /// The calls the grader refused.
@@ -362,7 +363,12 @@ impl Supervisor {
     /// Starts listening, before the program is started: the filter's descriptor arrives from the
     /// child just before it execs, and from then on every watched call waits for this thread
     /// (even the write(2) with which a failed exec reports its error).
-    pub(super) fn start(receiver: Receiver, mut observer: Option<Observer>) -> Supervisor {
+    /// The run's new files count against `files`, its check's.
+    pub(super) fn start(
+        receiver: Receiver,
+        mut observer: Option<Observer>,
+        files: super::kept::CheckFiles,
+    ) -> Supervisor {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let handle = std::thread::spawn(move || {
@@ -396,7 +402,8 @@ impl Supervisor {
                             .then(|| seccomp::refusal(call.nr, &call.args).unwrap_or(libc::EPERM));
                         if seccomp::makes_files().iter().any(|(nr, _)| *nr == call.nr) {
                             trace.new_files += 1;
-                            if trace.new_files > MAX_NEW_FILES {
+                            if !files.one_more() {
+                                trace.files_refused += 1;
                                 error = Some(libc::EDQUOT);
                             }
                         }

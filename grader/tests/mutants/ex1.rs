@@ -4,6 +4,7 @@
 //! and each text of `shows` must appear in that test's failure.
 
 use super::Mutant;
+use grader::checks::ex1::{BUMP_OTHER_BYTES, BUMP_UNCHANGED, MAP_ONLY_THE_RANGE, PEEK_EINVAL};
 
 pub const MUTANTS: &[Mutant] = &[
     Mutant {
@@ -15,7 +16,7 @@ pub const MUTANTS: &[Mutant] = &[
         )],
         caught_by: &["bump_defaults", "bump_stride_delta", "bump_uses_mapping"],
         shows: &[
-            ("bump_stride_delta", "the file did not change at all"),
+            ("bump_stride_delta", BUMP_UNCHANGED),
             ("bump_uses_mapping", "\n  got      at 0: ["),
         ],
     },
@@ -24,7 +25,7 @@ pub const MUTANTS: &[Mutant] = &[
         name: "bump-stride-off-by-one",
         edits: &[(".step_by(step)", ".skip(1).step_by(step)")],
         caught_by: &["bump_defaults", "bump_stride_delta"],
-        shows: &[("bump_defaults", "(k*STRIDE, starting at 0)")],
+        shows: &[("bump_defaults", BUMP_OTHER_BYTES)],
     },
     Mutant {
         exercise: "ex1",
@@ -35,8 +36,8 @@ pub const MUTANTS: &[Mutant] = &[
         )],
         caught_by: &["peek_range", "peek_clamps_at_end"],
         shows: &[
-            ("peek_range", "not a multiple of the page size"),
-            ("peek_clamps_at_end", "not a multiple of the page size"),
+            ("peek_range", PEEK_EINVAL),
+            ("peek_clamps_at_end", PEEK_EINVAL),
         ],
     },
     Mutant {
@@ -80,7 +81,7 @@ pub const MUTANTS: &[Mutant] = &[
         caught_by: &["peek_maps_only_the_range"],
         shows: &[(
             "peek_maps_only_the_range",
-            "a mapping takes address space for its whole length, touched or not",
+            MAP_ONLY_THE_RANGE,
         )],
     },
     Mutant {
@@ -110,7 +111,7 @@ pub const MUTANTS: &[Mutant] = &[
             ),
         ],
         caught_by: &["peek_empty_file"],
-        shows: &[("peek_empty_file", "or to a length of 0")],
+        shows: &[("peek_empty_file", PEEK_EINVAL)],
     },
     Mutant {
         exercise: "ex1",

@@ -4,6 +4,7 @@
 //! and each text of `shows` must appear in that test's failure.
 
 use super::Mutant;
+use grader::checks::ex2::FLUSH_BEFORE_FORK;
 
 pub const MUTANTS: &[Mutant] = &[
     Mutant {
@@ -84,7 +85,7 @@ pub const MUTANTS: &[Mutant] = &[
             ),
         ],
         caught_by: &["fork_three_lines", "fork_empty_text"],
-        shows: &[("fork_three_lines", "flush before fork?")],
+        shows: &[("fork_three_lines", FLUSH_BEFORE_FORK)],
     },
     Mutant {
         exercise: "ex2",

@@ -4,6 +4,7 @@
 //! and each text of `shows` must appear in that test's failure.
 
 use super::Mutant;
+use grader::checks::ex3::{DST_KEEPS_ITS_MODE, DST_TOO_LONG, FIFO_BLOCKS_OPEN};
 
 pub const MUTANTS: &[Mutant] = &[
     Mutant {
@@ -66,8 +67,8 @@ pub const MUTANTS: &[Mutant] = &[
         )],
         caught_by: &["copies_empty_file", "overwrites_longer_destination"],
         shows: &[
-            ("copies_empty_file", "cuts a longer DST down"),
-            ("overwrites_longer_destination", "cuts a longer DST down"),
+            ("copies_empty_file", DST_TOO_LONG),
+            ("overwrites_longer_destination", DST_TOO_LONG),
         ],
     },
     Mutant {
@@ -104,7 +105,7 @@ pub const MUTANTS: &[Mutant] = &[
              let src = (|| { drop(src); open_regular(src_path, OpenOptions::new().read(true)) })()?;",
         )],
         caught_by: &["refuses_bad_input"],
-        shows: &[("refuses_bad_input", "waiting in open(2) for a writer")],
+        shows: &[("refuses_bad_input", FIFO_BLOCKS_OPEN)],
     },
     Mutant {
         exercise: "ex3",
@@ -161,7 +162,7 @@ pub const MUTANTS: &[Mutant] = &[
         ],
         shows: &[(
             "overwrites_shorter_destination_keeping_its_mode",
-            "an existing DST keeps its own mode (0600)",
+            DST_KEEPS_ITS_MODE,
         )],
     },
     Mutant {

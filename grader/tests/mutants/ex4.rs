@@ -4,6 +4,10 @@
 //! and each text of `shows` must appear in that test's failure.
 
 use super::Mutant;
+use grader::checks::ex4::{
+    INCREMENTS_LOST, MAILBOX_MESSAGE, NOBODY_COUNTED, NOBODY_TOOK_IT, ONLY_THROUGH_THE_MAPPING,
+    PARENT_READ_ZERO, RECV_RESET_THE_MAILBOX,
+};
 
 pub const MUTANTS: &[Mutant] = &[
     Mutant {
@@ -15,8 +19,8 @@ pub const MUTANTS: &[Mutant] = &[
         )],
         caught_by: &["count_total", "count_edge_cases", "count_is_atomic"],
         shows: &[
-            ("count_total", "the parent read 0"),
-            ("count_edge_cases", "the parent read 0"),
+            ("count_total", PARENT_READ_ZERO),
+            ("count_edge_cases", PARENT_READ_ZERO),
         ],
     },
     Mutant {
@@ -42,7 +46,7 @@ pub const MUTANTS: &[Mutant] = &[
             "counter.store(std::hint::black_box(counter.load(Ordering::Relaxed)) + 1, Ordering::Relaxed);",
         )],
         caught_by: &["count_is_atomic"],
-        shows: &[("count_is_atomic", "increments were lost")],
+        shows: &[("count_is_atomic", INCREMENTS_LOST)],
     },
     Mutant {
         exercise: "ex4",
@@ -57,7 +61,7 @@ pub const MUTANTS: &[Mutant] = &[
         caught_by: &["count_is_atomic"],
         shows: &[(
             "count_is_atomic",
-            "folded each worker's loop into one addition",
+            NOBODY_COUNTED,
         )],
     },
     Mutant {
@@ -118,7 +122,7 @@ pub const MUTANTS: &[Mutant] = &[
             "let _ = TAKEN;",
         )],
         caught_by: &["recv_first", "long_and_empty_messages"],
-        shows: &[("long_and_empty_messages", "nobody took it")],
+        shows: &[("long_and_empty_messages", NOBODY_TOOK_IT)],
     },
     Mutant {
         exercise: "ex4",
@@ -131,8 +135,7 @@ pub const MUTANTS: &[Mutant] = &[
         caught_by: &["both_sides"],
         shows: &[(
             "both_sides",
-            "empty (state 0) when the time ran out, though a sender had started: `recv` was \
-             waiting for a message that never showed. Did `recv` reset the mailbox",
+            RECV_RESET_THE_MAILBOX,
         )],
     },
     Mutant {
@@ -145,7 +148,7 @@ pub const MUTANTS: &[Mutant] = &[
             "",
         )],
         caught_by: &["send_first"],
-        shows: &[("send_first", "the message in the mailbox")],
+        shows: &[("send_first", MAILBOX_MESSAGE)],
     },
     Mutant {
         exercise: "ex4",
@@ -160,7 +163,7 @@ pub const MUTANTS: &[Mutant] = &[
         caught_by: &["send_first"],
         shows: &[(
             "send_first",
-            "the two sides talk only through the shared mapping",
+            ONLY_THROUGH_THE_MAPPING,
         )],
     },
     Mutant {
@@ -188,5 +191,17 @@ pub const MUTANTS: &[Mutant] = &[
             "mailbox_errors",
             "the error message should name 'no/such/dir/mailbox'",
         )],
+    },
+    Mutant {
+        exercise: "ex4",
+        name: "worker-status-ignored",
+        // Waits for each worker but not at how it ended: a killed worker's share is silently
+        // missing from the total printed.
+        edits: &[(
+            "        WaitStatus::Exited(_, 0) => Ok(()),\n        status => Err(",
+            "        _ => Ok(()),\n        #[allow(unreachable_patterns)]\n        status => Err(",
+        )],
+        caught_by: &["count_worker_fails"],
+        shows: &[("count_worker_fails", "had killed its 2 workers")],
     },
 ];

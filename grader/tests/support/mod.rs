@@ -267,7 +267,11 @@ pub fn broken_submission(dir: &Path) {
 /// The rows of the gradebook, by student: the columns as text.
 pub fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
     let text = std::fs::read_to_string(csv).expect("the batch writes its gradebook");
-    let header = ["student", "ex1", "ex2", "ex3", "ex4", "total", "status"];
+    let header: Vec<&str> = ["student"]
+        .into_iter()
+        .chain(grader::rubric::EXERCISES.iter().copied())
+        .chain(["total", "status"])
+        .collect();
     grader::csv::parse_with_header(&text, &header)
         .unwrap()
         .into_iter()

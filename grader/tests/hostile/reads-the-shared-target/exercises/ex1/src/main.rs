@@ -1,7 +1,7 @@
 //! Hostile: embeds a program that an earlier build left in the target directory that all
 //! submissions share (the reference solution, which Gradescope's setup.sh builds there; another
 //! student's `ex1` would do as well), and runs it instead of code of its own. The build's TMPDIR
-//! is a folder of that target directory.
+//! was a folder of that target directory.
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 
