@@ -477,7 +477,13 @@ fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result
         jobs: default_jobs(),
         submission: submission.as_ref().map(|(submission, _)| submission),
     };
-    let mut terminal = Terminal::stdout();
+    // A failure names its hint topic's command when the kit's READMEs are at hand (a student's
+    // kit, or the pristine kit a hand-in is graded in); the reference solutions need none.
+    let readmes = submission.as_ref().map(|(_, kit)| kit).or(own_kit.as_ref());
+    let mut terminal = match readmes {
+        Some(kit) if !options.solutions => Terminal::stdout().with_hints(kit, &options.exercises),
+        _ => Terminal::stdout(),
+    };
     let mut status = StatusLines::new(std::io::stdout());
     let mut files: Vec<Box<dyn Reporter>> = options
         .reports

@@ -10,7 +10,7 @@ use predicates::prelude::*;
 
 use crate::diff::{Compared, difference, first_difference};
 use crate::fail;
-use crate::outcome::{Problem, Verdict};
+use crate::outcome::{Problem, Reword, Verdict};
 use crate::runner::{OUTPUT_CAP, Run, describe_signal};
 use crate::safe_fs;
 
@@ -44,14 +44,15 @@ pub fn explain(run: &Run) -> String {
         )
     };
     let mut text = format!("`{}` {ending}", run.command);
-    if let Some(call) = run.trace.as_ref().and_then(|t| t.refused().next()) {
+    let refused = run.trace.as_ref().map(|t| t.refused());
+    if let Some(call) = refused.and_then(|mut calls| calls.find(|c| !c.makes_thread())) {
         text.push_str(&format!(
             "\nit called {}(2), which graded runs refuse (EPERM): in this kit, file data moves \
              only through mappings, and a program reaches nothing outside its own run",
             call.name
         ));
     }
-    if made_a_thread(&stderr) {
+    if made_a_thread(run, &stderr) {
         text.push_str(
             "\ngraded runs make no threads: it called clone(2) with CLONE_THREAD, which graded runs \
              refuse (EAGAIN); do the work on the main thread (or fall back to it when a spawn fails)",
@@ -143,11 +144,15 @@ fn panicked(stderr: &str, message: &str) -> String {
     }
 }
 
-/// Whether the program tried to start a thread, which the sandbox refuses: the seccomp filter
-/// fails the clone(2) itself, before the trace sees it, so the evidence is Rust's own panic
-/// message for a spawn that failed.
-fn made_a_thread(stderr: &str) -> bool {
-    stderr.contains("failed to spawn thread")
+/// Whether the program tried to start a thread, which the sandbox refuses: a clone(2) with
+/// CLONE_THREAD that the grader refused, whatever the program did about it. Where the grader saw
+/// no call (a run not watched, or a check's own filter that refuses every clone first), Rust's
+/// own panic message for a spawn that failed is the evidence.
+fn made_a_thread(run: &Run, stderr: &str) -> bool {
+    run.trace
+        .as_ref()
+        .is_some_and(|t| t.refused().any(|c| c.makes_thread()))
+        || stderr.contains("failed to spawn thread")
 }
 
 /// The program's stderr, for a failure that does not already quote it: a line of its own, cut to
@@ -413,6 +418,13 @@ impl Run {
         )
     }
 
+    /// `verdict`, a judgement of what the run left behind (a file's bytes, say), made after the
+    /// run succeeded: a failure quotes what the program printed on stderr, as a failure of the run
+    /// itself does, so that a student's debugging output shows whatever failed.
+    pub fn with_stderr(&self, verdict: Verdict) -> Verdict {
+        verdict.reword(|why| format!("{why}{}", stderr_line(self)))
+    }
+
     /// What the run printed on stderr, as text.
     pub fn stderr(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.output().stderr)
@@ -529,12 +541,76 @@ mod tests {
         );
     }
 
+    /// A run that exited with status 1 having printed `stderr`, with the calls `trace` (`None`:
+    /// not watched).
+    fn ended(stderr: &str, trace: Option<crate::runner::Trace>) -> Run {
+        use std::os::unix::process::ExitStatusExt;
+        Run {
+            command: "ex3 src.bin dst.bin".into(),
+            assert: Output {
+                status: std::process::ExitStatus::from_raw(1 << 8),
+                stdout: Vec::new(),
+                stderr: stderr.into(),
+            }
+            .assert(),
+            cpu_times: None,
+            timed_out: false,
+            stdout_truncated: false,
+            elapsed: std::time::Duration::ZERO,
+            max_rss: 0,
+            rss_at_spawn: 0,
+            cpu: std::time::Duration::ZERO,
+            trace,
+            start_error: None,
+            out_of_memory: false,
+        }
+    }
+
+    /// A clone(2) the program made, with `flags`, refused or not by the grader.
+    fn clone_call(flags: i32, refused: bool) -> crate::runner::trace::Call {
+        let nr = libc::SYS_clone;
+        crate::runner::trace::Call {
+            pid: 7,
+            nr,
+            name: "clone",
+            args: [flags as u64, 0, 0, 0, 0, 0],
+            file: None,
+            region: None,
+            refused,
+        }
+    }
+
+    const THREADS: &str = "graded runs make no threads: it called clone(2) with CLONE_THREAD";
+
+    /// The refused call names the thread, whatever the program printed or did about it: a
+    /// program that handles the error (or a C program) prints no panic.
     #[test]
-    fn a_refused_thread_is_recognised_by_rusts_message() {
+    fn a_refused_thread_is_named_from_the_call_itself() {
+        let thread = libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND;
+        let trace = |calls| crate::runner::Trace {
+            calls,
+            active: true,
+            ..Default::default()
+        };
+        let handled = "ex3: cannot start a helper: Resource temporarily unavailable\n";
+        let text = explain(&ended(handled, Some(trace(vec![clone_call(thread, true)]))));
+        assert!(text.contains(THREADS), "{text}");
+        assert!(!text.contains("which graded runs refuse (EPERM)"), "{text}");
+        // A fork that went through is no thread.
+        let text = explain(&ended(
+            handled,
+            Some(trace(vec![clone_call(libc::SIGCHLD, false)])),
+        ));
+        assert!(!text.contains(THREADS), "{text}");
+    }
+
+    #[test]
+    fn a_refused_thread_is_recognised_by_rusts_message_in_an_unwatched_run() {
         let refused = "thread 'main' panicked at library/std/src/thread/mod.rs:729:29:\nfailed \
                        to spawn thread: Os { code: 11, kind: WouldBlock, message: \"Resource \
                        temporarily unavailable\" }\n";
-        assert!(made_a_thread(refused));
-        assert!(!made_a_thread("ex3: cannot open 'thread.bin'\n"));
+        assert!(explain(&ended(refused, None)).contains(THREADS));
+        let other = "ex3: cannot open 'thread.bin'\n";
+        assert!(!explain(&ended(other, None)).contains(THREADS));
     }
 }

@@ -148,7 +148,7 @@ pub fn run(kit: &Path, exercise: &'static str, rounds: Option<usize>) -> Result<
         "\nwatch: stopping (Ctrl-C again to stop at once)\n",
     );
     let mut seen = snapshot(&src)?;
-    let mut report = FailingFirst::new(Terminal::stdout());
+    let mut report = FailingFirst::new(Terminal::stdout().with_hints(kit, &[exercise]));
     for number in 1.. {
         println!("watch: round {number}: building and grading {exercise}");
         round(kit, exercise, &mut report)?;

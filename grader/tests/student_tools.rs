@@ -302,6 +302,13 @@ fn watch_grades_again_when_a_file_is_saved_failing_tests_first_and_stops_on_ctrl
                 .any(|v| l.contains(v))
         })
         .collect();
+    // The failure ends with its hint topic's command.
+    assert!(
+        third
+            .iter()
+            .any(|l| l.starts_with("    hint: `make hint EX=ex1 T=")),
+        "{third:#?}"
+    );
     let first_pass = verdicts.iter().position(|l| l.contains(": OK (")).unwrap();
     assert!(
         first_pass > 0
@@ -365,11 +372,24 @@ fn a_failure_shows_the_overflow_the_programs_stderr_and_the_refused_thread() {
                 "let skip = (offset - start) as usize;",
                 "let skip = (offset - start) as usize + usize::from(len != 1000);",
             ),
-            // A thread, which graded runs refuse.
+            // A bump that succeeds with the wrong bytes, judged on the file alone, and a marker on
+            // stderr.
+            (
+                "ex1",
+                "pub fn bump(path: &Path, stride: NonZeroU64, delta: u8) -> Outcome {",
+                "pub fn bump(path: &Path, stride: NonZeroU64, delta: u8) -> Outcome {\n    eprintln!(\"MARKER-of-bump\");",
+            ),
+            (
+                "ex1",
+                "byte.wrapping_add(delta)",
+                "byte.wrapping_add(delta ^ 1)",
+            ),
+            // A thread, which graded runs refuse; the failure is handled (no panic: nothing of
+            // Rust's own message for the grader to read), as a C program's would be.
             (
                 "ex3",
                 "pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {",
-                "pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {\n    std::thread::spawn(|| ()).join().ok();",
+                "pub fn copy(src_path: &Path, dst_path: &Path) -> Outcome {\n    if let Err(e) = std::thread::Builder::new().spawn(|| ()) {\n        return Err(Failure::runtime(format_args!(\"no helper: {e}\")));\n    }",
             ),
         ],
     );
@@ -390,10 +410,17 @@ fn a_failure_shows_the_overflow_the_programs_stderr_and_the_refused_thread() {
         "{out}"
     );
     assert!(out.contains("stderr: MARKER-on-stderr"), "{out}");
+    assert!(out.contains("stderr: MARKER-of-bump"), "{out}");
     assert!(
-        out.contains("graded runs make no threads: it called clone(2) with CLONE_THREAD"),
+        out.contains("graded runs make no threads: it called clone(2) with CLONE_THREAD")
+            && out.contains("stderr: ex3: no helper: Resource temporarily unavailable")
+            && !out.contains("failed to spawn thread"),
         "{out}"
     );
+    // Each failure ends with its hint topic's command, as in `cargo test -p exN`.
+    let failures = out.matches(": FAIL (").count();
+    let hints = out.matches("\n    hint: `make hint EX=ex").count();
+    assert!(failures > 0 && hints >= failures, "{out}");
 }
 
 #[test]

@@ -202,15 +202,17 @@ fn peek_hint(got: &[u8], expected: &[u8], data: &[u8], offset: u64) -> Option<St
     })
 }
 
-/// After a bump (`run`, in words: `` `ex1 bump data.bin 3 1` ``), the file at `path`, which held
-/// `before`, holds each k*STRIDE-th byte bumped by DELTA; or else the likely mistake is named.
-fn bumped(path: &Path, before: &[u8], stride: usize, delta: u8, run: &str) -> Verdict {
+/// After a bump (`run`, which succeeded; `defaults` says what its arguments left out), the file
+/// at `path`, which held `before`, holds each k*STRIDE-th byte bumped by DELTA; or else the
+/// likely mistake is named, after what the run printed on stderr.
+fn bumped(run: &Run, defaults: &str, path: &Path, before: &[u8], stride: usize, delta: u8) -> Verdict {
     let expected = expected_bump(before, stride, delta);
-    file_holds(path, &expected).reword(|why| {
+    run.with_stderr(file_holds(path, &expected)).reword(|why| {
         let now = crate::safe_fs::read_at_most(path, before.len() + 1)
             .map(|(bytes, _)| bytes)
             .unwrap_or_default();
-        format!("after {run}: {why}\n{}", bump_hint(&now, before, &expected))
+        let hint = bump_hint(&now, before, &expected);
+        format!("after `{}`{defaults}: {why}\n{hint}", run.command)
     })
 }
 
@@ -359,14 +361,9 @@ pub fn peek_uses_mapping(t: &mut Ctx) -> Verdict {
 pub fn bump_defaults(t: &mut Ctx) -> Verdict {
     let size = 100_000 + t.below(50_000) as usize;
     let (path, data) = t.random_file("data.bin", size);
-    t.run(["bump", "data.bin"]).succeeded()?;
-    bumped(
-        &path,
-        &data,
-        20_000,
-        10,
-        "`ex1 bump data.bin` (stride 20000, delta 10)",
-    )
+    let mut run = t.run(["bump", "data.bin"]);
+    run.succeeded()?;
+    bumped(&run, " (stride 20000, delta 10)", &path, &data, 20_000, 10)
 }
 
 pub fn bump_stride_delta(t: &mut Ctx) -> Verdict {
@@ -377,15 +374,9 @@ pub fn bump_stride_delta(t: &mut Ctx) -> Verdict {
         (1, 255),
         (size + 1, 7),
     ] {
-        t.run(["bump", "data.bin", &stride.to_string(), &delta.to_string()])
-            .succeeded()?;
-        bumped(
-            &path,
-            &data,
-            stride,
-            delta,
-            &format!("`ex1 bump data.bin {stride} {delta}`"),
-        )?;
+        let mut run = t.run(["bump", "data.bin", &stride.to_string(), &delta.to_string()]);
+        run.succeeded()?;
+        bumped(&run, "", &path, &data, stride, delta)?;
         data = expected_bump(&data, stride, delta);
     }
     Ok(())
@@ -393,8 +384,9 @@ pub fn bump_stride_delta(t: &mut Ctx) -> Verdict {
 
 pub fn bump_empty_file(t: &mut Ctx) -> Verdict {
     let path = t.file("empty.bin", b"");
-    t.run(["bump", "empty.bin", "1", "1"]).succeeded()?;
-    bumped(&path, b"", 1, 1, "`ex1 bump empty.bin 1 1`")
+    let mut run = t.run(["bump", "empty.bin", "1", "1"]);
+    run.succeeded()?;
+    bumped(&run, "", &path, b"", 1, 1)
 }
 
 pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
@@ -402,7 +394,7 @@ pub fn bump_uses_mapping(t: &mut Ctx) -> Verdict {
     let (path, data) = t.random_file("data.bin", size);
     let mut run = t.run(["bump", "data.bin", "1000", "3"]);
     run.succeeded()?;
-    bumped(&path, &data, 1000, 3, &format!("`{}`", run.command))?;
+    bumped(&run, "", &path, &data, 1000, 3)?;
     // 4195 bytes change: through read/write or pread/pwrite that is thousands of calls.
     through_mappings(&run, &[t.file_id("data.bin")])
 }
@@ -412,7 +404,7 @@ pub fn bump_maps_shared_and_msyncs(t: &mut Ctx) -> Verdict {
     let (path, data) = t.random_file("data.bin", size);
     let mut run = t.run(["bump", "data.bin", "100", "1"]);
     run.succeeded()?;
-    bumped(&path, &data, 100, 1, &format!("`{}`", run.command))?;
+    bumped(&run, "", &path, &data, 100, 1)?;
     let trace = watched(&run)?;
     let file = t.file_id("data.bin");
     let maps = mappings_of(&run, trace, &file, "'data.bin'")?;

@@ -155,7 +155,7 @@ pub const FIFO_BLOCKS_OPEN: &str = "it was probably waiting in open(2) for a wri
 fn copies(t: &Ctx, src: &str, dst: &str, data: &[u8]) -> Verdict {
     let mut run = copy(t, src, dst);
     run.printed(b"")?;
-    file_holds(&t.path(dst), data).reword(|why| {
+    run.with_stderr(file_holds(&t.path(dst), data)).reword(|why| {
         let size = std::fs::symlink_metadata(t.path(dst)).map_or(0, |m| m.len());
         let hint = match size.cmp(&(data.len() as u64)) {
             std::cmp::Ordering::Greater => &format!("\n{DST_TOO_LONG}"),
@@ -269,7 +269,7 @@ pub fn creates_destination_with_source_mode(t: &mut Ctx) -> Verdict {
         };
         let mut run = t.run_limited(["src.bin", "new.bin"], limits);
         run.printed(b"")?;
-        file_holds(&t.path("new.bin"), &data)?;
+        run.with_stderr(file_holds(&t.path("new.bin"), &data))?;
         let got = mode_of(&t.path("new.bin"));
         let want = mode & !umask;
         ensure(got == want, || {
@@ -460,7 +460,7 @@ pub fn uses_mappings(t: &mut Ctx) -> Verdict {
     let (_, data) = t.random_file("src.bin", size);
     let mut run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
-    file_holds(&t.path("dst.bin"), &data)?;
+    run.with_stderr(file_holds(&t.path("dst.bin"), &data))?;
     a_copy(t, &run, "src.bin", "dst.bin")?;
     through_mappings(&run, &[t.file_id("src.bin"), t.file_id("dst.bin")])
 }
@@ -473,7 +473,7 @@ pub fn maps_source_read_only_and_destination_shared(t: &mut Ctx) -> Verdict {
     let src = t.large_random_file("src.bin", size);
     let mut run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
-    same_files(&t.path("dst.bin"), &src)?;
+    run.with_stderr(same_files(&t.path("dst.bin"), &src))?;
     a_copy(t, &run, "src.bin", "dst.bin")?;
     let trace = watched(&run)?;
     for (file, name) in [(t.file_id("src.bin"), "SRC"), (t.file_id("dst.bin"), "DST")] {
@@ -510,7 +510,7 @@ pub fn memory_stays_bounded(t: &mut Ctx) -> Verdict {
     let src = t.large_random_file("src.bin", 128 * MIB);
     let mut run = copy(t, "src.bin", "dst.bin");
     run.printed(b"")?;
-    same_files(&t.path("dst.bin"), &src)?;
+    run.with_stderr(same_files(&t.path("dst.bin"), &src))?;
     a_copy(t, &run, "src.bin", "dst.bin")?;
     ensure(!run.uses_more_memory_than(96 * MIB as u64), || {
         format!(
@@ -607,7 +607,7 @@ pub fn as_fast_as_cp(t: &mut Ctx) -> Verdict {
         too_slow.set(run.timed_out);
         if !run.timed_out {
             run.printed(b"")?;
-            same_files(&lane.path("dst.bin"), &yard.path("src.bin"))?;
+            run.with_stderr(same_files(&lane.path("dst.bin"), &yard.path("src.bin")))?;
             a_copy(&lane, &run, "src.bin", "dst.bin")?;
         }
         Ok(run.elapsed)

@@ -523,7 +523,11 @@ pub fn send_first(t: &mut Ctx) -> Verdict {
         "while `ex4 send` waited, its memory map showed no shared mapping of the mailbox file"
             .into()
     })?;
-    crate::expect::same_bytes(MAILBOX_MESSAGE, &got, message.as_bytes())
+    run.with_stderr(crate::expect::same_bytes(
+        MAILBOX_MESSAGE,
+        &got,
+        message.as_bytes(),
+    ))
 }
 
 pub fn recv_first(t: &mut Ctx) -> Verdict {

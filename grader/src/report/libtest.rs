@@ -57,15 +57,9 @@ impl<W: Write> LibTest<W> {
                 if let Status::GraderError { .. } = o.status {
                     text.push_str("grading error (the grader's fault, not the program's):\n");
                 }
-                text.push_str(&format!("{}\n", super::problem_lines(o).join("\n")));
-                // A grading error is no mistake of the student's: no hint for it.
-                let hints = match o.status {
-                    Status::Fail { .. } => self.hints.get(o.test.name),
-                    _ => None,
-                };
-                for key in hints.into_iter().flatten() {
-                    let command = crate::hints::command(&self.exercise, key);
-                    text.push_str(&format!("hint: `{command}`\n"));
+                let hints = super::hint_lines(o, self.hints.get(o.test.name));
+                for line in super::problem_lines(o).iter().chain(&hints) {
+                    text.push_str(&format!("{line}\n"));
                 }
                 text.push('\n');
             }

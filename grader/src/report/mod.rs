@@ -24,7 +24,7 @@ pub mod terminal;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
-use crate::events::{Event, Reporter, Score, TestOutcome};
+use crate::events::{Event, Reporter, Score, Status, TestOutcome};
 use crate::rubric::Test;
 
 /// Makes the reporter of one format, writing to a file at the path given.
@@ -125,6 +125,20 @@ pub fn problem_lines(o: &TestOutcome) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// The command that opens the next hint of each topic that helps with a failed test, given
+/// those topics' keys (`hints::topics_by_test`): `hint: `make hint EX=ex1 T=clip``, a line each,
+/// the last lines said of it. A grading error is no mistake of the student's: no hint for it.
+pub fn hint_lines(o: &TestOutcome, topics: Option<&Vec<String>>) -> Vec<String> {
+    if !matches!(o.status, Status::Fail { .. }) {
+        return Vec::new();
+    }
+    topics
+        .into_iter()
+        .flatten()
+        .map(|key| format!("hint: `{}`", crate::hints::command(o.test.exercise, key)))
+        .collect()
 }
 
 /// What a test noted and measured, in lines, shown whether it passed or not.

@@ -2,13 +2,18 @@
 //! reason indented under a failure, a subtotal per exercise, and `Score: N/M` last. Written to
 //! stdout by `make grade`, and without colour into report.txt by `grader batch`.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use crate::events::{Event, Ignored, Reporter, Score, Status, TestOutcome};
 
 pub struct Terminal<W: Write> {
     out: W,
     colour: bool,
+    /// The hint topics that help with each test, by exercise and test name (see
+    /// `hints::topics_by_test`): none unless `with_hints` gave them.
+    hints: BTreeMap<String, BTreeMap<String, Vec<String>>>,
 }
 
 impl Terminal<std::io::Stdout> {
@@ -20,6 +25,7 @@ impl Terminal<std::io::Stdout> {
         Terminal {
             out: std::io::stdout(),
             colour,
+            hints: BTreeMap::new(),
         }
     }
 }
@@ -27,7 +33,21 @@ impl Terminal<std::io::Stdout> {
 impl<W: Write> Terminal<W> {
     /// Without colour, for files.
     pub fn plain(out: W) -> Self {
-        Terminal { out, colour: false }
+        Terminal {
+            out,
+            colour: false,
+            hints: BTreeMap::new(),
+        }
+    }
+
+    /// A failing test of `exercises` ends with the command that opens its topic's next hint, as
+    /// in `cargo test -p exN`; the topics come from the exercises' READMEs in `kit`.
+    pub fn with_hints(mut self, kit: &Path, exercises: &[&str]) -> Self {
+        for exercise in exercises {
+            let topics = crate::hints::topics_by_test(kit, exercise);
+            self.hints.insert((*exercise).to_owned(), topics);
+        }
+        self
     }
 
     pub fn into_inner(self) -> W {
@@ -56,7 +76,16 @@ impl<W: Write> Terminal<W> {
             o.test.title,
             o.elapsed.as_secs_f64()
         );
-        for line in super::problem_lines(o).iter().chain(&super::note_lines(o)) {
+        let hints = self
+            .hints
+            .get(o.test.exercise)
+            .and_then(|by_test| by_test.get(o.test.name));
+        let lines = [
+            super::problem_lines(o),
+            super::note_lines(o),
+            super::hint_lines(o, hints),
+        ];
+        for line in lines.iter().flatten() {
             text.push_str(&format!("    {line}\n"));
         }
         text
@@ -168,6 +197,32 @@ mod tests {
         samples::assert_snapshot("terminal.one_of_each.snap", &text);
     }
 
+    /// The hint topic's command ends a failure, as in `cargo test -p exN`, and only a failure:
+    /// the topic helps with every test here, passed, not run or the grader's fault.
+    #[test]
+    fn a_failure_ends_with_its_topics_hint_command() {
+        let kit = tempfile::tempdir().unwrap();
+        let readme = kit.path().join("exercises/fx1/README.md");
+        std::fs::create_dir_all(readme.parent().unwrap()).unwrap();
+        std::fs::write(
+            &readme,
+            "## Hints\n\n### NUL bytes\n<!-- topic nul: counts_lines stops_at_nul empty_input \
+             -->\n<details><summary>Hint 1</summary>\nStop there.\n</details>\n",
+        )
+        .unwrap();
+        let mut terminal = Terminal::plain(Vec::new()).with_hints(kit.path(), &["fx1"]);
+        samples::replay(&samples::failures(), &mut terminal);
+        let text = String::from_utf8(terminal.into_inner()).unwrap();
+        assert!(
+            text.contains(
+                "    (seed 42: GRADER_SEED=42 repeats these inputs)\n    \
+                 hint: `make hint EX=fx1 T=nul`\nfx1: an empty file has no lines"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("hint: ").count(), 1, "{text}");
+    }
+
     #[test]
     fn a_grading_error_leaves_no_score_that_reads_as_a_grade() {
         let text = rendered(&samples::with_grading_error());
@@ -208,8 +263,8 @@ mod tests {
     #[test]
     fn colour_only_paints_the_verdict_and_totals() {
         let mut terminal = Terminal {
-            out: Vec::new(),
             colour: true,
+            ..Terminal::plain(Vec::new())
         };
         samples::replay(&samples::with_grading_error()[..1], &mut terminal);
         let text = String::from_utf8(terminal.into_inner()).unwrap();

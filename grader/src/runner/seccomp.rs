@@ -338,14 +338,27 @@ pub fn makes_files() -> Vec<(i64, &'static str)> {
 /// The open(2) flags that make a file.
 const MAKES_A_FILE: u32 = (libc::O_CREAT | (libc::O_TMPFILE & !libc::O_DIRECTORY)) as u32;
 
-/// Whether the filter refuses the call `nr` with arguments `args`: one of `denied()`, or one of
-/// `refused_by_argument()` with those arguments.
+/// Whether the filter refuses the call `nr` with arguments `args`: one of `denied()`, one of
+/// `refused_by_argument()` with those arguments, or a clone that makes a thread.
 pub fn refuses(nr: i64, args: &[u64; 6]) -> bool {
-    denied().iter().any(|(n, _)| *n == nr)
+    refusal(nr, args).is_some()
+}
+
+/// The error a refused call fails with (see `refuses`): EAGAIN for a thread, as on a system out of
+/// threads (a program may fall back to working alone), EPERM for the others.
+pub fn refusal(nr: i64, args: &[u64; 6]) -> Option<i32> {
+    if nr == sys::clone && MAKES_A_THREAD.holds(args[0]) {
+        return Some(libc::EAGAIN);
+    }
+    let refused = denied().iter().any(|(n, _)| *n == nr)
         || refused_by_argument()
             .iter()
-            .any(|r| r.nr == nr && r.test.holds(args[r.index as usize]))
+            .any(|r| r.nr == nr && r.test.holds(args[r.index as usize]));
+    refused.then_some(libc::EPERM)
 }
+
+/// clone(2)'s flags for a thread.
+const MAKES_A_THREAD: ArgTest = ArgTest::AnyOf(libc::CLONE_THREAD as u32);
 
 /// How many calls the filter refuses, always or for some arguments, for the report.
 pub fn refused_count() -> usize {
@@ -425,6 +438,16 @@ impl Filter {
     /// (which would hide its memory and descriptors from the grader).
     pub fn sandbox() -> Filter {
         let mut filter = Filter::new().refusing(denied()).refusing_by_argument();
+        // No threads: the grader learns which file a call is on from /proc while the caller
+        // waits, and another thread could swap the descriptor right after. No program of the kit
+        // needs one (processes made with fork are fine). Refused by the grader itself when it
+        // watches the run, so that a failing test can say why the program worked alone.
+        filter.rules.push(Rule {
+            nr: sys::clone,
+            arg: Some((0, MAKES_A_THREAD)),
+            action: Action::Errno(libc::EAGAIN),
+            named: true,
+        });
         let mut when = |nr: i64, index: u32, test: ArgTest, errno: i32| {
             filter.rules.push(Rule {
                 nr,
@@ -453,14 +476,12 @@ impl Filter {
         );
         // New namespaces (of users, mounts, the network...) only widen what the kernel exposes.
         when(sys::clone, 0, ArgTest::AnyOf(NEW_NAMESPACES), libc::EPERM);
-        // No threads, and no process sharing its descriptors with another: the grader learns
-        // which file a call is on from /proc while the caller waits, and another thread could
-        // swap the descriptor right after. No program of the kit needs either (processes made
-        // with fork are fine).
+        // No process sharing its descriptors with another either, for the reason threads are
+        // refused (above).
         when(
             sys::clone,
             0,
-            ArgTest::AnyOf((libc::CLONE_THREAD | libc::CLONE_FILES) as u32),
+            ArgTest::AnyOf(libc::CLONE_FILES as u32),
             libc::EAGAIN,
         );
         // Nor a process sharing the caller's memory (CLONE_VM), which could change what the
@@ -810,6 +831,18 @@ mod tests {
             ("a child of the grader's", flags(libc::CLONE_PARENT), EPERM),
         ] {
             assert_eq!(decide(&program, libc::SYS_clone, args), want, "{what}");
+        }
+        // Watched, a thread is shown to the grader, which refuses it as the filter would; the
+        // other refusals of clone stay the filter's, unnamed.
+        let watched = Filter::sandbox().traced().program();
+        let thread = flags(libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND);
+        assert_eq!(
+            decide(&watched, libc::SYS_clone, thread),
+            libc::SECCOMP_RET_USER_NOTIF
+        );
+        assert_eq!(refusal(libc::SYS_clone, &thread), Some(libc::EAGAIN));
+        for other in [flags(libc::CLONE_FILES), flags(libc::CLONE_VM), flags(0)] {
+            assert_eq!(refusal(libc::SYS_clone, &other), None, "{other:?}");
         }
     }
 

@@ -45,7 +45,7 @@ pub struct Call {
     pub file: Option<FileRef>,
     /// For calls on an address (msync, madvise, munmap, mremap): the mapping that held it.
     pub region: Option<Region>,
-    /// The grader refused the call (EPERM): it is one no program of the kit may make.
+    /// The grader refused the call (EPERM; EAGAIN for a thread): no program of the kit may make it.
     pub refused: bool,
 }
 
@@ -397,7 +397,9 @@ impl Supervisor {
                         if let Some(look) = observer.as_mut() {
                             look(&call);
                         }
-                        let mut error = call.refused.then_some(libc::EPERM);
+                        let mut error = call
+                            .refused
+                            .then(|| seccomp::refusal(call.nr, &call.args).unwrap_or(libc::EPERM));
                         if seccomp::makes_files().iter().any(|(nr, _)| *nr == call.nr) {
                             trace.new_files += 1;
                             if !files.one_more() {
