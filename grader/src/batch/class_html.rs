@@ -293,6 +293,23 @@ fn students(class: &Class) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::samples;
+
+    #[test]
+    fn the_page_of_the_sample_runs_is_its_snapshot() {
+        // A student per sample run, as `grader batch` would gather them.
+        let students: Vec<Student> = samples::cases()
+            .iter()
+            .map(|case| {
+                let mut student = Student::new(case.name);
+                samples::replay_with_files(&case.outcomes, case.files.as_deref(), &mut student);
+                student
+            })
+            .collect();
+        let page = page(&Class::graded_on(&students, &samples::RUBRIC), None);
+        let name = format!("{}all_cases.snap", samples::CLASS_HTML_SNAPSHOT_PREFIX);
+        samples::assert_snapshot(&name, &page);
+    }
 
     #[test]
     fn markup_in_a_text_is_escaped() {

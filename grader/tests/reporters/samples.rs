@@ -345,3 +345,32 @@ pub fn assert_snapshot(name: &str, got: &str) {
         panic!("{mismatch}");
     }
 }
+
+/// A sample run: its name, its outcomes, the submission's files ignored.
+pub struct Case {
+    pub name: &'static str,
+    pub outcomes: Vec<TestOutcome>,
+    pub files: Option<Vec<Ignored>>,
+}
+
+/// The sample runs every format's snapshots are made of.
+pub fn cases() -> [Case; 4] {
+    let case = |name, outcomes| Case {
+        name,
+        outcomes,
+        files: None,
+    };
+    [
+        case("one_of_each", one_of_each()),
+        case("grading_error", with_grading_error()),
+        case("failures", failures()),
+        Case {
+            files: Some(hostile_files()),
+            ..case("hostile", hostile())
+        },
+    ]
+}
+
+/// The snapshots of class.html (a student per sample run) begin so; `batch::class_html`'s test
+/// compares them, the reporters' test leaves them to it.
+pub const CLASS_HTML_SNAPSHOT_PREFIX: &str = "class_html.";
