@@ -372,6 +372,78 @@ fn running(program: &Path) -> Vec<u32> {
         .collect()
 }
 
+/// The process ids of this machine.
+fn pids() -> impl Iterator<Item = u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+}
+
+/// Field `field` (counted from 1, as in proc(5)) of /proc/PID/stat, from the state on.
+fn stat_field(pid: u32, field: usize) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command's name, in parentheses (which may hold spaces and parentheses itself).
+    let (_, after) = stat.rsplit_once(')')?;
+    after
+        .split_whitespace()
+        .nth(field.checked_sub(3)?)?
+        .parse()
+        .ok()
+}
+
+/// The parent of process `pid`.
+fn parent_of(pid: u32) -> Option<u32> {
+    stat_field(pid, 4)
+}
+
+/// Whether process `pid` leads a session of its own (it called setsid(2)).
+fn leads_a_session(pid: u32) -> bool {
+    stat_field(pid, 6) == Some(pid)
+}
+
+/// The file process `pid` runs, by device and inode, if its name is `program`'s. Found through
+/// /proc/PID/exe, which reaches the file even once it is deleted (the link then reads
+/// "... (deleted)", which a match on the name alone misses: the grader deletes the copy it ran).
+fn runs(pid: u32, program: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let exe = format!("/proc/{pid}/exe");
+    let link = std::fs::read_link(&exe).ok()?;
+    let link = link.to_str()?;
+    let name = link.strip_suffix(" (deleted)").unwrap_or(link);
+    if Path::new(name).file_name() != program.file_name() {
+        return None;
+    }
+    let file = std::fs::metadata(&exe).ok()?;
+    Some((file.dev(), file.ino()))
+}
+
+/// The descendants of process `root` that run `program` (or a copy of it, named as it is), with
+/// the file each runs.
+fn descendants_running(root: u32, program: &Path) -> Vec<(u32, (u64, u64))> {
+    let parents: Vec<(u32, u32)> = pids()
+        .filter_map(|pid| Some((pid, parent_of(pid)?)))
+        .collect();
+    let mut tree = vec![root];
+    let mut found = Vec::new();
+    while let Some(parent) = tree.pop() {
+        for &(pid, _) in parents.iter().filter(|(_, p)| *p == parent) {
+            tree.push(pid);
+            if let Some(file) = runs(pid, program) {
+                found.push((pid, file));
+            }
+        }
+    }
+    found
+}
+
+/// Every process of the machine that runs one of `files` (device and inode, see `runs`),
+/// wherever it is now: a leftover has the init process for its parent once its grader is gone.
+fn still_running(files: &[(u64, u64)], program: &Path) -> Vec<u32> {
+    pids()
+        .filter(|&pid| runs(pid, program).is_some_and(|file| files.contains(&file)))
+        .collect()
+}
+
 /// A grader stopped by Ctrl-C (SIGINT) or by `kill` (SIGTERM) while a program runs that never
 /// ends, with a child that left its process group: the programs run in groups of their own,
 /// which the terminal's signal does not reach, so without `runner::interrupt` both ran on after
@@ -403,16 +475,20 @@ fn an_interrupted_grader_leaves_nothing_running() {
             })
         };
         let mut child = command.spawn().unwrap();
-        // Both processes of a run are there: the program and its detached child.
+        // Both processes of a run are there: the program and its child, detached (in a session
+        // of its own, which the program's process group does not hold). What they run (the
+        // grader's copy of the program) is how they are known after the grader, when they are no
+        // longer its descendants and the copy is deleted.
         let started = std::time::Instant::now();
-        let folders = loop {
-            let pids = running(&program);
-            if pids.len() >= 2 {
+        let (files, folders) = loop {
+            let pids = descendants_running(child.id(), &program);
+            if pids.iter().any(|&(pid, _)| leads_a_session(pid)) {
                 let folders: Vec<PathBuf> = pids
                     .iter()
-                    .filter_map(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).ok())
+                    .filter_map(|(pid, _)| std::fs::read_link(format!("/proc/{pid}/cwd")).ok())
                     .collect();
-                break folders;
+                let files: Vec<(u64, u64)> = pids.iter().map(|(_, file)| *file).collect();
+                break (files, folders);
             }
             assert!(
                 started.elapsed() < std::time::Duration::from_secs(60),
@@ -437,12 +513,20 @@ fn an_interrupted_grader_leaves_nothing_running() {
         };
         let mut said = String::new();
         std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
-        let left = running(&program);
+        let left = still_running(&files, &program);
+        // Each as /proc shows it (its parent, group, session...), before it is killed.
+        let shown: Vec<String> = left
+            .iter()
+            .map(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default())
+            .collect();
         for &pid in &left {
             // SAFETY: only sends a signal, to a process of the test's program.
             unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
         }
-        assert!(left.is_empty(), "still running after the grader: {left:?}");
+        assert!(
+            left.is_empty(),
+            "still running after the grader (signal {signal}): {shown:#?}"
+        );
         let status = status.unwrap_or_else(|| panic!("the grader did not stop: {said}"));
         assert_eq!(status.code(), Some(128 + signal), "{said}");
         assert!(said.contains("interrupted"), "{said}");

@@ -162,6 +162,25 @@ fn try_install() -> std::io::Result<()> {
     Ok(())
 }
 
+/// How long the runs killed by an interruption get to die, all together: a killed process ends
+/// at once unless the kernel holds it (a stuck file system), and then the grader ends anyway.
+const DYING: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Waits until each run of `live` (killed) has died. Only then is what it left (a child that left
+/// its group, with no cgroup to find it by) the grader's child, to be found by
+/// `confine::reap_leftovers`: the kernel hands a dying program's children to the grader as the
+/// program ends, and the thread that ran the program may reap it at once. Before, the grader's
+/// children, read thread by thread, could miss such a child on its way: not yet the grader's
+/// when its main thread (which receives it) was read, and its program already reaped when the
+/// thread that ran it was read.
+fn wait_for_the_runs(live: &[u32]) {
+    let deadline = std::time::Instant::now() + DYING;
+    for &pid in live {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        super::evidence::wait_for_exit(pid, Some(left));
+    }
+}
+
 /// Stops every run and build, undoes what checks made, and ends the grader.
 fn stop_everything(signal: libc::c_int) -> ! {
     let name = match signal {
@@ -179,6 +198,7 @@ fn stop_everything(signal: libc::c_int) -> ! {
         unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
     }
     super::cgroup::kill_own_groups();
+    wait_for_the_runs(&live);
     // Every child of the grader that a run started (the runs themselves, unreaped, included),
     // and what they left and was handed to the grader.
     super::confine::reap_leftovers(&[]);
