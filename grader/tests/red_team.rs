@@ -770,12 +770,21 @@ fn graders_in_two_containers_share_no_process_limit() {
             let mut command = Command::new("unshare");
             command
                 .args(["-m", "--propagation", "private", "sh", "-c"])
+                // The kit, the grader and this test's folder may themselves be under /tmp (a
+                // clone in a temporary folder): each is bound again at its path in the new /tmp.
                 .arg(format!(
-                    "{hide_cgroups}mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp && \
-                     mount -t tmpfs tmpfs /run && chmod 755 /run && \
+                    "{hide_cgroups}mount -t tmpfs tmpfs /run && chmod 755 /run && \
+                     for k in 0 1 2; do eval p=\\$KEEP$k; mkdir /run/keep$k && \
+                     mount --bind \"$p\" /run/keep$k || exit 1; done && \
+                     mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp && \
+                     for k in 0 1 2; do eval p=\\$KEEP$k; mkdir -p \"$p\" && \
+                     mount --bind /run/keep$k \"$p\" || exit 1; done && \
                      setpriv --reuid=65534 --regid=65534 --clear-groups -- \
                      mkdir -m 755 /tmp/mmap-lab-grader-uids && exec \"$@\""
                 ))
+                .env("KEEP0", support::kit_root())
+                .env("KEEP1", support::grader_bin().parent().unwrap())
+                .env("KEEP2", dir.path())
                 .arg("sh")
                 .arg(support::grader_bin())
                 .args(["ex1", "--bin"])
