@@ -198,11 +198,11 @@ fn same_file(path: &Path, fd: std::os::fd::BorrowedFd<'_>) -> bool {
 
 /// The reporters' test data and snapshots, kept out of `src/` (see its own comment).
 #[cfg(test)]
-#[path = "../../tests/reporters/samples.rs"]
+#[path = "../../testdata/reporters/samples.rs"]
 pub(crate) mod samples;
 
 /// Every format's text for each sample run, compared with its snapshot file
-/// (`tests/reporters/FORMAT.CASE.snap`; see `samples`).
+/// (`testdata/reporters/FORMAT.CASE.snap`; see `samples`).
 #[cfg(test)]
 mod snapshots {
     use std::collections::BTreeSet;

@@ -5,7 +5,7 @@
 //! changes none of them.
 //!
 //! `UPDATE_SNAPSHOTS=1 cargo test -p grader --release --lib report` rewrites the snapshots; review
-//! the change with `git diff grader/tests/reporters/`.
+//! the change with `git diff grader/testdata/reporters/`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -288,7 +288,7 @@ pub fn replay_with_files(
 
 /// The folder of this file, which holds the snapshots.
 pub fn snapshots() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reporters")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/reporters")
 }
 
 /// Lines shown on either side of a snapshot's first difference.
@@ -334,7 +334,7 @@ pub fn snapshot_mismatch(name: &str, got: &str) -> Option<String> {
     Some(format!(
         "{} differs from what the reporter wrote: {how}(if the change is meant, \
          `UPDATE_SNAPSHOTS=1 cargo test -p grader --release --lib report` rewrites the snapshots; \
-         review them with `git diff grader/tests/reporters/`)",
+         review them with `git diff grader/testdata/reporters/`)",
         path.display()
     ))
 }
