@@ -65,8 +65,9 @@ fn run(dir: &Path, program: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
 }
 
-/// `make GOAL` in `kit`; returns the score of its `Score: N/100` line.
+/// `make GOAL` in `kit`; returns the score of its `Score: N/TOTAL` line.
 fn make_grade(kit: &Path, goal: &str) -> u32 {
+    let total = grader::rubric::total_points();
     let output = run(kit, "make", &["-s", goal]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let score = stdout
@@ -74,7 +75,7 @@ fn make_grade(kit: &Path, goal: &str) -> u32 {
         .last()
         .and_then(|l| {
             l.strip_prefix("Score: ")?
-                .strip_suffix("/100")?
+                .strip_suffix(&format!("/{total}"))?
                 .parse()
                 .ok()
         })
@@ -87,14 +88,14 @@ fn make_grade(kit: &Path, goal: &str) -> u32 {
         });
     assert_eq!(
         output.status.success(),
-        score == 100,
+        score == total,
         "`make {goal}` in {}: the status says full marks or not",
         kit.display()
     );
     score
 }
 
-/// `cargo test --release -p PACKAGE` in `kit`; returns its `PACKAGE score: N/25` line.
+/// `cargo test --release -p PACKAGE` in `kit`; returns its `PACKAGE score: N/POINTS points` line.
 fn cargo_test(kit: &Path, package: &str) -> String {
     let output = run(kit, "cargo", &["test", "--release", "-q", "-p", package]);
     let stdout = String::from_utf8_lossy(&output.stdout);
