@@ -737,3 +737,45 @@ fn graders_in_two_containers_share_no_process_limit() {
         assert_eq!(json["score"].as_u64(), Some(max), "{stdout}");
     }
 }
+
+/// Red team 4: the ledger of a test's files counted the files that were new in a run's folders by
+/// inode only, and the grader's fixtures were made before the run: ex3 linked (or renamed) the
+/// grader's src.bin to a name of its own, wrote into it, and the grader made a new src.bin for
+/// its next run, the old one kept uncounted: 20 files (21 by rename) in copies_odd_sizes' folder,
+/// past the bound of 16 (`hoard_fixtures.c`, which counts them at its last run). Now a file under
+/// a name the grader did not give it is the run's, and a rename is a new name, as a link is.
+#[test]
+fn a_run_keeps_no_fixture_of_the_graders_past_the_bound() {
+    let variants = [
+        ["-DMIB=1", "-DOWN=14", ""],
+        ["-DMIB=1", "-DOWN=15", "-DRENAME -DEVERY"],
+    ];
+    for defines in variants {
+        let defines: Vec<String> = defines
+            .iter()
+            .flat_map(|d| d.split_whitespace())
+            .map(str::to_owned)
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let Some(program) = compile("hoard_fixtures", dir.path(), &defines) else {
+            return;
+        };
+        for mut command in graders(dir.path()) {
+            let _ = std::fs::remove_file(dir.path().join("results.json"));
+            let (output, json) = grade("ex3", &program, dir.path(), &mut command);
+            assert_eq!(output.status.code(), Some(1), "{output:?}");
+            let odd = test_named(&json, "copies_odd_sizes");
+            let said = odd["output"].as_str().unwrap();
+            let kept: usize = said
+                .split_once("HOARD ")
+                .and_then(|(_, rest)| rest.split_once(' '))
+                .and_then(|(n, _)| n.parse().ok())
+                .unwrap_or_else(|| panic!("{defines:?}: no count of the kept files: {said}"));
+            let bound = grader::runner::trace::MAX_NEW_FILES;
+            assert!(
+                kept <= bound,
+                "{defines:?}: {kept} files kept in one test, bound {bound}: {said}"
+            );
+        }
+    }
+}
