@@ -889,3 +889,41 @@ fn the_users_threads_elsewhere_cost_an_honest_program_nothing() {
     let _ = holder.wait();
     assert!(said.starts_with("1000 threads"), "{said}");
 }
+
+/// Red team 4: without a cgroup, a run's memory is bounded per process only (`memory_fan.c`: 2 GiB
+/// for one run of 3 processes, as an ordinary user), and the OOM killer chose by size among all
+/// of the user's processes. Each run now asks to be its first choice: the score of `oom_score.c`'s
+/// `bump` runs, read while they wait, as root's runs and an ordinary user's.
+#[test]
+fn a_run_is_the_oom_killers_first_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("oom_score", dir.path(), &[]) else {
+        return;
+    };
+    for mut command in graders(dir.path()) {
+        let mut grading = command
+            .args(["ex1", "--bin"])
+            .arg(format!("ex1={}", program.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let scores = loop {
+            let scores: Vec<String> = running(&program)
+                .iter()
+                .filter_map(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/oom_score_adj")).ok()
+                })
+                .map(|score| score.trim().to_owned())
+                .collect();
+            if !scores.is_empty() || started.elapsed() > std::time::Duration::from_secs(60) {
+                break scores;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let _ = grading.wait();
+        assert!(!scores.is_empty(), "no run of bump seen");
+        assert!(scores.iter().all(|s| s == "1000"), "{scores:?}");
+    }
+}
