@@ -830,3 +830,193 @@ fn graders_in_two_containers_share_no_process_limit() {
         assert_eq!(json["score"].as_u64(), Some(max), "{stdout}");
     }
 }
+
+/// Red team 4: the ledger of a test's files counted the files that were new in a run's folders by
+/// inode only, and the grader's fixtures were made before the run: ex3 linked (or renamed) the
+/// grader's src.bin to a name of its own, wrote into it, and the grader made a new src.bin for
+/// its next run, the old one kept uncounted: 20 files (21 by rename) in copies_odd_sizes' folder,
+/// past the bound of 16 (`hoard_fixtures.c`, which counts them at its last run). Now a file under
+/// a name the grader did not give it is the run's, and a rename is a new name, as a link is.
+#[test]
+fn a_run_keeps_no_fixture_of_the_graders_past_the_bound() {
+    let variants = [
+        ["-DMIB=1", "-DOWN=14", ""],
+        ["-DMIB=1", "-DOWN=15", "-DRENAME -DEVERY"],
+    ];
+    for defines in variants {
+        let defines: Vec<String> = defines
+            .iter()
+            .flat_map(|d| d.split_whitespace())
+            .map(str::to_owned)
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let Some(program) = compile("hoard_fixtures", dir.path(), &defines) else {
+            return;
+        };
+        for mut command in graders(dir.path()) {
+            let _ = std::fs::remove_file(dir.path().join("results.json"));
+            let (output, json) = grade("ex3", &program, dir.path(), &mut command);
+            assert_eq!(output.status.code(), Some(1), "{output:?}");
+            let odd = test_named(&json, "copies_odd_sizes");
+            let said = odd["output"].as_str().unwrap();
+            let kept: usize = said
+                .split_once("HOARD ")
+                .and_then(|(_, rest)| rest.split_once(' '))
+                .and_then(|(n, _)| n.parse().ok())
+                .unwrap_or_else(|| panic!("{defines:?}: no count of the kept files: {said}"));
+            let bound = grader::runner::trace::MAX_NEW_FILES;
+            assert!(
+                kept <= bound,
+                "{defines:?}: {kept} files kept in one test, bound {bound}: {said}"
+            );
+        }
+    }
+}
+
+/// The grader as an ordinary user (`nobody` under root, this test's user otherwise), in `dir`.
+fn unprivileged(dir: &Path) -> Command {
+    graders(dir).pop().unwrap()
+}
+
+/// Whether the grader's report (its stdout) says its runs have no cgroup.
+fn without_cgroups(output: &Output) -> bool {
+    String::from_utf8_lossy(&output.stdout).contains("cgroups: none")
+}
+
+/// Red team 4: as an ordinary user without a cgroup, a run's RLIMIT_NPROC was the user's
+/// process count plus 512, whatever the grader's own soft limit: with `ulimit -Su 300`, ex1
+/// forking until fork failed (`hold_user_processes.c`) left the grader (the same user, whose
+/// threads count in the same limit) unable to make a thread: 5 grading errors, `Score: none`,
+/// exit 3. Now a run stays below the grader's soft limit, less a reserve for the grader: a grade.
+/// (One test with `the_users_threads_elsewhere_cost_an_honest_program_nothing`: both load the
+/// ordinary user's one process limit, and must not overlap.)
+#[test]
+fn an_ordinary_users_process_limit_is_shared_fairly() {
+    a_run_leaves_its_grader_room_under_the_users_process_limit();
+    the_users_threads_elsewhere_cost_an_honest_program_nothing();
+}
+
+fn a_run_leaves_its_grader_room_under_the_users_process_limit() {
+    // The soft limit of many an ordinary user's (with a desktop's threads held already).
+    const LIMIT: u64 = 300;
+    let dir = tempfile::tempdir().unwrap();
+    let hold = ["-DHOLD=2".to_owned()];
+    let Some(program) = compile("hold_user_processes", dir.path(), &hold) else {
+        return;
+    };
+    let mut command = unprivileged(dir.path());
+    // SAFETY: runs in the child before exec, and makes only getrlimit(2) and setrlimit(2) calls,
+    // lowering its own soft limit (as `ulimit -Su 300` does).
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::getrlimit(libc::RLIMIT_NPROC, &mut limit);
+            limit.rlim_cur = LIMIT.min(limit.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NPROC, &limit);
+            Ok(())
+        })
+    };
+    let (output, json) = grade("ex1", &program, dir.path(), &mut command);
+    if !without_cgroups(&output) {
+        println!("skipped: the ordinary user's runs have a cgroup here (no RLIMIT_NPROC)");
+        return;
+    }
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let peek = test_named(&json, "peek_empty_file");
+    let said = peek["output"].as_str().unwrap();
+    let forked: u64 = said
+        .split_once("FORKED ")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of its processes: {said}"));
+    assert!(
+        forked < LIMIT,
+        "{forked} processes, past the user's {LIMIT}"
+    );
+}
+
+/// Red team 4: RLIMIT_NPROC counts a user's threads, but the grader counted its processes: with
+/// 1000 threads held elsewhere by the same ordinary user (a browser; `many_threads.c`), the honest
+/// ex2 and ex4 (the C versions) lost points, each failure "cannot fork", booked as the student's
+/// (ex2 17/25, ex4 12/25). Now the grader counts tasks, for each run: full marks.
+fn the_users_threads_elsewhere_cost_an_honest_program_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(threads) = compile("many_threads", dir.path(), &["-pthread".to_owned()]) else {
+        return;
+    };
+    let honest: Vec<PathBuf> = ["ex2", "ex4"]
+        .iter()
+        .map(|exercise| compile_source(&format!("foreign/{exercise}"), dir.path(), &[]).unwrap())
+        .collect();
+    let mut holder = support::as_unprivileged(&threads)
+        .args(["1000", "120"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It says how many threads it made once it holds them.
+    let mut said = String::new();
+    let mut stderr = std::io::BufReader::new(holder.stderr.take().unwrap());
+    std::io::BufRead::read_line(&mut stderr, &mut said).unwrap();
+    for (exercise, honest) in ["ex2", "ex4"].into_iter().zip(&honest) {
+        let _ = std::fs::remove_file(dir.path().join("results.json"));
+        // After the compiling: it opens `dir` to the ordinary user, for its results.
+        let mut command = unprivileged(dir.path());
+        let (output, json) = grade(exercise, honest, dir.path(), &mut command);
+        if !without_cgroups(&output) {
+            println!("skipped: the ordinary user's runs have a cgroup here (no RLIMIT_NPROC)");
+            break;
+        }
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+        let max = u64::from(grader::rubric::points_of(exercise));
+        assert_eq!(
+            json["score"].as_u64(),
+            Some(max),
+            "beside {said}{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert!(said.starts_with("1000 threads"), "{said}");
+}
+
+/// Red team 4: without a cgroup, a run's memory is bounded per process only (`memory_fan.c`: 2 GiB
+/// for one run of 3 processes, as an ordinary user), and the OOM killer chose by size among all
+/// of the user's processes. Each run now asks to be its first choice: the score of `oom_score.c`'s
+/// `bump` runs, read while they wait, as root's runs and an ordinary user's.
+#[test]
+fn a_run_is_the_oom_killers_first_choice() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("oom_score", dir.path(), &[]) else {
+        return;
+    };
+    for mut command in graders(dir.path()) {
+        let mut grading = command
+            .args(["ex1", "--bin"])
+            .arg(format!("ex1={}", program.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let scores = loop {
+            let scores: Vec<String> = running(&program)
+                .iter()
+                .filter_map(|pid| {
+                    std::fs::read_to_string(format!("/proc/{pid}/oom_score_adj")).ok()
+                })
+                .map(|score| score.trim().to_owned())
+                .collect();
+            if !scores.is_empty() || started.elapsed() > std::time::Duration::from_secs(60) {
+                break scores;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let _ = grading.wait();
+        assert!(!scores.is_empty(), "no run of bump seen");
+        assert!(scores.iter().all(|s| s == "1000"), "{scores:?}");
+    }
+}

@@ -9,7 +9,10 @@
 //!   folder and the files it makes there, by descriptor, as it makes them (see `check_api`), and
 //!   nothing else.
 //! - RLIMIT_NPROC bounds a fork storm where no cgroup does: a few hundred processes more than the
-//!   user has already.
+//!   user has already, counted as the kernel counts them (processes and threads, recounted for
+//!   each run), and never so many that the grader, the same user, is left without room for its
+//!   own threads under its own limit (red team 4: a run held the grader's user past its soft
+//!   limit, and the grader could make no thread: no grade at all).
 //! - No run or build inherits a right to real-time scheduling or a raised priority.
 //! - The grader is a child subreaper (prctl(2)): a process that a program leaves behind, even one
 //!   that escaped its process group with setsid(2), is reparented to the grader when its parent
@@ -33,6 +36,13 @@ const DRAWS: usize = 64;
 
 /// How many processes a run may add to those its user already has.
 const EXTRA_PROCESSES: u64 = 512;
+/// The room under the grader's own process limit that runs as its user leave it, for its threads
+/// (a few for each run in flight: the watching thread, the readers of the output) and helpers.
+const GRADER_RESERVE: u64 = 64;
+/// The fewest processes a run must be able to add for an honest program to run (ex4 forks 64
+/// workers); with less room than that under the limit, no run starts, and the error is the
+/// grader's, not a failure of the student's.
+const FEWEST_PROCESSES: u64 = 128;
 
 /// Who a run is and how many processes it may have. Copied into the child before the fork.
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +50,8 @@ pub struct Confinement {
     /// The uid (and gid) to switch to, when the grader is root.
     pub run_as: Option<u32>,
     /// RLIMIT_NPROC for the program; `None` leaves the grader's own (a run whose cgroup bounds
-    /// its processes, see `Cmd::spawn_observed`).
+    /// its processes, see `Cmd::spawn_observed`). For a run as the grader's own user, a
+    /// placeholder until `counted_now` counts the user's tasks as the run starts.
     pub max_processes: Option<u64>,
 }
 
@@ -245,6 +256,16 @@ impl Drop for User {
 }
 
 impl Confinement {
+    /// The confinement of a run that starts now: as the grader's own user, its process limit
+    /// from the user's tasks now (the user's other work changes during a batch). An error where
+    /// the grader's own limit leaves a run too little room.
+    pub(super) fn counted_now(mut self) -> io::Result<Confinement> {
+        if self.run_as.is_none() && self.max_processes.is_some() {
+            self.max_processes = Some(room_for_a_run()?);
+        }
+        Ok(self)
+    }
+
     /// Applies the confinement in the child, between fork and exec (async-signal-safe calls only).
     pub(super) fn apply(&self) -> std::io::Result<()> {
         use super::sandbox::check;
@@ -299,29 +320,94 @@ pub(super) fn no_raised_priority() -> io::Result<()> {
 /// sched_getscheduler's flag for "children start with the ordinary policy" (linux/sched.h).
 const SCHED_RESET_ON_FORK: libc::c_int = 0x4000_0000;
 
-/// RLIMIT_NPROC for what runs as the grader's own user: a few hundred processes more than the
-/// user had when first asked.
+/// RLIMIT_NPROC for what runs as the grader's own user: `EXTRA_PROCESSES` more than the user has
+/// now (its processes and threads: the kernel counts both), but never past the grader's own soft
+/// limit less `GRADER_RESERVE`: RLIMIT_NPROC counts every task of the user, the grader's
+/// included, and a run that forked up to a limit above the grader's left it unable to make a
+/// thread. (No clamp to the hard limit is needed: the soft one is never above it.) Where runs
+/// beside it hold the room, the run gets none: its forks fail, as they would in its own storm.
 pub(super) fn own_process_bound() -> u64 {
-    static OWN: OnceLock<u64> = OnceLock::new();
+    let tasks = own_tasks();
+    let room = soft_process_limit().map_or(EXTRA_PROCESSES, |soft| {
+        let most = soft.saturating_sub(GRADER_RESERVE);
+        EXTRA_PROCESSES.min(most.saturating_sub(tasks.all))
+    });
+    tasks.all + room
+}
+
+/// `own_process_bound`, or the grader's error where the user's tasks outside runs (the grader's,
+/// the user's other work) leave under the grader's limit less than `FEWEST_PROCESSES` for runs
+/// and `GRADER_RESERVE` for the grader.
+fn room_for_a_run() -> io::Result<u64> {
+    if let Some(soft) = soft_process_limit() {
+        let tasks = own_tasks();
+        let others = tasks.all.saturating_sub(tasks.of_runs);
+        if soft.saturating_sub(others).saturating_sub(GRADER_RESERVE) < FEWEST_PROCESSES {
+            return Err(io::Error::other(format!(
+                "the grader's user has {others} processes and threads besides the runs, too \
+                 near its own limit (ulimit -u: {soft}) to give runs the {FEWEST_PROCESSES} \
+                 they need and keep {GRADER_RESERVE} for the grader; raise the limit or end \
+                 some of them"
+            )));
+        }
+    }
+    Ok(own_process_bound())
+}
+
+/// The tasks (processes and their threads: what RLIMIT_NPROC counts) of the grader's user.
+struct Tasks {
+    all: u64,
+    /// Those of runs (of this grader or another of the user's), known by their seccomp filter.
+    of_runs: u64,
+}
+
+fn own_tasks() -> Tasks {
     // SAFETY: getuid only reads the grader's own credentials.
-    *OWN.get_or_init(|| processes_of(unsafe { libc::getuid() })) + EXTRA_PROCESSES
+    let uid = unsafe { libc::getuid() };
+    let mut tasks = Tasks { all: 0, of_runs: 0 };
+    for pid in processes_of_user(uid) {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        // A process that ended meanwhile, or a status without the line: one task.
+        let threads = status_field(&status, "Threads:").unwrap_or(1);
+        tasks.all += threads;
+        if filters_in(&status).is_some_and(|n| n > own_filters()) {
+            tasks.of_runs += threads;
+        }
+    }
+    tasks
+}
+
+/// The grader's own soft RLIMIT_NPROC; `None` where there is none.
+fn soft_process_limit() -> Option<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the grader's own limit into `limit`, which it may.
+    let got = unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut limit) };
+    (got == 0 && limit.rlim_cur != libc::RLIM_INFINITY).then_some(limit.rlim_cur)
 }
 
 /// How many processes `uid` has now.
 fn processes_of(uid: u32) -> u64 {
+    processes_of_user(uid).count() as u64
+}
+
+/// The processes of `uid` now, by pid.
+fn processes_of_user(uid: u32) -> impl Iterator<Item = String> {
     use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
-    };
-    entries
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
         .filter_map(Result::ok)
         .filter(|e| {
             e.file_name()
-                .to_str()
-                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                .as_encoded_bytes()
+                .iter()
+                .all(u8::is_ascii_digit)
         })
-        .filter(|e| e.metadata().is_ok_and(|m| m.uid() == uid))
-        .count() as u64
+        .filter(move |e| e.metadata().is_ok_and(|m| m.uid() == uid))
+        .filter_map(|e| e.file_name().into_string().ok())
 }
 
 /// Kills and reaps every process that was left behind by a program under test and reparented to
@@ -395,23 +481,33 @@ fn children_of_grader() -> Vec<u32> {
 /// where the field is missing, whether it has no new privileges, which every run sets and the
 /// grader normally does not.
 fn filters_of(pid: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    field("Seccomp_filters:").or_else(|| field("NoNewPrivs:"))
+    filters_in(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+/// `filters_of`, from the text of a /proc/PID/status.
+fn filters_in(status: &str) -> Option<u64> {
+    status_field(status, "Seccomp_filters:").or_else(|| status_field(status, "NoNewPrivs:"))
+}
+
+/// The grader's own seccomp filters (see `filters_of`), which every run has more of.
+fn own_filters() -> u64 {
+    static OWN: OnceLock<u64> = OnceLock::new();
+    *OWN.get_or_init(|| filters_of("self").unwrap_or(0))
+}
+
+/// The number in the field `name` (with its colon) of a /proc/PID/status.
+fn status_field(status: &str, name: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.trim().parse::<u64>().ok())
 }
 
 /// Whether `pid` descends from a run: it has more seccomp filters than the grader (every run
 /// installs its own, and none can be removed), or it runs as a user leased to checks.
 fn started_for_a_test(pid: u32) -> bool {
     use std::os::unix::fs::MetadataExt;
-    static OWN: OnceLock<u64> = OnceLock::new();
-    let own = *OWN.get_or_init(|| filters_of("self").unwrap_or(0));
-    let filtered = filters_of(&pid.to_string()).is_some_and(|n| n > own);
+    let filtered = filters_of(&pid.to_string()).is_some_and(|n| n > own_filters());
     let leased_uid =
         std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| LEASED_UIDS.contains(&m.uid()));
     filtered || leased_uid
@@ -420,6 +516,35 @@ fn started_for_a_test(pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The user's tasks count threads, as RLIMIT_NPROC does (red team 4: 1000 threads elsewhere
+    /// were not counted, and an honest run's first fork failed).
+    #[test]
+    fn the_users_tasks_count_its_threads() {
+        let (hold, held) = std::sync::mpsc::channel::<()>();
+        let held = std::sync::Arc::new(std::sync::Mutex::new(held));
+        let threads: Vec<_> = (0..200)
+            .map(|_| {
+                let held = std::sync::Arc::clone(&held);
+                std::thread::spawn(move || {
+                    let _ = held.lock().unwrap().recv();
+                })
+            })
+            .collect();
+        let tasks = own_tasks().all;
+        // SAFETY: getuid only reads this process's credentials.
+        let processes = processes_of(unsafe { libc::getuid() });
+        drop(hold);
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        // Each process is one task at least; this one is 200 more (less a margin for processes
+        // of the user's that start or end between the two counts).
+        assert!(
+            tasks >= processes + 150,
+            "{tasks} tasks for {processes} processes"
+        );
+    }
 
     /// Under root, leases are uids drawn from the whole range (not a pool from a fixed base that
     /// graders in two containers would both start at), each its own, locked while held where a

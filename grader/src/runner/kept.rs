@@ -4,7 +4,11 @@
 //! A run's files stay in the check's folder until the check ends, and a check runs its program
 //! many times: counted per run, 16 files of 256 MiB a run, five runs, made 20 GiB possible in one
 //! check. So each check keeps a ledger of the files (inodes) its runs made: what was new in the
-//! run's folders when a run ended, seen by looking before and after. A run may make only as many
+//! run's folders when a run ended, seen by looking before and after. New is by name and inode: a
+//! file of the grader's (made before the run) that the run linked or renamed to a name the grader
+//! did not give it is the run's from then on; counted by inode only, the grader's fixture kept
+//! under a new name, written by the run and remade by the grader for its next run, was counted
+//! nowhere (red team 4: 20 files kept in one check). A run may make only as many
 //! files as the bound leaves once the files of earlier runs still there are counted; a file the
 //! grader (or the program) removed counts no more. Runs of a check that overlap count every file
 //! either makes until the last of them ends: never fewer than there are.
@@ -18,6 +22,9 @@ use super::trace::MAX_NEW_FILES;
 
 /// A file, by device and inode: a hard link or a rename is the same file.
 type Inode = (u64, u64);
+
+/// A name in a run's folders and the file it names.
+type Entry = (PathBuf, Inode);
 
 /// Folders deeper than this are not looked into (a run can make at most `MAX_NEW_FILES` folders,
 /// nested or not; a check's own are a few levels deep).
@@ -44,7 +51,7 @@ struct Ledger {
 pub(super) struct Watch {
     files: CheckFiles,
     dirs: Vec<PathBuf>,
-    before: HashSet<Inode>,
+    before: HashSet<Entry>,
 }
 
 impl CheckFiles {
@@ -54,7 +61,7 @@ impl CheckFiles {
 
     /// A run in `dirs` starts: what is there now was there before it.
     pub(super) fn start(&self, dirs: Vec<PathBuf>) -> Watch {
-        let before = inodes(&dirs);
+        let before = entries(&dirs);
         let mut ledger = self.ledger();
         if ledger.running == 0 {
             ledger.recount(&before);
@@ -82,19 +89,22 @@ impl CheckFiles {
 }
 
 impl Ledger {
-    /// Keeps only the files still there (in `present`), and counts them.
-    fn recount(&mut self, present: &HashSet<Inode>) {
+    /// Keeps only the files still there (under some name in `present`), and counts them.
+    fn recount(&mut self, present: &HashSet<Entry>) {
+        let present: HashSet<Inode> = present.iter().map(|(_, inode)| *inode).collect();
         self.kept.retain(|inode| present.contains(inode));
         self.count = self.kept.len();
     }
 }
 
 impl Drop for Watch {
-    /// The run is over (all its processes gone): what is new in its folders is its files.
+    /// The run is over (all its processes gone): every file under a name that is new in its
+    /// folders (a new file, or anyone's file linked or renamed there) is its.
     fn drop(&mut self) {
-        let after = inodes(&self.dirs);
+        let after = entries(&self.dirs);
         let mut ledger = self.files.ledger();
-        ledger.kept.extend(after.difference(&self.before).copied());
+        let new = after.difference(&self.before).map(|(_, inode)| *inode);
+        ledger.kept.extend(new);
         ledger.running -= 1;
         if ledger.running == 0 {
             ledger.recount(&after);
@@ -102,8 +112,9 @@ impl Drop for Watch {
     }
 }
 
-/// Every file, folder and link in `dirs` and below (the folders themselves not included).
-fn inodes(dirs: &[PathBuf]) -> HashSet<Inode> {
+/// Every name of a file, folder and link in `dirs` and below (the folders themselves not
+/// included), with what it names.
+fn entries(dirs: &[PathBuf]) -> HashSet<Entry> {
     let mut found = HashSet::new();
     for dir in dirs {
         look(dir, dir, 0, &mut found);
@@ -111,7 +122,7 @@ fn inodes(dirs: &[PathBuf]) -> HashSet<Inode> {
     found
 }
 
-fn look(top: &Path, dir: &Path, depth: usize, found: &mut HashSet<Inode>) {
+fn look(top: &Path, dir: &Path, depth: usize, found: &mut HashSet<Entry>) {
     if depth > MAX_DEPTH || found.len() > MAX_SEEN {
         return;
     }
@@ -132,10 +143,11 @@ fn look(top: &Path, dir: &Path, depth: usize, found: &mut HashSet<Inode>) {
         let Ok(meta) = entry.metadata() else {
             continue;
         };
-        found.insert((meta.dev(), meta.ino()));
+        let path = entry.path();
         if meta.is_dir() {
-            look(top, &entry.path(), depth + 1, found);
+            look(top, &path, depth + 1, found);
         }
+        found.insert((path, (meta.dev(), meta.ino())));
     }
 }
 
@@ -176,6 +188,31 @@ mod tests {
         std::fs::remove_dir_all(dir.path().join("d")).unwrap();
         let _run = files.start(dirs);
         assert_eq!(files.count(), 0);
+    }
+
+    /// A file of the grader's that a run links or renames to a name of its own is the run's,
+    /// counted while it is there; one the run leaves under the grader's name is not (red team 4:
+    /// the grader remakes its fixture for the next run, and the old one lived on uncounted).
+    #[test]
+    fn the_graders_file_under_a_name_the_run_gave_it_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = vec![dir.path().to_owned()];
+        let files = CheckFiles::default();
+        for name in ["src.bin", "other.bin", "left.bin"] {
+            make(dir.path(), name);
+        }
+        let run = files.start(dirs.clone());
+        std::fs::hard_link(dir.path().join("src.bin"), dir.path().join("keep-1")).unwrap();
+        std::fs::rename(dir.path().join("other.bin"), dir.path().join("keep-2")).unwrap();
+        std::fs::write(dir.path().join("left.bin"), "written in place").unwrap();
+        drop(run);
+        assert_eq!(files.count(), 2, "keep-1 and keep-2, not left.bin");
+        // The grader remakes its fixtures, as `Ctx::create` does (a new inode each).
+        std::fs::remove_file(dir.path().join("src.bin")).unwrap();
+        make(dir.path(), "src.bin");
+        make(dir.path(), "other.bin");
+        let _run = files.start(dirs);
+        assert_eq!(files.count(), 2, "the old fixtures live on as the run's");
     }
 
     /// While two runs overlap, the count does not start again from what is there.

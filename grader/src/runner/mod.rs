@@ -278,6 +278,9 @@ impl Cmd {
             // run's own pids cgroup bounds it instead.
             confinement.max_processes = None;
         }
+        let confinement = confinement
+            .counted_now()
+            .map_err(|e| not_started(e.to_string()))?;
         let (prepared, receiver) = sandbox::Prepared::new(
             &self.program,
             std::iter::once(&self.dir).chain(&self.also),
