@@ -23,15 +23,23 @@ pub fn explain(run: &Run) -> String {
     // Out of memory first: a worker killed for it can leave its parent waiting, or failing.
     let ending = if run.out_of_memory {
         format!(
-            "ran out of memory: the kernel killed one of its processes when, together, they used \
-             all the memory a run may have ({} MiB); map files in windows rather than copying \
-             them into memory",
+            "ran out of memory: it was killed when its processes, together, used all the memory \
+             a run may have ({} MiB); map files in windows rather than copying them into memory",
             crate::runner::MAX_RUN_MEMORY >> 20
         )
     } else if run.timed_out {
         format!(
             "did not finish within its time ({:.1}s) and was killed",
             run.elapsed.as_secs_f64()
+        )
+    } else if run.trace.as_ref().is_some_and(|t| t.made_too_many_calls()) {
+        format!(
+            "was killed: it made so many watched system calls (mmap, munmap, msync, madvise, \
+             clone, ...), each of which waits for the grader's answer, that they passed what a \
+             run may have the grader spend ({} calls, or {} ms of its CPU). A program of this kit \
+             makes a few hundred (map large windows, not a page at a time)",
+            crate::runner::trace::MAX_WATCHED_CALLS,
+            crate::runner::trace::MAX_ANSWERING_CPU.as_millis()
         )
     } else if let Some(signal) = run.output().status.signal() {
         describe_signal(signal)

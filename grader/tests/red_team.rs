@@ -231,6 +231,32 @@ fn a_run_gets_bounded_memory() {
     assert!(!cgroup || said.contains("ran out of memory"), "{said}");
 }
 
+/// Eight processes that call madvise(2) in a loop (`watched_call_loop.c`): each call waits for
+/// the grader's answering thread, whose CPU is outside the run's quota (red team 4: 11 s of the
+/// grader's CPU in one test, until the time limit). Past `MAX_WATCHED_CALLS`, or past
+/// `MAX_ANSWERING_CPU` of the grader's time, the run's processes are killed at their next call,
+/// and the student is told why.
+#[test]
+fn a_run_s_watched_calls_are_bounded() {
+    if !grader::runner::tracing_works() {
+        println!("skipped: this machine does not let the grader watch system calls");
+        return;
+    }
+    let mut command = grader();
+    command.env("GRADER_TIMEOUT", "60");
+    let test = "peek_empty_file";
+    let Some((entry, _)) = fails("watched_call_loop", &[], "ex1", test, &mut command) else {
+        return;
+    };
+    let said = entry["output"].as_str().unwrap();
+    assert!(
+        said.contains("was killed: it made so many watched system calls"),
+        "{said}"
+    );
+    // Killed at its budget, long before its time limit.
+    assert!(!said.contains("did not finish within its time"), "{said}");
+}
+
 #[test]
 fn a_run_dumps_no_core() {
     // Core files are written by the kernel, not counted among a run's new files: a program that
@@ -396,11 +422,6 @@ fn parent_of(pid: u32) -> Option<u32> {
     stat_field(pid, 4)
 }
 
-/// Whether process `pid` leads a session of its own (it called setsid(2)).
-fn leads_a_session(pid: u32) -> bool {
-    stat_field(pid, 6) == Some(pid)
-}
-
 /// The file process `pid` runs, by device and inode, if its name is `program`'s. Found through
 /// /proc/PID/exe, which reaches the file even once it is deleted (the link then reads
 /// "... (deleted)", which a match on the name alone misses: the grader deletes the copy it ran).
@@ -445,7 +466,7 @@ fn still_running(files: &[(u64, u64)], program: &Path) -> Vec<u32> {
 }
 
 /// A grader stopped by Ctrl-C (SIGINT) or by `kill` (SIGTERM) while a program runs that never
-/// ends, with a child that left its process group: the programs run in groups of their own,
+/// ends, with a child that tries to leave its process group: the programs run in groups of their own,
 /// which the terminal's signal does not reach, so without `runner::interrupt` both ran on after
 /// the grader, with the check's folder. Now both are stopped, the folder is gone, and the grader
 /// exits with 128 + the signal's number.
@@ -475,14 +496,14 @@ fn an_interrupted_grader_leaves_nothing_running() {
             })
         };
         let mut child = command.spawn().unwrap();
-        // Both processes of a run are there: the program and its child, detached (in a session
-        // of its own, which the program's process group does not hold). What they run (the
+        // Both processes of a run are there: the program and its child (which tried to leave
+        // the program's process group with setsid, refused in graded runs). What they run (the
         // grader's copy of the program) is how they are known after the grader, when they are no
         // longer its descendants and the copy is deleted.
         let started = std::time::Instant::now();
         let (files, folders) = loop {
             let pids = descendants_running(child.id(), &program);
-            if pids.iter().any(|&(pid, _)| leads_a_session(pid)) {
+            if pids.len() >= 2 {
                 let folders: Vec<PathBuf> = pids
                     .iter()
                     .filter_map(|(pid, _)| std::fs::read_link(format!("/proc/{pid}/cwd")).ok())

@@ -297,3 +297,47 @@ fn a_program_cannot_renice_limit_or_pin_the_grader_or_its_neighbours() {
     let left: Vec<_> = std::fs::read_dir(&work).unwrap().flatten().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// A run of four processes that touch 400 MiB each (`red_team/memory_fan.c`), graded by an
+/// ordinary user, who has no cgroup to bound a run's memory as a whole (RLIMIT_AS bounds each
+/// process: red team 4 took 2 GiB with one run, and nothing stopped a few dozen processes): the
+/// grader's watchdog kills the run past a run's bound, and the student is told so, before the
+/// program can say how much it touched.
+#[test]
+fn an_ordinary_users_run_has_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let source = support::kit_root().join("grader/tests/red_team/memory_fan.c");
+    let Some(hostile) = compile_file(dir.path(), "fan", &source) else {
+        return;
+    };
+    let (grader, results) = grader_and_folder(dir.path(), "out");
+    let output = as_unprivileged(&grader)
+        .args(["ex1", "--bin"])
+        .arg(format!("ex1={}", hostile.display()))
+        .arg("--json")
+        .arg(results.join("fan.json"))
+        .env("TMPDIR", &results)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let json = std::fs::read_to_string(results.join("fan.json")).unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(&json)
+        .unwrap_or_else(|_| panic!("no results.json: {stdout}{:?}", output.stderr));
+    let entry = json["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["extra_data"]["id"]
+                .as_str()
+                .unwrap()
+                .ends_with(".peek_empty_file")
+        })
+        .unwrap_or_else(|| panic!("no peek_empty_file in {json:#}"));
+    let said = entry["output"].as_str().unwrap();
+    assert_eq!(entry["status"], "failed", "{said}");
+    assert!(said.contains("ran out of memory"), "{said}");
+    assert!(!said.contains("TOUCHED"), "{said}");
+}

@@ -14,9 +14,9 @@
 //!   own threads under its own limit (red team 4: a run held the grader's user past its soft
 //!   limit, and the grader could make no thread: no grade at all).
 //! - No run or build inherits a right to real-time scheduling or a raised priority.
-//! - The grader is a child subreaper (prctl(2)): a process that a program leaves behind, even one
-//!   that escaped its process group with setsid(2), is reparented to the grader when its parent
-//!   ends, and is killed and reaped at the end of the run. A leftover is known by the seccomp
+//! - The grader is a child subreaper (prctl(2)): a process that a program leaves behind (it cannot
+//!   leave the run's process group: setsid and setpgid are refused, but it can outlive its
+//!   parent) is reparented to the grader when its parent ends, and is killed and reaped at the end of the run. A leftover is known by the seccomp
 //!   filter that every run installs: the kernel shows in /proc/PID/status how many filters a
 //!   process has, a program can add filters but never remove one, and the grader's own helpers
 //!   (cargo, tar) have none of the run's.

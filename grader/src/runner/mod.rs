@@ -4,7 +4,8 @@
 //!   calls that matter are watched from outside (`trace`).
 //! - The child runs in a process group of its own, and in control groups of its own where the
 //!   machine has them (`cgroup`), so a timeout (or the end of the run) kills everything it
-//!   started; whatever escaped both is found and killed too (`confine`).
+//!   started; whatever escaped both is found and killed too (`confine`). Where no cgroup bounds
+//!   a run's memory, a watchdog adds it up and kills the run past the bound (`memory`).
 //! - stdout and stderr are captured up to a cap, and read until a deadline; past the cap they are
 //!   drained and dropped, so a flood can neither block the child nor fill the grader's memory.
 //! - When the child exits, it is left unreaped for a moment (`waitid(WNOWAIT)`) so that its CPU
@@ -18,6 +19,7 @@ mod evidence;
 pub mod interrupt;
 mod kept;
 pub mod landlock;
+mod memory;
 mod place;
 mod sandbox;
 pub mod seccomp;
@@ -97,6 +99,10 @@ pub struct Running {
     stderr: Capture,
     supervisor: Option<trace::Supervisor>,
     group: Option<cgroup::Group>,
+    /// The bound on the run's memory where no cgroup bounds it.
+    watchdog: Option<memory::Watchdog>,
+    /// Whether the watchdog killed the run for its memory.
+    out_of_memory: bool,
     /// The look at the run's folders that finds the files it made (a watched run only).
     files: Option<kept::Watch>,
     reaped: bool,
@@ -338,6 +344,8 @@ impl Cmd {
         };
         live.push(child.id());
         drop(live);
+        let watchdog = (!group.as_ref().is_some_and(cgroup::Group::bounds_memory))
+            .then(|| memory::Watchdog::start(child.id()));
         let stdout = capture(child.stdout.take().expect("stdout is piped"));
         let stderr = capture(child.stderr.take().expect("stderr is piped"));
         Ok(Running {
@@ -349,6 +357,8 @@ impl Cmd {
             stderr,
             supervisor,
             group,
+            watchdog,
+            out_of_memory: false,
             files,
             reaped: false,
         })
@@ -428,6 +438,9 @@ impl Running {
     /// program, then whatever it left behind (see `confine`).
     fn reap(&mut self) -> (ExitStatus, u64, Duration) {
         let pid = self.pid();
+        if let Some(watchdog) = self.watchdog.take() {
+            self.out_of_memory |= watchdog.finish();
+        }
         // The group cannot have been reused: its leader is still an unreaped zombie.
         kill_group(pid);
         if let Some(group) = &self.group {
@@ -461,10 +474,11 @@ impl Running {
         let cpu_times = CpuTimes::of(pid);
         // Whatever the program left running (forked children that outlived it) goes too.
         let (status, max_rss, cpu) = self.reap();
-        let out_of_memory = self
-            .group
-            .as_ref()
-            .is_some_and(cgroup::Group::out_of_memory);
+        let out_of_memory = self.out_of_memory
+            || self
+                .group
+                .as_ref()
+                .is_some_and(cgroup::Group::out_of_memory);
         // Whatever still holds the pipes (nothing should: every process of the run is gone) gets
         // a moment, not the rest of the grading.
         let grace = Instant::now() + Duration::from_millis(500);

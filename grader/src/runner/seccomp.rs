@@ -41,8 +41,8 @@ mod sys {
         fchownat => SYS_fchownat, utimensat => SYS_utimensat, setxattr => SYS_setxattr,
         lsetxattr => SYS_lsetxattr, fsetxattr => SYS_fsetxattr, removexattr => SYS_removexattr,
         lremovexattr => SYS_lremovexattr, fremovexattr => SYS_fremovexattr,
-        setpgid => SYS_setpgid, openat => SYS_openat, openat2 => SYS_openat2,
-        mkdirat => SYS_mkdirat, mknodat => SYS_mknodat, symlinkat => SYS_symlinkat,
+        setpgid => SYS_setpgid, setsid => SYS_setsid, openat => SYS_openat,
+        openat2 => SYS_openat2, mkdirat => SYS_mkdirat, mknodat => SYS_mknodat, symlinkat => SYS_symlinkat,
         linkat => SYS_linkat, memfd_create => SYS_memfd_create, shmget => SYS_shmget,
         shmat => SYS_shmat, shmctl => SYS_shmctl, msgget => SYS_msgget, msgsnd => SYS_msgsnd,
         msgrcv => SYS_msgrcv, msgctl => SYS_msgctl, semget => SYS_semget, semop => SYS_semop,
@@ -174,7 +174,10 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         removexattr,
         lremovexattr,
         fremovexattr,
+        // A run's processes stay in its process group: the group is how a run is stopped, and
+        // where no cgroup is, how its memory is added up (`memory`).
         setpgid,
+        setsid,
         // System V IPC: segments, queues and semaphores outlive the run (and its user) and hold
         // memory no cgroup of the run accounts for; one run could pass state to a later one.
         shmget,

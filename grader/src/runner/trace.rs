@@ -23,6 +23,14 @@ use super::seccomp;
 /// (`Trace::overflowed`), so that a flood of calls can neither fill the grader's memory nor push
 /// the evidence out.
 const MAX_CALLS: usize = 20_000;
+/// Most watched calls a run may make, and most CPU time the grader's thread that answers them
+/// may spend on one run: each call waits for that thread, whose CPU is the grader's, outside the
+/// run's cgroup and quota (red team 4: 8 processes calling madvise in a loop took 11 s of the
+/// grader's CPU in one test). Past either, each process that makes one more is killed
+/// (`Trace::over_budget`). A program of this kit makes a few hundred calls, a few tens of
+/// milliseconds of the grader's time even on a loaded machine.
+pub const MAX_WATCHED_CALLS: u64 = 5 * MAX_CALLS as u64;
+pub const MAX_ANSWERING_CPU: Duration = Duration::from_millis(500);
 /// Most files (folders, links, in-memory files) a check's runs may have made and keep, all their
 /// processes together (see `kept`): with the file-size limit (`sandbox::DEFAULT_MAX_FILE`), a
 /// bound on the disk one check can fill. No program of the kit makes more than two a run.
@@ -150,6 +158,8 @@ pub struct Trace {
     pub new_files: usize,
     /// Of those, the calls that failed with EDQUOT: past `MAX_NEW_FILES` for the check.
     pub files_refused: usize,
+    /// Processes killed for a call past `MAX_WATCHED_CALLS`.
+    pub over_budget: usize,
 }
 
 impl Trace {
@@ -184,6 +194,11 @@ impl Trace {
     /// The read/write-style calls (read, pread64, readv, write, ...) on the file `file`.
     pub fn data_calls_on<'a>(&'a self, file: &'a FileId) -> impl Iterator<Item = &'a Call> + 'a {
         self.on_file(file).filter(|c| c.moves_data())
+    }
+
+    /// Whether the run made more watched calls than a run may (`MAX_WATCHED_CALLS`).
+    pub fn made_too_many_calls(&self) -> bool {
+        self.over_budget > 0
     }
 
     /// Whether the run tried to make more files than its check may keep (`MAX_NEW_FILES`).
@@ -389,6 +404,14 @@ impl Supervisor {
                     break;
                 }
                 match next_call(&listener) {
+                    Next::Call(id, call)
+                        if trace.calls.len() as u64 + trace.dropped >= MAX_WATCHED_CALLS
+                            || own_cpu_time() >= MAX_ANSWERING_CPU =>
+                    {
+                        // The call waits while its process is killed: it never runs.
+                        kill_caller(&listener, id, call.pid);
+                        trace.over_budget += 1;
+                    }
                     Next::Call(id, mut call) => {
                         if call.name == "execve" {
                             call.refused = exec_seen;
@@ -500,6 +523,42 @@ fn next_call(listener: &OwnedFd) -> Next {
         return Next::Gone;
     }
     Next::Call(notif.id, call)
+}
+
+/// The CPU time of the calling thread (the one that answers a run's calls).
+fn own_cpu_time() -> Duration {
+    let mut time = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec that we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
+}
+
+/// Kills the process that made the pending call `id`: through a pidfd opened while the call was
+/// still pending, so that a pid reused meanwhile is never signalled.
+fn kill_caller(listener: &OwnedFd, id: u64, pid: u32) {
+    // SAFETY: pidfd_open only creates a descriptor, closed below.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid as libc::pid_t, 0) } as i32;
+    if pidfd < 0 {
+        return;
+    }
+    // SAFETY: ID_VALID reads one u64 that we own; pidfd_send_signal signals the process the
+    // pidfd refers to, the caller (the call was still pending once the pidfd was open); `pidfd`
+    // is ours and closed once.
+    unsafe {
+        if libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_ID_VALID,
+            &id,
+        ) == 0
+        {
+            let none: *const libc::siginfo_t = std::ptr::null();
+            libc::syscall(libc::SYS_pidfd_send_signal, pidfd, libc::SIGKILL, none, 0);
+        }
+        libc::close(pidfd);
+    }
 }
 
 /// Lets the stopped call go on, as the program made it, or makes it fail with `error`.

@@ -1,0 +1,178 @@
+//! A run's memory where no cgroup bounds it (an ordinary user without a delegated memory
+//! controller). RLIMIT_AS bounds each process, but a run may have many: red team 4's
+//! `memory_fan.c` took 2 GiB with three processes, and nothing stopped a few dozen.
+//!
+//! A watchdog thread adds up, every `PERIOD`, the memory of the run's processes that the kernel
+//! can neither drop nor write back to a file (RssAnon + RssShmem, /proc/PID/status), and kills
+//! the run's process group once the sum passes `MAX_RUN_MEMORY`, the bound a run's memory cgroup
+//! has elsewhere. The run's processes are its process group (a run may not leave it: setsid and
+//! setpgid are refused), found from its first process down through /proc/PID/task/TID/children,
+//! and among the grader's own children, where a process goes when its parent ends (the grader is
+//! the subreaper). Pages shared between a parent and its forked children count once per process:
+//! a run is judged on more than it really holds, never less. The bound holds within what a run
+//! can touch in one period (tens of MiB), and each process's RLIMIT_AS still caps a single step.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::MAX_RUN_MEMORY;
+
+/// How often the watchdog adds up the run's memory.
+const PERIOD: Duration = Duration::from_millis(5);
+
+/// The watchdog of one run.
+pub(super) struct Watchdog {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<bool>,
+}
+
+impl Watchdog {
+    /// Watches the run whose first process (and process group) is `pid`.
+    pub(super) fn start(pid: u32) -> Watchdog {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let handle = std::thread::spawn(move || {
+            while !stopping.load(Ordering::Acquire) {
+                if memory_of_group(pid) > MAX_RUN_MEMORY {
+                    // SAFETY: kills the run's process group, which cannot have been reused:
+                    // its leader is the grader's child, not yet reaped (the watchdog is stopped
+                    // before it is).
+                    unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
+                    return true;
+                }
+                std::thread::sleep(PERIOD);
+            }
+            false
+        });
+        Watchdog { stop, handle }
+    }
+
+    /// Stops watching; whether the watchdog killed the run for its memory.
+    pub(super) fn finish(self) -> bool {
+        self.stop.store(true, Ordering::Release);
+        self.handle.join().unwrap_or(false)
+    }
+}
+
+/// The anonymous and shared memory, in bytes, of the processes of group `group`.
+fn memory_of_group(group: u32) -> u64 {
+    members(group).into_iter().map(unshared_memory).sum()
+}
+
+/// The processes of group `group`: its leader's descendants, and the grader's children in the
+/// group (orphans of the run). Where the kernel shows no children (/proc/PID/task/TID/children
+/// needs CONFIG_PROC_CHILDREN), every process's group is read instead.
+fn members(group: u32) -> Vec<u32> {
+    static CHILDREN_SHOWN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let shown = CHILDREN_SHOWN.get_or_init(|| {
+        let own = std::process::id();
+        std::path::Path::new(&format!("/proc/{own}/task/{own}/children")).exists()
+    });
+    if !shown {
+        return std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+            .filter(|&pid| group_of(pid) == Some(group))
+            .collect();
+    }
+    let mut seen = Vec::new();
+    let mut next = vec![group];
+    next.extend(
+        children_of(std::process::id())
+            .into_iter()
+            .filter(|&pid| group_of(pid) == Some(group)),
+    );
+    while let Some(pid) = next.pop() {
+        // A bound on the walk: a run's processes are at most its process limit.
+        if seen.contains(&pid) || seen.len() > 4096 {
+            continue;
+        }
+        seen.push(pid);
+        next.extend(children_of(pid));
+    }
+    seen
+}
+
+/// The children of every thread of process `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|task| {
+            let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            list.split_whitespace()
+                .filter_map(|p| p.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// The process group of `pid` (/proc/PID/stat's fifth field), if it is still there.
+fn group_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..]
+        .split_whitespace()
+        .nth(2)?
+        .parse()
+        .ok()
+}
+
+/// RssAnon + RssShmem of `pid`, in bytes (0 once it is gone).
+fn unshared_memory(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    ["RssAnon:", "RssShmem:"]
+        .iter()
+        .filter_map(|field| {
+            let line = status.lines().find(|l| l.starts_with(field))?;
+            line[field.len()..]
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .sum::<u64>()
+        * 1024
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::CommandExt;
+
+    #[test]
+    fn the_grader_s_own_memory_is_read() {
+        let own = std::process::id();
+        assert!(unshared_memory(own) > 0);
+        // SAFETY: getpgrp only reads the grader's own process group.
+        assert_eq!(group_of(own), Some(unsafe { libc::getpgrp() } as u32));
+        assert_eq!(unshared_memory(u32::MAX), 0);
+    }
+
+    #[test]
+    fn a_group_s_memory_counts_its_forked_children() {
+        // A child in a group of its own that holds 64 MiB of touched anonymous memory.
+        let mut child = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "x=$(head -c 67108864 /dev/zero | tr '\\0' a); sleep 30",
+            ])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while memory_of_group(pid) < 64 << 20 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let seen = memory_of_group(pid);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(seen >= 64 << 20, "{seen}");
+    }
+}
