@@ -257,6 +257,29 @@ fn a_run_s_watched_calls_are_bounded() {
     assert!(!said.contains("did not finish within its time"), "{said}");
 }
 
+/// fallocate's FALLOC_FL_KEEP_SIZE by ioctl (FS_IOC_RESVSP64, `reserve_by_ioctl.c`, red team 5):
+/// 1 GiB of disk for an empty file in each run, the whole of TMPDIR with more. A run may make
+/// only a few ioctl requests (is it a terminal, non-blocking, ...); this one is refused, and named.
+#[test]
+fn disk_reserved_by_ioctl_is_refused() {
+    let test = "bump_defaults";
+    let Some((entry, _)) = fails("reserve_by_ioctl", &[], "ex1", test, &mut grader()) else {
+        return;
+    };
+    let said = entry["output"].as_str().unwrap();
+    assert!(!said.contains("RESERVED"), "{said}");
+    assert!(
+        said.contains("cannot reserve: Operation not permitted"),
+        "{said}"
+    );
+    if grader::runner::tracing_works() {
+        assert!(
+            said.contains("it called ioctl(2), which graded runs refuse"),
+            "{said}"
+        );
+    }
+}
+
 #[test]
 fn a_run_dumps_no_core() {
     // Core files are written by the kernel, not counted among a run's new files: a program that
