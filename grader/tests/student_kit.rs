@@ -143,7 +143,8 @@ fn github_workflow_grades(kit: &Path, scratch: &Path) {
         serde_json::from_str(&std::fs::read_to_string(kit.join(json)).unwrap()).unwrap();
     assert_eq!(results["score"], 0);
     let table = std::fs::read_to_string(&summary).unwrap();
-    assert!(table.starts_with("## Score\\: 0\\/100"), "{table}");
+    let heading = format!("## Score\\: 0\\/{}", grader::rubric::total_points());
+    assert!(table.starts_with(&heading), "{table}");
     let rows = table
         .lines()
         .filter(|l| {
