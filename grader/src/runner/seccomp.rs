@@ -48,6 +48,7 @@ mod sys {
         msgrcv => SYS_msgrcv, msgctl => SYS_msgctl, semget => SYS_semget, semop => SYS_semop,
         semtimedop => SYS_semtimedop, semctl => SYS_semctl, bind => SYS_bind,
         memfd_secret => SYS_memfd_secret, renameat2 => SYS_renameat2, exit_group => SYS_exit_group,
+        inotify_init1 => SYS_inotify_init1, fanotify_init => SYS_fanotify_init,
         prlimit64 => SYS_prlimit64, setpriority => SYS_setpriority,
         sched_setaffinity => SYS_sched_setaffinity, sched_setscheduler => SYS_sched_setscheduler,
         sched_setparam => SYS_sched_setparam, sched_setattr => SYS_sched_setattr,
@@ -62,6 +63,7 @@ mod sys {
         lchown => SYS_lchown, utime => SYS_utime, utimes => SYS_utimes, futimesat => SYS_futimesat,
         open => SYS_open, creat => SYS_creat, mkdir => SYS_mkdir, mknod => SYS_mknod,
         symlink => SYS_symlink, link => SYS_link, rename => SYS_rename, renameat => SYS_renameat,
+        inotify_init => SYS_inotify_init,
     }
 }
 
@@ -200,12 +202,26 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         // run's only sockets are socketpair's, connected from the start.
         connect,
         memfd_secret,
+        // A user's inotify instances are few (128) and shared by all of its processes: an
+        // ordinary user's run could hold them all while it runs, and the user's editors and file
+        // watchers would get none (red team 5). fanotify watches files a run may read as other
+        // processes use them. No program of the kit watches files.
+        inotify_init1,
+        fanotify_init,
     ];
     calls.extend(on_other_processes());
     // Landlock has no right for a file's mode, owner, times or attributes: the program may
     // change none, anywhere. (The older calls exist only on x86-64.)
     #[cfg(target_arch = "x86_64")]
-    calls.extend(calls![chmod, chown, lchown, utime, utimes, futimesat]);
+    calls.extend(calls![
+        chmod,
+        chown,
+        lchown,
+        utime,
+        utimes,
+        futimesat,
+        inotify_init
+    ]);
     calls
 }
 
