@@ -999,7 +999,7 @@ mod tests {
         // Each call, as the child makes it, and the errno it must fail with (0: it succeeds).
         // SAFETY (every closure): plain system calls; the clone gets a stack of its own, so that
         // a child that the filter let through dies alone, on a return with an empty stack.
-        let calls: [(&str, Call, i32); 7] = [
+        let calls: [(&str, Call, i32); 9] = [
             (
                 "prlimit64 of the parent",
                 Box::new(move || unsafe {
@@ -1051,6 +1051,17 @@ mod tests {
                     )
                 }),
                 libc::EAGAIN,
+            ),
+            (
+                "inotify_init1",
+                Box::new(|| unsafe { libc::syscall(libc::SYS_inotify_init1, 0) }),
+                libc::EPERM,
+            ),
+            (
+                // FS_IOC_RESVSP64 on stdin: refused before the kernel looks at the descriptor.
+                "ioctl(FS_IOC_RESVSP64)",
+                Box::new(|| unsafe { libc::syscall(libc::SYS_ioctl, 0, 0x4030_582a, 0) }),
+                libc::EPERM,
             ),
         ];
         in_filtered_child(&program, &calls);
