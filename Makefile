@@ -45,6 +45,9 @@ help:
 
 # ---- Instructors' targets: the student kit's Makefile is everything above this line. ----
 .PHONY: grade-solutions test lint gradescope prairielearn autolab student-kit new-exercise
+# The instructor's binary (instructor/, not in a student kit): a class's batch, similarity, the
+# student kit, new exercises.
+INSTRUCTOR := $(CARGO) run --release -q -p instructor -- --kit "$(CURDIR)"
 
 ## grade-solutions: grade the reference solutions (they score full marks)
 grade-solutions:
@@ -76,7 +79,7 @@ autolab:
 ## new-exercise: scaffold exercise EX (EX=ex5): its crates, checks and rubric rows, a mutant and
 ##               a C version, as new files only; it grades as a working example at once
 new-exercise:
-	@$(GRADER) new-exercise $(EX)
+	@$(INSTRUCTOR) new-exercise $(EX)
 
 ## student-kit: dist/student-kit/ and dist/student-kit.tar.gz, what a class gets (no answers)
 student-kit:

@@ -1,7 +1,7 @@
 //! Finds the kit's exercises when the grader is built: each `src/checks/exN.rs` is one, holding
 //! its rubric rows (`pub const EXERCISE`). It writes the list of their modules and tables to
 //! `$OUT_DIR/exercises.rs` (included by `src/checks/mod.rs`), so that an exercise is added by
-//! adding its files (`grader new-exercise`) and no list anywhere is edited. Where the kit's own
+//! adding its files (`instructor new-exercise`) and no list anywhere is edited. Where the kit's own
 //! tests are present, it lists their per-exercise mutant tables (`tests/mutants/exN.rs`) the
 //! same way, in `$OUT_DIR/mutant_tables.rs`.
 
@@ -45,8 +45,10 @@ fn listing(files: &[(u32, PathBuf)], ty: &str, name: &str, item: &str) -> String
     text
 }
 
-fn main() {
-    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
+/// Also the instructor crate's build script (`instructor/build.rs`), whose tests take in the
+/// grader's test support and its mutant tables: so `root` is the grader's folder, for both.
+pub fn main() {
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("../grader");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     let checks = root.join("src/checks");
     println!("cargo::rerun-if-changed={}", checks.display());

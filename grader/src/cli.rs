@@ -3,15 +3,11 @@
 //! ```text
 //! grader [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]     grade this kit
 //! grader --submission PATH [REPORT...]                                       grade a hand-in
-//! grader batch DIR [--jobs N] [--csv PATH] [--out DIR] [--only STUDENT...] [--seed N]
-//!                  [--threshold PERCENT]                                     grade a class
-//! grader similar DIR [--out DIR] [--threshold PERCENT]                       who copied whom
 //! grader handin [--out PATH]                                                 make handin.tar.gz
 //! grader export DIR                                                          the kit, no answers
 //! grader status                                  a line per exercise: points, failing tests
 //! grader hint EXERCISE [TOPIC] [N]               the README's hints: a topic's next (or N)
 //! grader watch EXERCISE [--rounds N]             grade again on each change to its src/
-//! grader student-kit DIR                                                     what a class gets
 //!
 //! REPORT: --json PATH (Gradescope's results.json), or --format FORMAT --out PATH (FORMAT:
 //! gradescope, junit, markdown, tap, prairielearn, autolab: `grader::report::FORMATS`)
@@ -23,13 +19,15 @@
 //! Exit status: 0 at full marks, 1 below them, 2 for a usage error, 3 when grading itself failed
 //! (then no results.json is written: a grading error is not a grade), and when there is no kit
 //! where one was looked for.
+//!
+//! A class's grading and the kit's upkeep (`batch`, `similar`, `student-kit`, `new-exercise`) are
+//! the instructor crate's binary, which a student kit leaves out; it parses its command line with
+//! the helpers here (`take_kit`, `value`, `start`, `finish`), so that both binaries behave alike.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::batch;
-use crate::batch::similar;
 use crate::check_api::run_seed;
 use crate::clean::Clean;
 use crate::compile::{BuildError, build_all, package};
@@ -45,21 +43,17 @@ use crate::submission::{Submission, handin, stage};
 const USAGE: &str =
     "usage: grader [--kit DIR] [--solutions] [EXERCISE...] [--bin EXERCISE=PATH]... [REPORT...]
        grader [--kit DIR] --submission PATH [REPORT...]
-       grader [--kit DIR] batch DIR [--jobs N] [--csv PATH] [--out DIR] [--only STUDENT...]
-                                    [--seed N] [--threshold PERCENT]
-       grader [--kit DIR] similar DIR [--out DIR] [--threshold PERCENT]
        grader [--kit DIR] handin [--out PATH]
        grader [--kit DIR] export DIR
        grader [--kit DIR] status [--solutions]
        grader [--kit DIR] hint EXERCISE [TOPIC] [N]
        grader [--kit DIR] watch EXERCISE [--rounds N]
-       grader [--kit DIR] student-kit DIR
-       grader [--kit DIR] new-exercise EXERCISE
 REPORT: --json PATH | --format FORMAT --out PATH
 --kit DIR: the kit to grade or work on (default: the kit at or above the current directory)
-export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR
-student-kit DIR: writes the student kit (no answers, no instructor material) into DIR
-new-exercise exN: scaffolds exercise exN (new files only: crates, checks, a mutant, C version)";
+export DIR: copies the kit without its answers (no solutions/, no grader/tests/) into DIR";
+
+/// The commands of the instructor's binary, which a mistaken `grader batch` is pointed to.
+const INSTRUCTOR_JOBS: [&str; 4] = ["batch", "similar", "student-kit", "new-exercise"];
 
 /// The usage a student's mistake with one of the student's commands gets (`make hint` without
 /// `EX=`, say): those commands alone, as the Makefile names them (`make help` lists them all).
@@ -73,7 +67,9 @@ const STUDENT_USAGE: &str =
 const STUDENT_JOBS: [&str; 4] = ["hint", "watch", "status", "handin"];
 
 /// Grading could not be done at all (not a grade).
-const CANNOT_GRADE: u8 = 3;
+pub const CANNOT_GRADE: u8 = 3;
+/// A command line that does not parse.
+pub const USAGE_ERROR: u8 = 2;
 
 #[derive(Default)]
 struct Options {
@@ -89,22 +85,22 @@ struct Options {
 
 enum Job {
     Grade(Options),
-    Batch(batch::Options),
-    Similar {
-        dir: PathBuf,
-        out: PathBuf,
-        threshold: f64,
-    },
     Handin(PathBuf),
     Export(PathBuf),
     Hint(&'static str, Option<String>, Option<usize>),
     Watch(&'static str, Option<usize>),
-    StudentKit(PathBuf),
-    NewExercise(String),
+}
+
+/// A command line's words after the program's name, as the parsers read them.
+pub type Args = std::iter::Peekable<std::vec::IntoIter<String>>;
+
+/// The value that follows `flag`.
+pub fn value(args: &mut Args, flag: &str) -> Result<String, String> {
+    args.next().ok_or_else(|| format!("{flag} needs a value"))
 }
 
 /// Takes `--kit DIR` out of `args`, wherever it is: every job works on a kit.
-fn take_kit(args: &mut Vec<String>) -> Result<Option<PathBuf>, String> {
+pub fn take_kit(args: &mut Vec<String>) -> Result<Option<PathBuf>, String> {
     let mut kit = None;
     while let Some(i) = args.iter().position(|a| a == "--kit") {
         if i + 1 == args.len() {
@@ -129,87 +125,13 @@ fn exercise_named(name: &str) -> Result<&'static str, String> {
         })
 }
 
-/// A threshold in percent: a number from 0 to 100.
-fn threshold(text: &str) -> Result<f64, String> {
-    text.parse()
-        .ok()
-        .filter(|t: &f64| (0.0..=100.0).contains(t))
-        .ok_or_else(|| format!("--threshold needs a percentage from 0 to 100, not '{text}'"))
-}
-
 fn parse(args: Vec<String>) -> Result<Job, String> {
     let mut args = args.into_iter().peekable();
-    let value = |args: &mut std::iter::Peekable<std::vec::IntoIter<String>>, flag: &str| {
-        args.next().ok_or_else(|| format!("{flag} needs a value"))
-    };
     match args.peek().map(String::as_str) {
-        Some("batch") => {
-            args.next();
-            let dir = args
-                .next()
-                .ok_or("batch needs a DIR of submissions")?
-                .into();
-            let mut options = batch::Options {
-                dir,
-                jobs: default_jobs(),
-                csv: None,
-                out: "batch-results".into(),
-                only: Vec::new(),
-                seed: None,
-                threshold: similar::DEFAULT_THRESHOLD,
-            };
-            while let Some(arg) = args.next() {
-                match arg.as_str() {
-                    "--only" => {
-                        while let Some(student) = args.next_if(|a| !a.starts_with("--")) {
-                            options.only.push(student);
-                        }
-                        if options.only.is_empty() {
-                            return Err("--only needs one or more students".into());
-                        }
-                    }
-                    "--seed" => {
-                        options.seed = Some(
-                            value(&mut args, "--seed")?
-                                .parse()
-                                .map_err(|_| "--seed needs a number")?,
-                        )
-                    }
-                    "--threshold" => {
-                        options.threshold = threshold(&value(&mut args, "--threshold")?)?
-                    }
-                    "--jobs" => {
-                        options.jobs = value(&mut args, "--jobs")?
-                            .parse()
-                            .map_err(|_| "--jobs needs a number")?
-                    }
-                    "--csv" => options.csv = Some(value(&mut args, "--csv")?.into()),
-                    "--out" => options.out = value(&mut args, "--out")?.into(),
-                    _ => return Err(format!("unknown batch option '{arg}'")),
-                }
-            }
-            return Ok(Job::Batch(options));
-        }
-        Some("similar") => {
-            args.next();
-            let dir = args
-                .next()
-                .ok_or("similar needs a DIR of submissions")?
-                .into();
-            let (mut out, mut percent) =
-                (PathBuf::from("similar-results"), similar::DEFAULT_THRESHOLD);
-            while let Some(arg) = args.next() {
-                match arg.as_str() {
-                    "--out" => out = value(&mut args, "--out")?.into(),
-                    "--threshold" => percent = threshold(&value(&mut args, "--threshold")?)?,
-                    _ => return Err(format!("unknown similar option '{arg}'")),
-                }
-            }
-            return Ok(Job::Similar {
-                dir,
-                out,
-                threshold: percent,
-            });
+        Some(job) if INSTRUCTOR_JOBS.contains(&job) => {
+            return Err(format!(
+                "{job} is the instructor's: cargo run --release -q -p instructor -- {job} ..."
+            ));
         }
         Some("handin") => {
             args.next();
@@ -219,24 +141,9 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
                 _ => Err("handin takes only --out PATH".into()),
             };
         }
-        Some(job @ ("export" | "student-kit")) => {
-            let job = if job == "export" {
-                Job::Export
-            } else {
-                Job::StudentKit
-            };
-            let name = args.next();
-            return match (args.next(), args.next()) {
-                (Some(dir), None) => Ok(job(dir.into())),
-                _ => Err(format!("{} takes a DIR", name.unwrap_or_default())),
-            };
-        }
-        Some("new-exercise") => {
+        Some("export") => {
             args.next();
-            return match (args.next(), args.next()) {
-                (Some(name), None) => Ok(Job::NewExercise(name)),
-                _ => Err("new-exercise takes an EXERCISE (exN)".into()),
-            };
+            return one_dir(&mut args, "export").map(Job::Export);
         }
         Some("hint") => {
             args.next();
@@ -313,22 +220,58 @@ fn parse(args: Vec<String>) -> Result<Job, String> {
     Ok(Job::Grade(options))
 }
 
-/// The grader's `main`: the `grader` binary's, and that of ex1's example `ex1-grader`, which the
-/// Makefile runs (see `grader/src/main.rs`).
-pub fn main() -> ExitCode {
-    // First, while the grader has one thread: what a killed grader left in TMPDIR goes, and
-    // what this one makes there is in a folder of its own (see `runner::place`).
-    // SAFETY: no thread has been started yet (the `main` functions that call this one start
-    // none before it).
+/// `DIR`, the one word left of a command that takes a folder (`export DIR`).
+pub fn one_dir(args: &mut Args, command: &str) -> Result<PathBuf, String> {
+    match (args.next(), args.next()) {
+        (Some(dir), None) => Ok(dir.into()),
+        _ => Err(format!("{command} takes a DIR")),
+    }
+}
+
+/// What a binary of the kit does first, while it has one thread: what a killed grader left in
+/// TMPDIR goes, and what this one makes there is in a folder of its own (see `runner::place`);
+/// a Ctrl-C stops what it starts, not only itself.
+///
+/// # Safety
+/// No thread may have been started yet (`main` calls it first).
+pub unsafe fn start(program: &str) {
+    // SAFETY: no thread has been started yet (this function's own contract).
     // Without it (TMPDIR not writable), grading fails where it needs TMPDIR, and says why.
     if let Err(e) = unsafe { crate::runner::claim_temp_dir() } {
         eprintln!(
-            "grader: warning: cannot make its folder in {}: {e}",
+            "{program}: warning: cannot make its folder in {}: {e}",
             std::env::temp_dir().display()
         );
     }
-    // Before anything is started: a Ctrl-C stops what the grader started, not only the grader.
     crate::runner::interrupt::install();
+}
+
+/// A command line that did not parse: the message (none for `--help`), then `usage`.
+pub fn usage_error(program: &str, message: &str, usage: &str) -> ExitCode {
+    if !message.is_empty() {
+        eprintln!("{program}: {message}");
+    }
+    eprintln!("{usage}");
+    ExitCode::from(USAGE_ERROR)
+}
+
+/// What a binary of the kit does last: what it started is cleaned up, and a job that could not
+/// be done says why (exit status 3).
+pub fn finish(program: &str, result: Result<ExitCode, String>) -> ExitCode {
+    crate::runner::clean_up();
+    result.unwrap_or_else(|why| {
+        // It can quote a submission's file names (tar's errors, say): through the text filter.
+        eprintln!("{program}: {}", Clean::new(&why));
+        ExitCode::from(CANNOT_GRADE)
+    })
+}
+
+/// The grader's `main`: the `grader` binary's, and that of ex1's example `ex1-grader`, which the
+/// Makefile runs (see `grader/src/main.rs`).
+pub fn main() -> ExitCode {
+    // SAFETY: no thread has been started yet (the `main` functions that call this one start
+    // none before it).
+    unsafe { start("grader") };
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let parsed = take_kit(&mut args).map(|kit| {
         let student = args
@@ -339,37 +282,16 @@ pub fn main() -> ExitCode {
     let (kit, job) = match parsed {
         Ok((kit, Ok(job))) => (kit, job),
         Err(message) | Ok((_, Err((message, false)))) => {
-            if !message.is_empty() {
-                eprintln!("grader: {message}");
-            }
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
+            return usage_error("grader", &message, USAGE);
         }
         Ok((_, Err((message, true)))) => {
-            eprintln!("grader: {message}\n{STUDENT_USAGE}");
-            return ExitCode::from(2);
+            return usage_error("grader", &message, STUDENT_USAGE);
         }
     };
     // Found only when a job needs it: grading given binaries (`--bin`) needs no kit.
     let kit = || kit::find(kit.as_deref());
     let result = match job {
         Job::Grade(options) => grade(&options, kit),
-        Job::Batch(options) => kit()
-            .and_then(|kit| batch::run(&kit, &options))
-            .map(|failed| {
-                if failed == 0 {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::from(1)
-                }
-            }),
-        Job::Similar {
-            dir,
-            out,
-            threshold,
-        } => kit()
-            .and_then(|kit| similar::run(&kit, &dir, &out, threshold))
-            .map(|_| ExitCode::SUCCESS),
         Job::Handin(out) => kit().and_then(|kit| handin(&kit, &out)).map(|warnings| {
             warnings.iter().for_each(|w| eprintln!("{w}"));
             println!("wrote {}", out.display());
@@ -381,16 +303,6 @@ pub fn main() -> ExitCode {
                 println!("copied the kit without its answers to {}", to.display());
                 ExitCode::SUCCESS
             }),
-        Job::NewExercise(name) => kit()
-            .and_then(|kit| crate::new_exercise::scaffold(&kit, &name))
-            .map(|files| {
-                files.iter().for_each(|f| println!("wrote {}", f.display()));
-                println!(
-                    "{name} grades as a working example: `make grade-solutions` lists it; replace \
-                     its contract, checks, solution, mutant and C version with your exercise's"
-                );
-                ExitCode::SUCCESS
-            }),
         Job::Hint(exercise, topic, level) => kit()
             .and_then(|kit| crate::hints::show(&kit, exercise, topic.as_deref(), level))
             .map(|text| {
@@ -400,19 +312,8 @@ pub fn main() -> ExitCode {
         Job::Watch(exercise, rounds) => kit()
             .and_then(|kit| crate::watch::run(&kit, exercise, rounds))
             .map(|()| ExitCode::SUCCESS),
-        Job::StudentKit(to) => kit()
-            .and_then(|kit| crate::student_kit::write(&kit, &to))
-            .map(|()| {
-                println!("wrote the student kit to {}", to.display());
-                ExitCode::SUCCESS
-            }),
     };
-    crate::runner::clean_up();
-    result.unwrap_or_else(|why| {
-        // It can quote a submission's file names (tar's errors, say): through the text filter.
-        eprintln!("grader: {}", Clean::new(&why));
-        ExitCode::from(CANNOT_GRADE)
-    })
+    finish("grader", result)
 }
 
 fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result<ExitCode, String> {
@@ -513,4 +414,19 @@ fn grade(options: &Options, kit: impl Fn() -> Result<PathBuf, String>) -> Result
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_instructors_commands_point_to_the_instructors_binary() {
+        for job in INSTRUCTOR_JOBS {
+            let Err(why) = parse(vec![job.into(), "DIR".into()]) else {
+                panic!("`grader {job}` parsed");
+            };
+            assert!(why.contains(&format!("-p instructor -- {job}")), "{why}");
+        }
+    }
 }

@@ -67,8 +67,9 @@ fn lacks(dir: &Path) -> Option<String> {
 /// What of a kit is copied to build submissions in, and shipped to Gradescope: enough for the
 /// workspace to build the student crates and the grader. Not `solutions/`, nor the grader's tests
 /// (C versions of the programs, mutants of the solutions), so that no submitted code can compile
-/// in an answer with `#[path]` or `include!`. With the pinned toolchain, so that submissions are
-/// built by the compiler the students use.
+/// in an answer with `#[path]` or `include!`; nor the instructor's tools (`INSTRUCTOR`), which
+/// neither grading nor a student needs. With the pinned toolchain, so that submissions are built
+/// by the compiler the students use.
 const PARTS: [&str; 5] = [
     "Cargo.toml",
     "Cargo.lock",
@@ -77,6 +78,8 @@ const PARTS: [&str; 5] = [
     "grader",
 ];
 const NOT_COPIED: &str = "grader/tests";
+/// The instructor's crate: its folder, workspace member and package.
+const INSTRUCTOR: &str = "instructor";
 
 /// Copies the kit at `kit` into `to` without its answers (see `PARTS`), build outputs (`target/`)
 /// or git history.
@@ -93,40 +96,85 @@ pub fn copy_without_answers(kit: &Path, to: &Path) -> Result<(), String> {
     }
     let manifest = to.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
-    std::fs::write(&manifest, without_solutions(&text)?).map_err(|e| e.to_string())?;
+    std::fs::write(&manifest, members_copied(&text)?).map_err(|e| e.to_string())?;
     // Pruned as Cargo would prune it on the first build, so that a fresh clone stays unchanged.
     let lock = to.join("Cargo.lock");
     let text = std::fs::read_to_string(&lock).map_err(|e| e.to_string())?;
-    std::fs::write(&lock, lock_without_solutions(&text)).map_err(|e| e.to_string())
+    std::fs::write(&lock, lock_of_copy(&text)).map_err(|e| e.to_string())
 }
 
-/// Cargo.lock without the solutions' packages (`[[package]]` entries; nothing depends on them).
-fn lock_without_solutions(lock: &str) -> String {
-    let solutions: Vec<String> = EXERCISES
+/// The workspace members a copy leaves out, as the manifest names them.
+const MEMBERS_LEFT_OUT: [&str; 2] = ["solutions/*", INSTRUCTOR];
+
+/// Cargo.lock without the packages of the members left out (`[[package]]` entries), and without
+/// the packages that only they depend on: what Cargo keeps of it in the copy.
+fn lock_of_copy(lock: &str) -> String {
+    let left_out: Vec<String> = EXERCISES
         .iter()
-        .map(|e| format!("name = \"{}\"", crate::compile::package(e, true)))
+        .map(|e| crate::compile::package(e, true))
+        .chain([INSTRUCTOR.to_owned()])
         .collect();
-    lock.split_inclusive("\n\n")
-        .filter(|entry| {
-            !entry
-                .lines()
-                .any(|line| solutions.iter().any(|s| line == s))
+    let entries: Vec<&str> = lock.split_inclusive("\n\n").collect();
+    let field = |entry: &str, key: &str| {
+        entry.lines().find_map(|line| {
+            let value = line.strip_prefix(key)?.strip_prefix(" = \"")?;
+            value.strip_suffix('"').map(str::to_owned)
         })
+    };
+    let is_package = |entry: &str| entry.starts_with("[[package]]");
+    // The members that stay (a package without a source is the workspace's), then all they use.
+    let mut to_visit: Vec<usize> = (0..entries.len())
+        .filter(|&i| is_package(entries[i]) && field(entries[i], "source").is_none())
+        .filter(|&i| field(entries[i], "name").is_none_or(|n| !left_out.contains(&n)))
+        .collect();
+    let mut kept = vec![false; entries.len()];
+    while let Some(i) = to_visit.pop() {
+        if std::mem::replace(&mut kept[i], true) {
+            continue;
+        }
+        for dependency in dependencies(entries[i]) {
+            // "name", or "name version" where the lock holds two versions of one package.
+            let mut words = dependency.split(' ');
+            let (name, version) = (words.next(), words.next());
+            to_visit.extend((0..entries.len()).filter(|&j| {
+                is_package(entries[j])
+                    && field(entries[j], "name").as_deref() == name
+                    && version.is_none_or(|v| field(entries[j], "version").as_deref() == Some(v))
+            }));
+        }
+    }
+    (0..entries.len())
+        .filter(|&i| kept[i] || !is_package(entries[i]))
+        .map(|i| entries[i])
         .collect()
 }
 
-/// The workspace manifest without the `"solutions/*"` members. Cargo takes a member glob that
-/// matches nothing for a literal path, and then fails to find its Cargo.toml.
-fn without_solutions(manifest: &str) -> Result<String, String> {
-    let text = manifest
-        .replace(", \"solutions/*\"", "")
-        .replace("\"solutions/*\", ", "");
-    if text.contains("\"solutions/") {
-        return Err(
-            "the workspace's Cargo.toml names solutions/ in a way the grader cannot remove \
-             (expected `\"solutions/*\"` in a list)"
-                .into(),
-        );
+/// The `dependencies` of a lock file's package entry, as it writes them (`"name"` or
+/// `"name version"`, one a line).
+fn dependencies(entry: &str) -> impl Iterator<Item = &str> {
+    entry
+        .lines()
+        .skip_while(|line| *line != "dependencies = [")
+        .skip(1)
+        .take_while(|line| *line != "]")
+        .filter_map(|line| line.trim().strip_prefix('"')?.strip_suffix("\","))
+}
+
+/// The workspace manifest without the members left out (`MEMBERS_LEFT_OUT`). Cargo takes a member
+/// glob that matches nothing for a literal path, and then fails to find its Cargo.toml.
+fn members_copied(manifest: &str) -> Result<String, String> {
+    let mut text = manifest.to_owned();
+    for member in MEMBERS_LEFT_OUT {
+        let quoted = format!("\"{member}\"");
+        text = text
+            .replace(&format!(", {quoted}"), "")
+            .replace(&format!("{quoted}, "), "");
+    }
+    if text.contains("\"solutions/") || text.contains(&format!("\"{INSTRUCTOR}\"")) {
+        return Err(format!(
+            "the workspace's Cargo.toml names solutions/ or {INSTRUCTOR} in a way the grader cannot \
+             remove (expected `\"solutions/*\"` and `\"{INSTRUCTOR}\"` in a list)"
+        ));
     }
     Ok(text)
 }
@@ -177,10 +225,10 @@ mod tests {
     }
 
     #[test]
-    fn the_manifest_loses_only_the_solutions() {
+    fn the_manifest_loses_only_the_solutions_and_the_instructor() {
         let kit = find(None).unwrap();
         let manifest = std::fs::read_to_string(kit.join("Cargo.toml")).unwrap();
-        let trimmed = without_solutions(&manifest).unwrap();
+        let trimmed = members_copied(&manifest).unwrap();
         assert!(!trimmed.contains("solutions/*"), "{trimmed}");
         assert!(
             trimmed.contains("members = [\"exercises/*\", \"grader\"]"),
@@ -190,24 +238,40 @@ mod tests {
             trimmed.contains("default-members = [\"exercises/cli-support\", \"grader\"]"),
             "{trimmed}"
         );
-        assert!(without_solutions("members = [\"solutions/ex*\"]").is_err());
+        assert!(members_copied("members = [\"solutions/ex*\"]").is_err());
+        assert!(members_copied("members = [\"instructor\"]").is_err());
     }
 
     #[test]
-    fn the_lock_loses_only_the_solutions() {
-        let package =
-            |name: &str| format!("[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n\n");
-        let lock: String = [
-            "cli-support",
-            "ex1",
-            "ex1-solution",
-            "ex4-solution",
-            "grader",
-        ]
-        .map(package)
-        .concat();
-        let pruned = lock_without_solutions(&lock);
-        let kept = ["cli-support", "ex1", "grader"].map(package).concat();
-        assert_eq!(pruned, kept);
+    fn the_lock_loses_the_solutions_the_instructor_and_what_only_they_use() {
+        let package = |(name, source, deps): (&str, bool, &[&str])| {
+            let source = if source {
+                "source = \"registry\"\n"
+            } else {
+                ""
+            };
+            let deps: String = deps.iter().map(|d| format!(" \"{d}\",\n")).collect();
+            let deps = if deps.is_empty() {
+                deps
+            } else {
+                format!("dependencies = [\n{deps}]\n")
+            };
+            format!("[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n{source}{deps}\n")
+        };
+        let header = "# a comment\nversion = 4\n\n";
+        let entries: [(&str, bool, &[&str]); 8] = [
+            ("cli-support", false, &[]),
+            ("ex1", false, &["cli-support"]),
+            ("ex1-solution", false, &["cli-support", "memmap2"]),
+            ("ex4-solution", false, &[]),
+            ("grader", false, &["libc"]),
+            ("html5ever", true, &["log"]),
+            ("instructor", false, &["grader", "html5ever"]),
+            ("libc", true, &[]),
+        ];
+        let lock = header.to_owned() + &entries.map(package).concat();
+        let kept = [entries[0], entries[1], entries[4], entries[7]];
+        let want = header.to_owned() + &kept.map(package).concat();
+        assert_eq!(lock_of_copy(&lock), want);
     }
 }

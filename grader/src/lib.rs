@@ -17,22 +17,20 @@
 //! - `report/`: the consumers of those events (terminal, results.json, JUnit, `cargo test`);
 //! - `harness.rs`: `cargo test -p exN`; `compile.rs` and `cli.rs` (the command line): `make grade`;
 //! - `kit.rs`: where the kit is (found at run time), and its copy without answers;
-//!   `student_kit.rs`: that copy made into what a class gets;
 //! - `safe_fs.rs`: the grader's own file operations where a program may have left links;
-//! - `submission/` and `batch/`: hand-ins, graded in a pristine copy of the kit, one or a
-//!   class (with its gradebook, its page, and `batch/similar/`: how much code the submissions of
-//!   a class share); `csv.rs`: the CSV files;
-//! - `new_exercise.rs`: `grader new-exercise`, a new exercise's files, scaffolded;
+//! - `submission/`: hand-ins, each graded in a pristine copy of the kit;
 //! - `hints.rs`: `grader hint`, an exercise's README hints a level at a time; `watch.rs`:
 //!   `grader watch`, an exercise graded again each time its sources change.
+//!
+//! This crate is all a student kit builds. What only an instructor runs (a class's batch and its
+//! similarity, the student kit's writer, the new-exercise scaffolder) is the `instructor` crate,
+//! a user of this one's public API that a student kit leaves out.
 
-pub mod batch;
 pub mod check_api;
 pub mod checks;
 pub mod clean;
 pub mod cli;
 pub mod compile;
-pub mod csv;
 pub mod diff;
 pub mod events;
 pub mod expect;
@@ -40,13 +38,11 @@ pub mod grade;
 pub mod harness;
 pub mod hints;
 pub mod kit;
-pub mod new_exercise;
 pub mod outcome;
 pub mod report;
 pub mod rubric;
 pub mod runner;
 pub mod safe_fs;
-pub mod student_kit;
 pub mod submission;
 pub mod table;
 pub mod watch;

@@ -49,9 +49,9 @@ pub fn total_points() -> u32 {
 }
 
 /// A fingerprint of the rubric: every test's exercise, name, points, title and settings. A grade
-/// given under another rubric is not kept (`grader batch`). (The hasher is the standard library's,
-/// stable within one build of the grader, which is all the comparison needs: another build is
-/// another grader version anyway.)
+/// given under another rubric is not kept (`instructor batch`). (The hasher is the standard
+/// library's, stable within one build of the grader, which is all the comparison needs: another
+/// build is another grader version anyway.)
 pub fn fingerprint() -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::hash::DefaultHasher::new();

@@ -54,7 +54,7 @@ fn packages(kit: &Path) -> Vec<String> {
             }
         }
     }
-    found.push("grader".to_owned());
+    found.extend(["grader".to_owned(), "instructor".to_owned()]);
     found.sort();
     found
 }
@@ -84,7 +84,8 @@ fn declared(manifest: &str) -> BTreeSet<String> {
 
 /// The Rust files Cargo compiles in a package: `src/` whole, and the top-level files of the
 /// package, `benches/` and `tests/` with their module folders' `mod.rs` (the sources of
-/// submissions kept as test data under `tests/` are not the package's code).
+/// submissions kept as test data under `tests/` are not the package's code), and the files these
+/// take in from elsewhere with `#[path]` (the instructor's tests, the grader's test support).
 fn compiled_sources(dir: &Path) -> Vec<std::path::PathBuf> {
     let rust = |path: &Path| path.extension().is_some_and(|e| e == "rs");
     let files_in = |dir: &Path| -> Vec<std::path::PathBuf> {
@@ -116,6 +117,20 @@ fn compiled_sources(dir: &Path) -> Vec<std::path::PathBuf> {
                 found.push(path);
             }
         }
+    }
+    let mut i = 0;
+    while let Some(file) = found.get(i).cloned() {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let taken_in = text.lines().filter_map(|l| {
+            let path = l.trim().strip_prefix("#[path = \"")?.strip_suffix("\"]")?;
+            Some(file.parent()?.join(path))
+        });
+        for path in taken_in {
+            if path.is_file() && !found.contains(&path) {
+                found.push(path);
+            }
+        }
+        i += 1;
     }
     found
 }

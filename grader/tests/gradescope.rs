@@ -15,7 +15,11 @@ use support::kit_root;
 /// puts it: `root/source`.
 fn unpack_bundle(root: &Path) -> PathBuf {
     let zip = root.join("gradescope.zip");
-    support::publish("grader/gradescope/package.sh", &zip);
+    support::publish(
+        "grader/gradescope/package.sh",
+        &zip,
+        ("GRADER_BIN", support::grader_bin()),
+    );
     let source = root.join("source");
     let unzipped = Command::new("python3")
         .args(["-m", "zipfile", "-e"])

@@ -34,6 +34,7 @@ fn clone_kit(to: &Path) {
         "exercises",
         "solutions",
         "grader",
+        "instructor",
     ] {
         let copied = Command::new("cp")
             .args(["-R", "-p"])

@@ -51,7 +51,7 @@ fn upload(what: Upload, to: &Path) {
 fn package(script: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("package");
-    support::publish(script, &out);
+    support::publish(script, &out, ("GRADER_BIN", support::grader_bin()));
     let answers = support::answers_in(&out, &support::answers());
     assert!(answers.is_empty(), "{script} packs answers: {answers:#?}");
     assert!(!out.join("image/kit/solutions").exists());

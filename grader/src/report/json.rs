@@ -2,7 +2,8 @@
 //!
 //! Written only when the run is a grade. When the grader failed at any test, no results.json is
 //! written (and one left at the same path by an earlier run is removed): Gradescope then reports
-//! an autograder error instead of a score, and `grader batch` regrades the submission next time.
+//! an autograder error instead of a score, and `instructor batch` regrades the submission next
+//! time.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

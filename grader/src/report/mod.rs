@@ -196,10 +196,11 @@ fn same_file(path: &Path, fd: std::os::fd::BorrowedFd<'_>) -> bool {
     }
 }
 
-/// The reporters' test data and snapshots, kept out of `src/` (see its own comment).
-#[cfg(test)]
+/// The reporters' test data and snapshots, kept out of `src/` (see its own comment). Also the
+/// class page's (the instructor crate's tests), through the feature `samples`.
+#[cfg(any(test, feature = "samples"))]
 #[path = "../../testdata/reporters/samples.rs"]
-pub(crate) mod samples;
+pub mod samples;
 
 /// Every format's text for each sample run, compared with its snapshot file
 /// (`testdata/reporters/FORMAT.CASE.snap`; see `samples`).
@@ -267,7 +268,7 @@ mod snapshots {
         let stale: Vec<String> = std::fs::read_dir(samples::snapshots())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            // class.html's page is the batch's: `batch::class_html`'s test compares it.
+            // class.html's page is the batch's: `instructor::batch::class_html`'s test compares it.
             .filter(|name| name.ends_with(".snap") && !compared.contains(name))
             .filter(|name| !name.starts_with(samples::CLASS_HTML_SNAPSHOT_PREFIX))
             .collect();

@@ -1,6 +1,6 @@
 //! The terminal report, in the style of xv6's gradelib: one line per test as it finishes, the
 //! reason indented under a failure, a subtotal per exercise, and `Score: N/M` last. Written to
-//! stdout by `make grade`, and without colour into report.txt by `grader batch`.
+//! stdout by `make grade`, and without colour into report.txt by `instructor batch`.
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};

@@ -76,7 +76,7 @@ impl Submission {
 
     /// Reads a submission as `import` does, its student files alone in a folder of their own,
     /// without the kit around them (nothing to build, and no copy of the kit to make): what
-    /// `grader similar` compares.
+    /// `instructor similar` compares.
     pub fn student_files(path: &Path) -> Result<Submission, String> {
         let dir = tempfile::Builder::new()
             .prefix("student-files-")

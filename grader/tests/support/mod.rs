@@ -2,7 +2,8 @@
 //! small, realistic mistake, and names the rubric tests that must fail on it. A mutant whose edit
 //! no longer applies (the solution changed) fails loudly rather than testing nothing.
 //! Also: the kit and the grader found at run time, a perfect submission, and the answers that no
-//! copy of the kit given to submitted code may hold.
+//! copy of the kit given to submitted code may hold. (The instructor's tests take this module in
+//! theirs: `instructor/tests/support/mod.rs`.)
 // Each test binary that includes this module uses only part of it.
 #![allow(dead_code)]
 
@@ -15,17 +16,23 @@ pub fn kit_root() -> PathBuf {
     grader::kit::find(None).unwrap_or_else(|why| panic!("{why}"))
 }
 
-/// The grader's binary, found at run time, not from `env!("CARGO_BIN_EXE_grader")`, which is stale
-/// once the kit is moved. Cargo sets the variable when it runs a test too since 1.94; before, the
-/// binary is in the folder above this test's (`target/release/deps/`).
+/// The grader's binary (see `bin`).
 pub fn grader_bin() -> PathBuf {
-    std::env::var_os("CARGO_BIN_EXE_grader").map_or_else(
+    bin("grader")
+}
+
+/// A binary of the tested package (`grader`, `instructor`), found at run time, not from
+/// `env!("CARGO_BIN_EXE_grader")`, which is stale once the kit is moved. Cargo sets the variable
+/// when it runs a test too since 1.94; before, the binary is in the folder above this test's
+/// (`target/release/deps/`).
+pub fn bin(name: &str) -> PathBuf {
+    std::env::var_os(format!("CARGO_BIN_EXE_{name}")).map_or_else(
         || {
             let me = std::env::current_exe().expect("a test knows where it is");
             me.parent()
                 .and_then(Path::parent)
                 .expect("a test runs from target/PROFILE/deps/")
-                .join("grader")
+                .join(name)
         },
         PathBuf::from,
     )
@@ -57,12 +64,12 @@ pub fn toolchain_channel() -> String {
 }
 
 /// Runs one of the scripts that publish the kit (`make gradescope`'s, `make student-kit`'s), with
-/// this test's grader, writing to `out`.
-pub fn publish(script: &str, out: &Path) {
+/// this test's binary (`bin`: `("GRADER_BIN", grader_bin())`, say), writing to `out`.
+pub fn publish(script: &str, out: &Path, bin: (&str, PathBuf)) {
     let made = Command::new("bash")
         .arg(kit_root().join(script))
         .arg(out)
-        .env("GRADER_BIN", grader_bin())
+        .env(bin.0, bin.1)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
     assert!(
@@ -95,7 +102,8 @@ pub fn all_mutants() -> impl Iterator<Item = &'static Mutant> {
 // The mutant tables, one per exercise (`tests/mutants/exN.rs`), found when the grader is built.
 include!(concat!(env!("OUT_DIR"), "/mutant_tables.rs"));
 
-/// A scratch copy of the kit's sources (no target/, no .git) with one package per mutant.
+/// A scratch copy of the kit's sources (no target/, no .git) with one package per mutant (and
+/// every member of the workspace, `instructor/` included, without which Cargo builds nothing).
 fn kit_with_mutants(root: &Path, mutants: &[&Mutant]) -> PathBuf {
     let scratch = root.join("kit");
     for part in [
@@ -104,6 +112,7 @@ fn kit_with_mutants(root: &Path, mutants: &[&Mutant]) -> PathBuf {
         "exercises",
         "solutions",
         "grader",
+        "instructor",
     ] {
         copy_tree(&kit_root().join(part), &scratch.join(part));
     }
@@ -197,7 +206,8 @@ pub fn files_under(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 }
 
 /// The kit's answers, by contents: the reference solutions' sources, and every file of the
-/// grader's tests (C versions of the programs, the mutants, hostile submissions).
+/// grader's and the instructor's tests (C versions of the programs, the mutants, hostile
+/// submissions, an ex3 written apart).
 pub fn answers() -> BTreeMap<Vec<u8>, PathBuf> {
     let kit = kit_root();
     let mut answers = BTreeMap::new();
@@ -209,11 +219,14 @@ pub fn answers() -> BTreeMap<Vec<u8>, PathBuf> {
                 .map(|(path, text)| (text, path)),
         );
     }
-    answers.extend(
-        files_under(&kit.join("grader/tests"))
-            .into_iter()
-            .map(|(path, text)| (text, path)),
-    );
+    // The tests of both crates: C versions, mutants, hostile submissions, an ex3 written apart.
+    for tests in ["grader/tests", "instructor/tests"] {
+        answers.extend(
+            files_under(&kit.join(tests))
+                .into_iter()
+                .map(|(path, text)| (text, path)),
+        );
+    }
     answers
 }
 
@@ -262,59 +275,6 @@ pub fn broken_submission(dir: &Path) {
     let ex2 = dir.join("exercises/ex2/src/exercise.rs");
     let code = std::fs::read_to_string(&ex2).unwrap() + "\nfn unfinished( {\n";
     std::fs::write(&ex2, code).unwrap();
-}
-
-/// The rows of the gradebook, by student: the columns as text.
-pub fn gradebook(csv: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
-    let text = std::fs::read_to_string(csv).expect("the batch writes its gradebook");
-    let header: Vec<&str> = ["student"]
-        .into_iter()
-        .chain(grader::rubric::EXERCISES.iter().copied())
-        .chain(["total", "status"])
-        .collect();
-    grader::csv::parse_with_header(&text, &header)
-        .unwrap()
-        .into_iter()
-        .map(|row| {
-            let row: BTreeMap<String, String> = row.into_iter().collect();
-            (row["student"].clone(), row)
-        })
-        .collect()
-}
-
-/// A secret in the environment of the graders that tests start: no report may show it.
-pub const GRADER_SECRET: &str = "s3cret-token-of-the-instructor";
-
-pub fn batch(class: &Path, out: &Path) -> std::process::Output {
-    batch_with(class, out, &[])
-}
-
-/// `grader batch` with more options (`--only`, `--seed`).
-pub fn batch_with(class: &Path, out: &Path, options: &[&str]) -> std::process::Output {
-    batch_command(class, out, options)
-        .output()
-        .expect("cannot run the grader")
-}
-
-/// The command `batch_with` runs, to be started as a test needs (and killed, see batch_resume.rs).
-pub fn batch_command(class: &Path, out: &Path, options: &[&str]) -> Command {
-    let mut command = Command::new(grader_bin());
-    command
-        // Secrets in the grader's environment, which no build or report may see (see class.rs).
-        .env("GRADER_TEST_SECRET", GRADER_SECRET)
-        .env("GITHUB_TOKEN", GRADER_SECRET)
-        // The endless build's limit, with room for the others on a busy machine.
-        .env("GRADER_BUILD_TIMEOUT", "30")
-        .args(["batch"])
-        .arg(class)
-        .args(["--jobs", "2", "--out"])
-        .arg(out)
-        .args(options)
-        // Hostile programs run into the time limit again and again: a short one keeps the test quick.
-        .env("GRADER_TIMEOUT", "3")
-        // `memory-bomb`'s build is stopped at 1 GiB, not the default's 2.
-        .env("GRADER_BUILD_MEMORY_MIB", "1024");
-    command
 }
 
 /// `program`, to be run as an ordinary user: as `nobody` (setpriv) when this test is root, as

@@ -1,4 +1,4 @@
-//! `grader batch` keeps a grade only while everything it was made from is unchanged: the
+//! `instructor batch` keeps a grade only while everything it was made from is unchanged: the
 //! submission's files, the grader, and the rubric; and never a grade whose grading had an error.
 //! One untouched submission (the stubs: quick to grade) is graded, then graded again after each
 //! part of its record (`graded-with.txt`) is made to differ from what this grader would write.

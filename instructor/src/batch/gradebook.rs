@@ -1,4 +1,4 @@
-//! A class's results, as `grader batch` collects them: one `Student` per submission, filled in
+//! A class's results, as `instructor batch` collects them: one `Student` per submission, filled in
 //! from the events of its grading (it is a reporter), and the class's figures computed from those
 //! typed results (`Class`): score distributions, each test's pass share and most frequent failure
 //! reasons. The gradebook, tests.csv, the terminal summary and class.html are made from these,
@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::clean::Clean;
 use crate::csv;
-use crate::events::{Event, Reporter, Status};
-use crate::rubric::{EXERCISES, RUBRIC, Test};
+use grader::clean::Clean;
+use grader::events::{Event, Reporter, Status};
+use grader::rubric::{EXERCISES, RUBRIC, Test};
 
 /// How tests.csv and a student's record name a test's status.
 pub fn status_name(status: &Status) -> &'static str {
@@ -441,10 +441,10 @@ pub struct Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::TestOutcome;
-    use crate::outcome::Problem;
-    use crate::outcome::Verdict;
-    use crate::report::samples;
+    use grader::events::TestOutcome;
+    use grader::outcome::Problem;
+    use grader::outcome::Verdict;
+    use grader::report::samples;
 
     fn student(name: &str, outcomes: &[TestOutcome]) -> Student {
         let mut student = Student::new(name);

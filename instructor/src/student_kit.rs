@@ -1,5 +1,5 @@
-//! The student kit (`make student-kit`, `grader student-kit DIR`): the kit as a class gets it, a
-//! tree ready to be pushed as a template repository. It is the kit without its answers (see
+//! The student kit (`make student-kit`, `instructor student-kit DIR`): the kit as a class gets it,
+//! a tree ready to be pushed as a template repository. It is the kit without its answers (see
 //! `kit::copy_without_answers`) and without the instructor's tools, with a Makefile, a README and
 //! CI files for students. Each of those comes from one source in the full kit:
 //!
@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use crate::kit::{copy_tree, copy_without_answers};
+use grader::kit::{copy_tree, copy_without_answers};
 
 /// Where the student kit's own files are kept in the full kit (laid over the copy).
 pub const TEMPLATE: &str = "student";

@@ -1,5 +1,5 @@
 //! class.html: the class at a glance, one self-contained page (inline CSS and SVG, no script, no
-//! file fetched from anywhere) written by `grader batch` beside the gradebook. Everything that
+//! file fetched from anywhere) written by `instructor batch` beside the gradebook. Everything that
 //! came from a submission (a student's directory name, a failure reason, a line of code) is
 //! escaped here, in `escape`, on its way into the page. The markup is also well-formed XML, so
 //! that any parser, strict or forgiving, reads the same document.
@@ -10,7 +10,7 @@ use crate::batch::gradebook::{Class, Student, TestFigures, test_id};
 
 /// `text` as HTML text or an attribute's value: the markup characters, both quotes and line
 /// breaks escaped (JUnit's XML needs the same).
-pub use crate::report::junit::escape;
+pub use grader::report::junit::escape;
 
 /// A relative link to a file of a student's folder: the name percent-encoded byte by byte (any
 /// character but the unreserved ones), so that no name can leave the folder or the attribute.
@@ -92,7 +92,7 @@ fn histograms(class: &Class) -> String {
     let mut html = String::from("<h2>Scores</h2>\n<div class=\"histograms\">\n");
     let max = class.rubric.iter().map(|t| t.points).sum();
     html.push_str(&histogram("Total", &class.totals(), max, 10));
-    for exercise in crate::report::exercises(class.rubric) {
+    for exercise in grader::report::exercises(class.rubric) {
         let max = class
             .rubric
             .iter()
@@ -259,7 +259,7 @@ fn link(s: &Student) -> String {
 }
 
 fn students(class: &Class) -> String {
-    let exercises = crate::report::exercises(class.rubric);
+    let exercises = grader::report::exercises(class.rubric);
     let mut html = String::from("<h2>Students</h2>\n<table id=\"students\">\n<tr><th>student</th>");
     for e in &exercises {
         let _ = write!(html, "<th>{e}</th>");
@@ -293,11 +293,11 @@ fn students(class: &Class) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::samples;
+    use grader::report::samples;
 
     #[test]
     fn the_page_of_the_sample_runs_is_its_snapshot() {
-        // A student per sample run, as `grader batch` would gather them.
+        // A student per sample run, as `instructor batch` would gather them.
         let students: Vec<Student> = samples::cases()
             .iter()
             .map(|case| {
@@ -321,8 +321,8 @@ mod tests {
 
     #[test]
     fn students_who_errored_did_not_build_or_ran_out_of_time_are_apart() {
-        use crate::outcome::Problem;
-        use crate::report::samples::{self, outcome};
+        use grader::outcome::Problem;
+        use grader::report::samples::{self, outcome};
         let mut slow = outcome(
             "fx1",
             "counts_lines",

@@ -1,7 +1,7 @@
 //! The similarity check on hand-made pairs: the reference ex3 against copies of it with its
 //! variables renamed, its functions reordered, its comments changed, and all three at once (each
 //! must be flagged), and against an ex3 written apart (`similar/independent_ex3.rs`, 25/25 when
-//! graded), which must not be. Then `grader similar` on a class folder: its CSV and its page.
+//! graded), which must not be. Then `instructor similar` on a class folder: its CSV and its page.
 
 mod html;
 mod support;
@@ -9,14 +9,14 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use grader::batch::similar::{self, DEFAULT_THRESHOLD, Source, Student};
+use instructor::batch::similar::{self, DEFAULT_THRESHOLD, Source, Student};
 
 fn reference() -> String {
     std::fs::read_to_string(support::kit_root().join("solutions/ex3/src/exercise.rs")).unwrap()
 }
 
 fn independent() -> String {
-    std::fs::read_to_string(support::kit_root().join("grader/tests/similar/independent_ex3.rs"))
+    std::fs::read_to_string(support::kit_root().join("instructor/tests/similar/independent_ex3.rs"))
         .unwrap()
 }
 
@@ -176,7 +176,7 @@ fn grader_similar_writes_the_pairs_and_their_passages() {
             .unwrap(),
     );
     let out = dir.path().join("out");
-    let run = std::process::Command::new(support::grader_bin())
+    let run = std::process::Command::new(support::instructor_bin())
         .arg("similar")
         .arg(&class)
         .arg("--out")
@@ -189,7 +189,7 @@ fn grader_similar_writes_the_pairs_and_their_passages() {
     assert!(stderr.contains("4 submissions compared"), "{stderr}");
 
     let text = std::fs::read_to_string(out.join("similar.csv")).unwrap();
-    let rows = grader::csv::parse(&text).unwrap();
+    let rows = instructor::csv::parse(&text).unwrap();
     assert_eq!(rows[0][..3], ["exercise", "student_a", "student_b"]);
     let pairs: Vec<(&str, &str, &str)> = rows[1..]
         .iter()
@@ -238,7 +238,7 @@ fn grader_similar_writes_the_pairs_and_their_passages() {
 
     // Not a number, or past 100: a usage error.
     for bad in ["x", "150"] {
-        let run = std::process::Command::new(support::grader_bin())
+        let run = std::process::Command::new(support::instructor_bin())
             .arg("similar")
             .arg(&class)
             .args(["--threshold", bad])

@@ -15,7 +15,11 @@ use support::kit_root;
 /// behind `make student-kit`, and checks its tarball beside it.
 fn student_kit(dir: &Path) -> PathBuf {
     let kit = dir.join("student-kit");
-    support::publish("grader/publish/student-kit.sh", &kit);
+    support::publish(
+        "grader/publish/student-kit.sh",
+        &kit,
+        ("INSTRUCTOR_BIN", support::instructor_bin()),
+    );
     let listed = Command::new("tar")
         .arg("-tzf")
         .arg(dir.join("student-kit.tar.gz"))
@@ -306,10 +310,18 @@ fn the_student_kit_holds_no_answer_and_no_instructor_material() {
         }
     }
     assert!(found.is_empty(), "answers in the student kit: {found:#?}");
-    for gone in ["solutions", "grader/tests", "grader/gradescope", "student"] {
+    for gone in [
+        "solutions",
+        "grader/tests",
+        "grader/gradescope",
+        "student",
+        "instructor",
+    ] {
         assert!(!kit.join(gone).exists(), "the student kit holds {gone}/");
     }
     for (file, instructors) in [
+        ("Cargo.toml", "\"instructor\""),
+        ("Cargo.lock", "name = \"instructor\""),
         ("Makefile", "grade-solutions"),
         ("README.md", "grade-solutions"),
         ("README.md", "make test"),

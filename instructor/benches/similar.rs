@@ -1,4 +1,4 @@
-//! How long `grader similar` takes as a class grows: classes of 50, 100 and 200 generated
+//! How long `instructor similar` takes as a class grows: classes of 50, 100 and 200 generated
 //! submissions, each exercise a copy of the reference solution with its own names (every pair
 //! similar: the worst case, where every pair is matched line by line too). Sizes take turns
 //! within each round (interleaved), several rounds; the table shows each size's median time,
@@ -12,8 +12,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use grader::batch::similar::{self, DEFAULT_THRESHOLD, Source, Student, tokens};
 use grader::rubric::EXERCISES;
+use instructor::batch::similar::{self, DEFAULT_THRESHOLD, Source, Student, tokens};
 
 const SIZES: [usize; 3] = [50, 100, 200];
 

@@ -1,4 +1,4 @@
-//! `grader new-exercise exN` (`make new-exercise EX=exN`): scaffolds a new exercise that works
+//! `instructor new-exercise exN` (`make new-exercise EX=exN`): scaffolds a new exercise that works
 //! from the start, so that a course adds one by adding files and edits none: the student crate
 //! (stub and README), the reference solution, the checks with their rubric table, a mutant that
 //! the table's test catches, and a C version. The example is `exN cat FILE`, a file printed

@@ -1,4 +1,4 @@
-//! `grader batch DIR`: grades a whole class, one submission (tarball or directory) per student,
+//! `instructor batch DIR`: grades a whole class, one submission (tarball or directory) per student,
 //! several at a time. Writes a CSV gradebook (grades.csv), a line per student and test
 //! (tests.csv), each student's seed (seeds.csv), the class report (class.html, with the
 //! similarity of submissions, also in similar.csv) and, per student, a text report, results.json
@@ -24,14 +24,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
-use crate::check_api::run_seed;
-use crate::clean::Clean;
 use crate::csv;
-use crate::grade::{Plan, built, grade, next};
-use crate::report::{json::Gradescope, terminal::Terminal};
-use crate::rubric::{RUBRIC, fingerprint, total_points};
-use crate::submission::{Found, Submission, sha256_lines};
 use gradebook::{Class, Kept, Student};
+use grader::check_api::run_seed;
+use grader::clean::Clean;
+use grader::grade::{Plan, built, grade, next};
+use grader::report::{json::Gradescope, terminal::Terminal};
+use grader::rubric::{RUBRIC, fingerprint, total_points};
+use grader::submission::{Found, Submission, sha256_lines};
 
 pub struct Options {
     pub dir: PathBuf,
@@ -49,7 +49,7 @@ pub struct Options {
 /// Grades every submission in `options.dir`, each in a copy of the kit at `kit`; returns how many
 /// could not be graded at all.
 pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
-    let submissions = crate::submission::of_class(&options.dir)?;
+    let submissions = grader::submission::of_class(&options.dir)?;
     for name in &options.only {
         if !submissions.iter().any(|(student, _)| student == name) {
             return Err(format!(
@@ -75,7 +75,7 @@ pub fn run(kit: &Path, options: &Options) -> Result<usize, String> {
     let queue = Mutex::new(to_grade.into_iter());
     let graded = Mutex::new(Vec::new());
     // Students graded side by side must not be able to fail each other's programs.
-    let jobs = if crate::runner::runs_share_a_process_limit() && options.jobs > 1 {
+    let jobs = if grader::runner::runs_share_a_process_limit() && options.jobs > 1 {
         eprintln!(
             "one submission at a time, not {}: the grader runs every program as its own user, \
              without a cgroup to bound each run's processes, so a fork storm in one student's \

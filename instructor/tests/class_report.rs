@@ -31,7 +31,7 @@ fn class(dir: &Path) {
 /// tests.csv, as (student, test) -> status.
 fn tests_csv(out: &Path) -> BTreeMap<(String, String), String> {
     let text = std::fs::read_to_string(out.join("tests.csv")).unwrap();
-    grader::csv::parse_with_header(&text, &["student", "test", "points", "max", "status"])
+    instructor::csv::parse_with_header(&text, &["student", "test", "points", "max", "status"])
         .unwrap()
         .into_iter()
         .map(|row| ((row[0].1.clone(), row[1].1.clone()), row[4].1.clone()))
@@ -40,7 +40,7 @@ fn tests_csv(out: &Path) -> BTreeMap<(String, String), String> {
 
 fn seeds(out: &Path) -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(out.join("seeds.csv")).unwrap();
-    grader::csv::parse_with_header(&text, &["student", "seed"])
+    instructor::csv::parse_with_header(&text, &["student", "seed"])
         .unwrap()
         .into_iter()
         .map(|row| (row[0].1.clone(), row[1].1.clone()))
@@ -183,7 +183,7 @@ fn the_class_report_shows_every_student_and_the_pass_rates_of_tests_csv() {
     );
     let similar = std::fs::read_to_string(out.join("similar.csv")).unwrap();
     assert_eq!(
-        grader::csv::parse(&similar).unwrap().len(),
+        instructor::csv::parse(&similar).unwrap().len(),
         1 + pairs.len(),
         "{similar}"
     );
@@ -253,7 +253,7 @@ fn the_class_report_shows_every_student_and_the_pass_rates_of_tests_csv() {
 fn a_relative_out_folder_works() {
     let dir = tempfile::tempdir().unwrap();
     support::stub_submission(&dir.path().join("class/untouched"));
-    let run = std::process::Command::new(support::grader_bin())
+    let run = std::process::Command::new(support::instructor_bin())
         .current_dir(dir.path())
         .arg("--kit")
         .arg(support::kit_root())
@@ -283,7 +283,7 @@ fn a_student_with_two_submissions_gets_one_row_that_asks_for_one() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(1), "{stderr}");
     let text = std::fs::read_to_string(out.join("grades.csv")).unwrap();
-    let rows = grader::csv::parse(&text).unwrap();
+    let rows = instructor::csv::parse(&text).unwrap();
     let alice: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "alice").collect();
     assert_eq!(alice.len(), 1, "{text}");
     let why = "not graded: 2 submissions are this student's (alice, alice.tar); keep one of them";

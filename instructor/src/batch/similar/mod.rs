@@ -1,4 +1,4 @@
-//! `grader similar DIR`, and the similarity section of class.html: which submissions share
+//! `instructor similar DIR`, and the similarity section of class.html: which submissions share
 //! unusually much code, exercise by exercise, as MOSS and Dolos find it. Each student file is
 //! turned into normalised tokens (`tokens.rs`: names and literals abstracted, comments and layout
 //! dropped) and winnowed into fingerprints (`winnow.rs`); what the stubs already hold (the kit's
@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::csv;
-use crate::grade::next;
-use crate::rubric::EXERCISES;
-use crate::submission::Submission;
+use grader::grade::next;
+use grader::rubric::EXERCISES;
+use grader::submission::Submission;
 use winnow::{Fingerprint, K, W};
 
 /// A source file: its path in the kit (`exercises/ex3/src/exercise.rs`) and its text.
@@ -148,7 +148,7 @@ pub fn compare(
     let pairs = Mutex::new(Vec::new());
     let queue = Mutex::new(EXERCISES.iter());
     std::thread::scope(|s| {
-        for _ in 0..crate::harness::default_jobs().clamp(1, EXERCISES.len()) {
+        for _ in 0..grader::harness::default_jobs().clamp(1, EXERCISES.len()) {
             s.spawn(|| {
                 while let Some(exercise) = next(&queue) {
                     let found = compare_exercise(exercise, base.get(exercise), students, threshold);
@@ -365,7 +365,7 @@ pub fn stubs(kit: &Path) -> Result<BTreeMap<&'static str, Vec<Source>>, String> 
 /// compares them, with the stubs of `kit` as base code, `jobs` submissions read at a time.
 pub fn compare_dir(kit: &Path, dir: &Path, jobs: usize, threshold: f64) -> Result<Found, String> {
     let base = stubs(kit)?;
-    let queue = Mutex::new(crate::submission::of_class(dir)?.into_iter());
+    let queue = Mutex::new(grader::submission::of_class(dir)?.into_iter());
     let read = Mutex::new((Vec::new(), Vec::new()));
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1) {
@@ -381,7 +381,7 @@ pub fn compare_dir(kit: &Path, dir: &Path, jobs: usize, threshold: f64) -> Resul
                         Ok(student) => read.0.push(student),
                         Err(why) => read
                             .1
-                            .push((name, crate::clean::Clean::line(&why).to_string())),
+                            .push((name, grader::clean::Clean::line(&why).to_string())),
                     }
                 }
             });
@@ -439,11 +439,11 @@ pub fn csv(found: &Found) -> String {
     text
 }
 
-/// `grader similar DIR --out OUT`: writes similar.html and similar.csv in `out`, and prints the
+/// `instructor similar DIR --out OUT`: writes similar.html and similar.csv in `out`, and prints the
 /// pairs above the threshold.
 pub fn run(kit: &Path, dir: &Path, out: &Path, threshold: f64) -> Result<usize, String> {
     let started = std::time::Instant::now();
-    let found = compare_dir(kit, dir, crate::harness::default_jobs(), threshold)?;
+    let found = compare_dir(kit, dir, grader::harness::default_jobs(), threshold)?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let page = format!(
         "{}{}{}",
