@@ -303,6 +303,12 @@ fn build_together(
                         },
                     ))
                 }
+                // The kernel killed a process of the build for its group's memory: at times
+                // cargo itself, which then says nothing of rustc (a class's batch saw it under
+                // load with `hostile/memory-bomb`); no honest build comes near the bound.
+                (None, None) if out_of_memory.is_some_and(|m| m.killed) => Err(
+                    BuildError::Student(out_of_memory.map(Memory::reason).unwrap_or_default()),
+                ),
                 // Cargo stopped before compiling it (no toolchain, a dependency missing offline,
                 // a full disk): nothing that a student file can cause.
                 (None, None) => Err(BuildError::Grader(format!(
