@@ -30,6 +30,7 @@ const MAX_CALLS: usize = 20_000;
 /// (`Trace::over_budget`). A program of this kit makes a few hundred calls, a few tens of
 /// milliseconds of the grader's time even on a loaded machine.
 pub const MAX_WATCHED_CALLS: u64 = 5 * MAX_CALLS as u64;
+/// See `MAX_WATCHED_CALLS`: the answering thread's own CPU time (CLOCK_THREAD_CPUTIME_ID).
 pub const MAX_ANSWERING_CPU: Duration = Duration::from_millis(500);
 /// Most files (folders, links, in-memory files) a check's runs may have made and keep, all their
 /// processes together (see `kept`): with the file-size limit (`sandbox::DEFAULT_MAX_FILE`), a
@@ -158,7 +159,7 @@ pub struct Trace {
     pub new_files: usize,
     /// Of those, the calls that failed with EDQUOT: past `MAX_NEW_FILES` for the check.
     pub files_refused: usize,
-    /// Processes killed for a call past `MAX_WATCHED_CALLS`.
+    /// Processes killed for a call past `MAX_WATCHED_CALLS` or `MAX_ANSWERING_CPU`.
     pub over_budget: usize,
 }
 
@@ -196,7 +197,8 @@ impl Trace {
         self.on_file(file).filter(|c| c.moves_data())
     }
 
-    /// Whether the run made more watched calls than a run may (`MAX_WATCHED_CALLS`).
+    /// Whether the run made more watched calls, or cost the grader more time answering them,
+    /// than a run may (`MAX_WATCHED_CALLS`, `MAX_ANSWERING_CPU`).
     pub fn made_too_many_calls(&self) -> bool {
         self.over_budget > 0
     }
