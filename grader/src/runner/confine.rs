@@ -495,12 +495,13 @@ fn own_filters() -> u64 {
     *OWN.get_or_init(|| filters_of("self").unwrap_or(0))
 }
 
-/// The number in the field `name` (with its colon) of a /proc/PID/status.
-fn status_field(status: &str, name: &str) -> Option<u64> {
+/// The number in the field `name` (with its colon) of a /proc/PID/status, without its unit
+/// (`VmRSS:  1234 kB` gives 1234).
+pub(super) fn status_field(status: &str, name: &str) -> Option<u64> {
     status
         .lines()
         .find_map(|l| l.strip_prefix(name))
-        .and_then(|v| v.trim().parse::<u64>().ok())
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
 }
 
 /// Whether `pid` descends from a run: it has more seccomp filters than the grader (every run

@@ -125,19 +125,9 @@ fn group_of(pid: u32) -> Option<u32> {
 /// RssAnon + RssShmem of `pid`, in bytes (0 once it is gone).
 fn unshared_memory(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    ["RssAnon:", "RssShmem:"]
-        .iter()
-        .filter_map(|field| {
-            let line = status.lines().find(|l| l.starts_with(field))?;
-            line[field.len()..]
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .sum::<u64>()
-        * 1024
+    // The fields' values are in kB ("RssAnon:\t  1234 kB").
+    let kib = |field| super::confine::status_field(&status, field).unwrap_or(0);
+    (kib("RssAnon:") + kib("RssShmem:")) * 1024
 }
 
 #[cfg(test)]
