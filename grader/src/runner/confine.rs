@@ -442,7 +442,7 @@ pub(super) fn reap_leftovers(live: &[u32]) {
 }
 
 /// Every descendant of `pid` (children, their children, ...), from /proc.
-fn descendants_of(pid: u32) -> Vec<u32> {
+pub(super) fn descendants_of(pid: u32) -> Vec<u32> {
     let mut found = Vec::new();
     let mut next = vec![pid];
     while let Some(parent) = next.pop() {

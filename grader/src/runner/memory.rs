@@ -18,6 +18,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::MAX_RUN_MEMORY;
+use super::confine::{children_of, descendants_of};
 
 /// How often the watchdog adds up the run's memory.
 const PERIOD: Duration = Duration::from_millis(5);
@@ -79,37 +80,16 @@ fn members(group: u32) -> Vec<u32> {
             .filter(|&pid| group_of(pid) == Some(group))
             .collect();
     }
-    let mut seen = Vec::new();
-    let mut next = vec![group];
-    next.extend(
-        children_of(std::process::id())
-            .into_iter()
-            .filter(|&pid| group_of(pid) == Some(group)),
-    );
-    while let Some(pid) = next.pop() {
-        // A bound on the walk: a run's processes are at most its process limit.
-        if seen.contains(&pid) || seen.len() > 4096 {
-            continue;
+    // The run's first process is the grader's child until it is reaped (after the watchdog
+    // stops); an orphan of the run is the grader's child too.
+    let mut members = Vec::new();
+    for root in children_of("self") {
+        if group_of(root) == Some(group) {
+            members.push(root);
+            members.extend(descendants_of(root));
         }
-        seen.push(pid);
-        next.extend(children_of(pid));
     }
-    seen
-}
-
-/// The children of every thread of process `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
-    std::fs::read_dir(format!("/proc/{pid}/task"))
-        .into_iter()
-        .flatten()
-        .flatten()
-        .flat_map(|task| {
-            let list = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            list.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
+    members
 }
 
 /// The process group of `pid` (/proc/PID/stat's fifth field), if it is still there.
