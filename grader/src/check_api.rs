@@ -25,6 +25,22 @@ pub const PAGE: usize = 4096;
 pub const KIB: usize = 1 << 10;
 pub const MIB: usize = 1 << 20;
 
+thread_local! {
+    /// What the test running on this thread has done so far (`begin_test`): whether its program
+    /// started, and how many files of its own the grader made for it (every folder counted).
+    static THIS_TEST: std::cell::Cell<(bool, usize)> = const { std::cell::Cell::new((false, 0)) };
+}
+
+/// A test starts on this thread (`grade::run_one`): nothing of it has run yet.
+pub(crate) fn begin_test() {
+    THIS_TEST.set((false, 0));
+}
+
+/// Whether the program under test was started in the test running on this thread.
+pub(crate) fn program_started() -> bool {
+    THIS_TEST.get().0
+}
+
 /// One check's world. Dropped at the end of the check, with its directory.
 pub struct Ctx {
     pub exercise: &'static str,
@@ -127,6 +143,7 @@ impl Ctx {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
+        THIS_TEST.set((true, THIS_TEST.get().1));
         self.tool(&self.program).args(args).traced(true)
     }
 
@@ -230,6 +247,15 @@ impl Ctx {
     /// A new file in the check's directory, the check's user's, for the grader to fill (made
     /// afresh: whatever a program left under that name is removed, never written through).
     pub fn create(&self, name: &str) -> File {
+        // TMPDIR's free space is shared out by a test's worst case (`runner::disk`), which counts
+        // this many files of the grader's: a check that makes more must raise the bound.
+        let (started, made) = THIS_TEST.get();
+        assert!(
+            made < crate::runner::disk::MAX_GRADER_FILES,
+            "a check makes more than runner::disk::MAX_GRADER_FILES ({}) files of its own",
+            crate::runner::disk::MAX_GRADER_FILES
+        );
+        THIS_TEST.set((started, made + 1));
         let path = self.path(name);
         let file = safe_fs::create(&path, 0o644)
             .and_then(|file| self.user.hand_over(&file).map(|()| file))
@@ -302,7 +328,8 @@ impl Ctx {
         let mut left = len;
         while left > 0 {
             let chunk = self.bytes(left.min(MIB));
-            file.write_all(&chunk).expect("cannot write a test file");
+            file.write_all(&chunk)
+                .unwrap_or_else(|e| panic!("cannot write {name}: {e}"));
             left -= chunk.len();
         }
         path
@@ -317,9 +344,9 @@ impl Ctx {
         let path = self.path(name);
         let file = self.create(name);
         file.set_len(len)
-            .expect("the file system must allow large sparse files");
+            .unwrap_or_else(|e| panic!("cannot make {name} {len} bytes long (sparse): {e}"));
         file.write_all_at(data, at)
-            .expect("cannot write into the sparse file");
+            .unwrap_or_else(|e| panic!("cannot write into {name}: {e}"));
         file.set_permissions(std::fs::Permissions::from_mode(0o444))
             .expect("cannot make the sparse file read-only");
         path

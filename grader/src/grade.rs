@@ -235,10 +235,14 @@ pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> TestOutcome {
     } else {
         (Some(ALONE.read().unwrap_or_else(|e| e.into_inner())), None)
     };
+    // Its share of TMPDIR's free space, held until its folders are gone (`runner::disk`).
+    let disk = crate::runner::disk::turn();
     let started = Instant::now();
     let mut notes = Vec::new();
     let mut timed_out = false;
+    crate::check_api::begin_test();
     let verdict = catching_panics(|| {
+        disk.as_ref().map_err(grader_error)?;
         let mut ctx =
             Ctx::new(test.exercise, program, test_seed(seed, test.name)).map_err(|e| {
                 grader_error(format!(
@@ -250,22 +254,51 @@ pub fn run_one(test: &'static Test, program: &Path, seed: u64) -> TestOutcome {
         timed_out = ctx.timed_out();
         notes = ctx.into_notes();
         verdict
-    })
-    // The row's hint follows every failure of it, after the check's own reason, which gives way
-    // to it where the report cuts a reason (`clean::BOUND`).
-    .reword(|why| match test.hint {
-        "" => why,
-        hint => {
-            let room = crate::clean::BOUND.saturating_sub(hint.len() + 64);
-            let why = crate::clean::Clean::bounded(&why, room);
-            format!("{}\nhint: {hint}", why.as_str())
-        }
     });
+    let verdict = full_disk_is_the_programs(verdict)
+        // The row's hint follows every failure of it, after the check's own reason, which gives way
+        // to it where the report cuts a reason (`clean::BOUND`).
+        .reword(|why| match test.hint {
+            "" => why,
+            hint => {
+                let room = crate::clean::BOUND.saturating_sub(hint.len() + 64);
+                let why = crate::clean::Clean::bounded(&why, room);
+                format!("{}\nhint: {hint}", why.as_str())
+            }
+        });
     TestOutcome {
         timed_out,
         ..TestOutcome::new(test, verdict, &notes, Some(seed), started.elapsed())
     }
 }
+
+/// A grader's step that found the file system full after the test's program ran, while this test
+/// was the only one in flight (`runner::disk`): the program's files filled it, so it is the
+/// program's failure. (Where tests run side by side, each holds its worst case of the free space:
+/// a full file system then is some other process's doing, a grading error.)
+fn full_disk_is_the_programs(verdict: Verdict) -> Verdict {
+    match verdict {
+        Err(Problem::GraderError(why))
+            if crate::runner::disk::one_test_at_a_time()
+                && crate::check_api::program_started()
+                && crate::runner::disk::names_a_full_disk(&why) =>
+        {
+            // Where the grader's step was is for the grader's maintainers, not the student.
+            let what = match why.split_once(": ") {
+                Some((at, what)) if at.starts_with(PANIC_PREFIX) => what,
+                _ => &why,
+            };
+            Err(Problem::Fail(format!(
+                "the program's files filled TMPDIR's file system, and the grader's next step \
+                 failed: {what}"
+            )))
+        }
+        verdict => verdict,
+    }
+}
+
+/// How a panic in a check begins its grading error.
+const PANIC_PREFIX: &str = "the check itself failed";
 
 thread_local! {
     /// Whether this thread is running a check, whose panics are caught and reported as outcomes.
@@ -305,9 +338,7 @@ fn catching_panics(check: impl FnOnce() -> Verdict) -> Verdict {
             .take()
             .map(|at| format!(" at {at}"))
             .unwrap_or_default();
-        Err(grader_error(format!(
-            "the check itself failed{at}: {message}"
-        )))
+        Err(grader_error(format!("{PANIC_PREFIX}{at}: {message}")))
     })
 }
 

@@ -811,25 +811,11 @@ fn graders_in_two_containers_share_no_process_limit() {
     let honest = compile_source("foreign/ex1", dir.path(), &[]).unwrap();
     for hide_cgroups in ["", "mount -t tmpfs tmpfs /sys/fs/cgroup && "] {
         let contained = |program: &Path, json: &str| {
-            let mut command = Command::new("unshare");
+            let tmp = "mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp && \
+                       setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+                       mkdir -m 755 /tmp/mmap-lab-grader-uids";
+            let mut command = in_a_container(hide_cgroups, tmp, dir.path());
             command
-                .args(["-m", "--propagation", "private", "sh", "-c"])
-                // The kit, the grader and this test's folder may themselves be under /tmp (a
-                // clone in a temporary folder): each is bound again at its path in the new /tmp.
-                .arg(format!(
-                    "{hide_cgroups}mount -t tmpfs tmpfs /run && chmod 755 /run && \
-                     for k in 0 1 2; do eval p=\\$KEEP$k; mkdir /run/keep$k && \
-                     mount --bind \"$p\" /run/keep$k || exit 1; done && \
-                     mount -t tmpfs tmpfs /tmp && chmod 1777 /tmp && \
-                     for k in 0 1 2; do eval p=\\$KEEP$k; mkdir -p \"$p\" && \
-                     mount --bind /run/keep$k \"$p\" || exit 1; done && \
-                     setpriv --reuid=65534 --regid=65534 --clear-groups -- \
-                     mkdir -m 755 /tmp/mmap-lab-grader-uids && exec \"$@\""
-                ))
-                .env("KEEP0", support::kit_root())
-                .env("KEEP1", support::grader_bin().parent().unwrap())
-                .env("KEEP2", dir.path())
-                .arg("sh")
                 .arg(support::grader_bin())
                 .args(["ex1", "--bin"])
                 .arg(format!("ex1={}", program.display()))
@@ -872,6 +858,103 @@ fn graders_in_two_containers_share_no_process_limit() {
         let json: serde_json::Value = serde_json::from_str(&json).unwrap();
         let max = u64::from(grader::rubric::points_of("ex1"));
         assert_eq!(json["score"].as_u64(), Some(max), "{stdout}");
+    }
+}
+
+/// A command that runs the program given after it (`.arg(program).args(..)`) in a container of
+/// its own, as root: a private mount namespace where `setup` ran first (`""`, or commands ending
+/// in `&&`), then `mount_tmp` put a new file system on /tmp (mode 1777 after it). The kit, the
+/// grader and `dir` may themselves be under /tmp (a clone in a temporary folder): each is bound
+/// again at its path in the new /tmp.
+fn in_a_container(setup: &str, mount_tmp: &str, dir: &Path) -> Command {
+    let mut command = Command::new("unshare");
+    command
+        .args(["-m", "--propagation", "private", "sh", "-c"])
+        .arg(format!(
+            "{setup}mount -t tmpfs tmpfs /run && chmod 755 /run && \
+             for k in 0 1 2; do eval p=\\$KEEP$k; mkdir /run/keep$k && \
+             mount --bind \"$p\" /run/keep$k || exit 1; done && \
+             {mount_tmp} && chmod 1777 /tmp && \
+             for k in 0 1 2; do eval p=\\$KEEP$k; mkdir -p \"$p\" && \
+             mount --bind /run/keep$k \"$p\" || exit 1; done && exec \"$@\""
+        ))
+        .env("KEEP0", support::kit_root())
+        .env("KEEP1", support::grader_bin().parent().unwrap())
+        .env("KEEP2", dir)
+        .arg("sh");
+    command
+}
+
+/// Red team 5: on a TMPDIR smaller than what tests side by side may keep (16 files of 256 MiB
+/// each), a run that filled it within the bounds made the grader's next fixture fail to be
+/// written: `Score: none` at will (a grading error in the student's own grading), and in a batch,
+/// another student's program failing. Now each test holds its worst case of TMPDIR's free space,
+/// tests run one at a time where it is small, and a grader's step that finds the file system full
+/// after the test's program ran is that program's failure. `fills_a_small_tmpdir.c` copies
+/// honestly and then fills its folder, on a /tmp of its own of 2 GiB (an ext4 with no blocks
+/// kept for root, as a tmpfs keeps none), graded by root and by an ordinary user: a grade, with
+/// the test whose fixture it made impossible failed; the honest program beside it, full marks.
+#[test]
+fn a_run_that_fills_a_small_tmpdir_only_fails() {
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("skipped: only root may mount a small file system on /tmp");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(hostile) = compile("fills_a_small_tmpdir", dir.path(), &[]) else {
+        return;
+    };
+    let honest = compile_source("foreign/ex3", dir.path(), &[]).unwrap();
+    let image = tempfile::NamedTempFile::new_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    image.as_file().set_len(2 << 30).unwrap();
+    let made = Command::new("mkfs.ext4")
+        .args(["-q", "-F", "-m", "0"])
+        .arg(image.path())
+        .output();
+    if !made.as_ref().is_ok_and(|out| out.status.success()) {
+        println!("skipped: no mkfs.ext4 here to make a small file system: {made:?}");
+        return;
+    }
+    let max = u64::from(grader::rubric::points_of("ex3"));
+    for grader in graders(dir.path()) {
+        for (program, hostile) in [(&hostile, true), (&honest, false)] {
+            let json = dir.path().join("results.json");
+            let _ = std::fs::remove_file(&json);
+            let mount = format!("mount -o loop '{}' /tmp", image.path().display());
+            let output = in_a_container("", &mount, dir.path())
+                .arg(grader.get_program())
+                .args(grader.get_args())
+                .args(["ex3", "--bin"])
+                .arg(format!("ex3={}", program.display()))
+                .arg("--json")
+                .arg(&json)
+                .env("GRADER_TIMEOUT", "10")
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            if String::from_utf8_lossy(&output.stderr).contains("mount") {
+                println!("skipped: no loop device or private mounts here: {output:?}");
+                return;
+            }
+            assert!(stdout.contains("tests run one at a time"), "{output:?}");
+            let results = std::fs::read_to_string(&json).unwrap_or_default();
+            if hostile {
+                assert_eq!(output.status.code(), Some(1), "{output:?}");
+                assert!(
+                    test_named(&results, "copies_odd_sizes")["output"]
+                        .as_str()
+                        .unwrap()
+                        .contains("the program's files filled TMPDIR's file system"),
+                    "{stdout}"
+                );
+            } else {
+                assert_eq!(output.status.code(), Some(0), "{output:?}");
+                let results: serde_json::Value = serde_json::from_str(&results).unwrap();
+                assert_eq!(results["score"].as_u64(), Some(max), "{stdout}");
+            }
+        }
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod build;
 mod cgroup;
 mod confine;
+pub mod disk;
 mod evidence;
 pub mod interrupt;
 mod kept;

@@ -421,5 +421,6 @@ pub fn summary() -> Vec<String> {
             }
         ),
         super::cgroup::summary(),
+        super::disk::summary(),
     ]
 }
