@@ -37,15 +37,21 @@ int main(int argc, char **argv) {
 fn compile(dir: &Path, name: &str, source: &str) -> Option<std::path::PathBuf> {
     let file = dir.join(format!("{name}.c"));
     std::fs::write(&file, source).unwrap();
-    compile_file(dir, name, &file)
+    compile_file(dir, name, &file, &[])
 }
 
 /// Compiles the C file `file` into `dir`/`name`; `None` where there is no C compiler.
-fn compile_file(dir: &Path, name: &str, file: &Path) -> Option<std::path::PathBuf> {
+fn compile_file(
+    dir: &Path,
+    name: &str,
+    file: &Path,
+    defines: &[&str],
+) -> Option<std::path::PathBuf> {
     let binary = dir.join(name);
     match Command::new("cc")
         .args(["-O2", "-o"])
         .arg(&binary)
+        .args(defines)
         .arg(file)
         .status()
     {
@@ -205,6 +211,7 @@ fn a_program_cannot_renice_limit_or_pin_the_grader_or_its_neighbours() {
         dir.path(),
         "reaches",
         &sources.join("red_team/reaches_other_processes.c"),
+        &[],
     ) else {
         return;
     };
@@ -212,7 +219,7 @@ fn a_program_cannot_renice_limit_or_pin_the_grader_or_its_neighbours() {
         .iter()
         .map(|exercise| {
             let source = sources.join(format!("foreign/{exercise}.c"));
-            let binary = compile_file(dir.path(), exercise, &source).unwrap();
+            let binary = compile_file(dir.path(), exercise, &source, &[]).unwrap();
             format!("{exercise}={}", binary.display())
         })
         .collect();
@@ -305,24 +312,83 @@ fn a_program_cannot_renice_limit_or_pin_the_grader_or_its_neighbours() {
 /// program can say how much it touched.
 #[test]
 fn an_ordinary_users_run_has_bounded_memory() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let source = support::kit_root().join("grader/tests/red_team/memory_fan.c");
-    let Some(hostile) = compile_file(dir.path(), "fan", &source) else {
+    let Some(said) = peek_empty_file_as_an_ordinary_user("memory_fan", &[], None) else {
         return;
     };
+    assert!(said.contains("ran out of memory"), "{said}");
+    assert!(!said.contains("TOUCHED"), "{said}");
+}
+
+/// Red team 6: memory that is no process's resident memory escapes that watchdog: written into
+/// in-memory files kept open (1.9 GiB in a run), or queued in socket pairs nobody reads (1 GiB).
+/// `red_team/memory_outside_processes.c` tries to hold 768 MiB each way: both calls are refused,
+/// and named.
+#[test]
+fn an_ordinary_users_run_holds_no_memory_outside_its_processes() {
+    for (define, call) in [("-DMEMFD", "memfd_create"), ("-DSOCKETS", "socketpair")] {
+        let Some(said) =
+            peek_empty_file_as_an_ordinary_user("memory_outside_processes", &[define], None)
+        else {
+            return;
+        };
+        assert!(!said.contains("HELD"), "{said}");
+        assert!(
+            said.contains(&format!("it called {call}(2), which graded runs refuse")),
+            "{said}"
+        );
+    }
+}
+
+/// Red team 6: where TMPDIR is a tmpfs, the files a run writes into its folder are memory no
+/// process holds, and they stay until the test ends: an ordinary user's run kept 2.4 GiB there,
+/// past its bound, and the kernel's OOM killer took a bystander. Now they count with the run's
+/// processes' memory. `red_team/hoards_files_in_memory.c` writes 720 MiB into six files, graded
+/// with TMPDIR in /dev/shm (a tmpfs here): killed past the bound, and told so.
+#[test]
+fn an_ordinary_users_run_on_a_tmpfs_counts_its_files_as_memory() {
+    let shm = std::path::Path::new("/dev/shm");
+    let roomy = nix::sys::statvfs::statvfs(shm)
+        .is_ok_and(|fs| fs.blocks_available() * fs.fragment_size() > 2 << 30);
+    if !roomy {
+        println!("skipped: no /dev/shm with 2 GiB free to grade in (a tmpfs)");
+        return;
+    }
+    let tmp = tempfile::tempdir_in(shm).unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let Some(said) =
+        peek_empty_file_as_an_ordinary_user("hoards_files_in_memory", &[], Some(tmp.path()))
+    else {
+        return;
+    };
+    assert!(said.contains("ran out of memory"), "{said}");
+    assert!(!said.contains("KEPT"), "{said}");
+}
+
+/// Grades `red_team/{name}.c` (built with `defines`) as ex1 by an ordinary user, with TMPDIR
+/// `tmp` (`None`: a folder beside the results), and returns what the report says of its
+/// `peek empty.bin`, which failed. `None` where there is no C compiler.
+fn peek_empty_file_as_an_ordinary_user(
+    name: &str,
+    defines: &[&str],
+    tmp: Option<&Path>,
+) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let source = support::kit_root().join(format!("grader/tests/red_team/{name}.c"));
+    let hostile = compile_file(dir.path(), name, &source, defines)?;
     let (grader, results) = grader_and_folder(dir.path(), "out");
+    let json_path = results.join(format!("{name}.json"));
     let output = as_unprivileged(&grader)
         .args(["ex1", "--bin"])
         .arg(format!("ex1={}", hostile.display()))
         .arg("--json")
-        .arg(results.join("fan.json"))
-        .env("TMPDIR", &results)
+        .arg(&json_path)
+        .env("TMPDIR", tmp.unwrap_or(&results))
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let json = std::fs::read_to_string(results.join("fan.json")).unwrap_or_default();
+    let json = std::fs::read_to_string(&json_path).unwrap_or_default();
     let json: serde_json::Value = serde_json::from_str(&json)
         .unwrap_or_else(|_| panic!("no results.json: {stdout}{:?}", output.stderr));
     let entry = json["tests"]
@@ -336,8 +402,7 @@ fn an_ordinary_users_run_has_bounded_memory() {
                 .ends_with(".peek_empty_file")
         })
         .unwrap_or_else(|| panic!("no peek_empty_file in {json:#}"));
-    let said = entry["output"].as_str().unwrap();
+    let said = entry["output"].as_str().unwrap().to_owned();
     assert_eq!(entry["status"], "failed", "{said}");
-    assert!(said.contains("ran out of memory"), "{said}");
-    assert!(!said.contains("TOUCHED"), "{said}");
+    Some(said)
 }

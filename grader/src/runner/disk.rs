@@ -90,7 +90,11 @@ impl Budget {
 /// The bytes of `folder`'s file system that an ordinary user may still write.
 pub fn free_space(folder: &Path) -> Option<u64> {
     let stats = nix::sys::statvfs::statvfs(folder).ok()?;
-    Some((stats.blocks_available() as u64).saturating_mul(stats.fragment_size() as u64))
+    Some(
+        stats
+            .blocks_available()
+            .saturating_mul(stats.fragment_size()),
+    )
 }
 
 /// What one test holds of the free space until it ends (dropped after its folders are gone).

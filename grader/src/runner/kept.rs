@@ -112,6 +112,18 @@ impl Drop for Watch {
     }
 }
 
+/// The bytes that the files in `dirs` and below take (their blocks, each file once however many
+/// names it has).
+pub(super) fn bytes_in(dirs: &[PathBuf]) -> u64 {
+    let mut seen = HashSet::new();
+    entries(dirs)
+        .into_iter()
+        .filter(|(_, inode)| seen.insert(*inode))
+        .filter_map(|(path, _)| std::fs::symlink_metadata(path).ok())
+        .map(|meta| meta.blocks() * 512)
+        .sum()
+}
+
 /// Every name of a file, folder and link in `dirs` and below (the folders themselves not
 /// included), with what it names.
 fn entries(dirs: &[PathBuf]) -> HashSet<Entry> {

@@ -11,14 +11,23 @@
 //! the subreaper). Pages shared between a parent and its forked children count once per process:
 //! a run is judged on more than it really holds, never less. The bound holds within what a run
 //! can touch in one period (tens of MiB), and each process's RLIMIT_AS still caps a single step.
+//!
+//! Where the run's folders are on a tmpfs (TMPDIR is one on Debian 13, Fedora and Arch), their
+//! files are memory that no process holds: red team 6 kept 2.4 GiB in files a run wrote there,
+//! and the kernel's OOM killer then took a bystander. So there the files in the run's folders
+//! (the grader's own among them) count with the processes' memory, for as long as they are there:
+//! a later run of the same test starts with what earlier runs left.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use std::path::PathBuf;
+
 use super::MAX_RUN_MEMORY;
 use super::confine::{children_of, descendants_of};
+use super::kept::bytes_in;
 
 /// How often the watchdog adds up the run's memory.
 const PERIOD: Duration = Duration::from_millis(5);
@@ -30,13 +39,15 @@ pub(super) struct Watchdog {
 }
 
 impl Watchdog {
-    /// Watches the run whose first process (and process group) is `pid`.
-    pub(super) fn start(pid: u32) -> Watchdog {
+    /// Watches the run whose first process (and process group) is `pid`, and whose folders are
+    /// `dirs` (their files count where they are in memory: `in_memory`).
+    pub(super) fn start(pid: u32, dirs: Vec<PathBuf>) -> Watchdog {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
+        let files = in_memory(dirs);
         let handle = std::thread::spawn(move || {
             while !stopping.load(Ordering::Acquire) {
-                if memory_of_group(pid) > MAX_RUN_MEMORY {
+                if memory_of_group(pid) + bytes_in(&files) > MAX_RUN_MEMORY {
                     // SAFETY: kills the run's process group, which cannot have been reused:
                     // its leader is the grader's child, not yet reaped (the watchdog is stopped
                     // before it is).
@@ -55,6 +66,14 @@ impl Watchdog {
         self.stop.store(true, Ordering::Release);
         self.handle.join().unwrap_or(false)
     }
+}
+
+/// Those of `dirs` whose files are memory: the folders on a tmpfs.
+fn in_memory(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
+    use nix::sys::statfs::{TMPFS_MAGIC, statfs};
+    dirs.into_iter()
+        .filter(|dir| statfs(dir).is_ok_and(|fs| fs.filesystem_type() == TMPFS_MAGIC))
+        .collect()
 }
 
 /// The anonymous and shared memory, in bytes, of the processes of group `group`.

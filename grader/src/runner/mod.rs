@@ -345,8 +345,10 @@ impl Cmd {
         };
         live.push(child.id());
         drop(live);
-        let watchdog = (!group.as_ref().is_some_and(cgroup::Group::bounds_memory))
-            .then(|| memory::Watchdog::start(child.id()));
+        let watchdog = (!group.as_ref().is_some_and(cgroup::Group::bounds_memory)).then(|| {
+            let dirs = std::iter::once(&self.dir).chain(&self.also).cloned();
+            memory::Watchdog::start(child.id(), dirs.collect())
+        });
         let stdout = capture(child.stdout.take().expect("stdout is piped"));
         let stderr = capture(child.stderr.take().expect("stderr is piped"));
         Ok(Running {
