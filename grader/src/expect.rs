@@ -25,7 +25,8 @@ pub fn explain(run: &Run) -> String {
         format!(
             "ran out of memory: it was killed when its processes, together, used all the memory \
              a run may have ({} MiB; where TMPDIR is a tmpfs, the files in its folder are memory \
-             and count too); map files in windows rather than copying them into memory",
+             and count too, and without a memory cgroup, a process may have only a few hundred \
+             areas in its memory map); map files in windows rather than copying them into memory",
             crate::runner::MAX_RUN_MEMORY >> 20
         )
     } else if run.timed_out {

@@ -343,7 +343,8 @@ fn an_ordinary_users_run_holds_no_memory_outside_its_processes() {
 /// process holds, and they stay until the test ends: an ordinary user's run kept 2.4 GiB there,
 /// past its bound, and the kernel's OOM killer took a bystander. Now they count with the run's
 /// processes' memory. `red_team/hoards_files_in_memory.c` writes 720 MiB into six files, graded
-/// with TMPDIR in /dev/shm (a tmpfs here): killed past the bound, and told so.
+/// with TMPDIR in /dev/shm (a tmpfs here): killed past the bound, and told so; the same with
+/// each file unlinked and kept open (red team 7: 2 GiB so, in no folder).
 #[test]
 fn an_ordinary_users_run_on_a_tmpfs_counts_its_files_as_memory() {
     let shm = std::path::Path::new("/dev/shm");
@@ -353,15 +354,50 @@ fn an_ordinary_users_run_on_a_tmpfs_counts_its_files_as_memory() {
         println!("skipped: no /dev/shm with 2 GiB free to grade in (a tmpfs)");
         return;
     }
-    let tmp = tempfile::tempdir_in(shm).unwrap();
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let Some(said) =
-        peek_empty_file_as_an_ordinary_user("hoards_files_in_memory", &[], Some(tmp.path()))
-    else {
+    for defines in [&[][..], &["-DUNLINKED"]] {
+        let tmp = tempfile::tempdir_in(shm).unwrap();
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let name = "hoards_files_in_memory";
+        let Some(said) = peek_empty_file_as_an_ordinary_user(name, defines, Some(tmp.path()))
+        else {
+            return;
+        };
+        assert!(said.contains("ran out of memory"), "{defines:?}: {said}");
+        assert!(!said.contains("KEPT"), "{defines:?}: {said}");
+    }
+}
+
+/// Red team 7: each area of a memory map is kernel memory no process's resident memory shows: one
+/// mapping split by mprotect into 65,000 areas, in 150 forked processes, took 1.4 GiB of the
+/// kernel's past an ordinary user's watchdog. `red_team/splits_its_memory.c` makes 2000 areas
+/// in one process: past what the grader reads of a map, and so past the run's bound.
+#[test]
+fn an_ordinary_users_run_has_a_bounded_memory_map() {
+    let Some(said) = peek_empty_file_as_an_ordinary_user("splits_its_memory", &[], None) else {
         return;
     };
     assert!(said.contains("ran out of memory"), "{said}");
-    assert!(!said.contains("KEPT"), "{said}");
+}
+
+/// Red team 7: queued signals and POSIX timers count against the user's RLIMIT_SIGPENDING, which
+/// every process of the user shares: an ordinary user's run queued 70,160 signals to itself, and
+/// the user's other programs' timer_create failed. `red_team/queues_signals.c` queues until the
+/// kernel refuses: now at most a run's limit.
+#[test]
+fn an_ordinary_users_run_queues_few_signals() {
+    let Some(said) = peek_empty_file_as_an_ordinary_user("queues_signals", &[], None) else {
+        return;
+    };
+    let queued: u64 = said
+        .split_once("QUEUED ")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of queued signals: {said}"));
+    let bound = grader::runner::MAX_PENDING_SIGNALS;
+    assert!(
+        queued <= bound,
+        "{queued} signals queued, bound {bound}: {said}"
+    );
 }
 
 /// Grades `red_team/{name}.c` (built with `defines`) as ex1 by an ordinary user, with TMPDIR

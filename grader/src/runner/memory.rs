@@ -11,6 +11,8 @@
 //! the subreaper). Pages shared between a parent and its forked children count once per process:
 //! a run is judged on more than it really holds, never less. The bound holds within what a run
 //! can touch in one period (tens of MiB), and each process's RLIMIT_AS still caps a single step.
+//! The period grows with a pass's own cost (the watchdog takes a tenth of a CPU at most): a run
+//! of hundreds of processes is looked at less often.
 //!
 //! Where the run's folders are on a tmpfs (TMPDIR is one on Debian 13, Fedora and Arch), their
 //! files are memory that no process holds: red team 6 kept 2.4 GiB in files a run wrote there,
@@ -21,8 +23,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 
 use super::MAX_RUN_MEMORY;
@@ -45,16 +48,25 @@ impl Watchdog {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let files = in_memory(dirs);
+        let devices: Vec<u64> = files
+            .iter()
+            .filter_map(|dir| std::fs::metadata(dir).ok())
+            .map(|meta| meta.dev())
+            .collect();
         let handle = std::thread::spawn(move || {
             while !stopping.load(Ordering::Acquire) {
-                if memory_of_group(pid) + bytes_in(&files) > MAX_RUN_MEMORY {
+                let pass = Instant::now();
+                if memory_of_group(pid, &devices) + bytes_in(&files) > MAX_RUN_MEMORY {
                     // SAFETY: kills the run's process group, which cannot have been reused:
                     // its leader is the grader's child, not yet reaped (the watchdog is stopped
                     // before it is).
                     unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
                     return true;
                 }
-                std::thread::sleep(PERIOD);
+                // A pass is the grader's CPU, outside the run's: hundreds of idle processes made
+                // each long (53 s of the grader's CPU in one test, red team 7). It rests at least
+                // nine times as long as it worked: a tenth of a CPU at most.
+                std::thread::sleep(PERIOD.max(pass.elapsed() * 9));
             }
             false
         });
@@ -76,9 +88,57 @@ fn in_memory(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
         .collect()
 }
 
-/// The anonymous and shared memory, in bytes, of the processes of group `group`.
-fn memory_of_group(group: u32) -> u64 {
-    members(group).into_iter().map(unshared_memory).sum()
+/// The anonymous and shared memory, in bytes, of the processes of group `group`, and the files
+/// they hold open on `devices` (tmpfs) that no folder shows: unlinked, or made with O_TMPFILE
+/// (red team 7 held 2 GiB so, in no folder and mapped by no process).
+fn memory_of_group(group: u32, devices: &[u64]) -> u64 {
+    let members = members(group);
+    let unlinked = if devices.is_empty() {
+        0
+    } else {
+        unlinked_files(&members, devices)
+    };
+    if members.iter().any(|&pid| has_too_many_areas(pid)) {
+        return u64::MAX;
+    }
+    members.into_iter().map(unshared_memory).sum::<u64>() + unlinked
+}
+
+/// Whether process `pid`'s memory map is longer than the grader reads (`MAX_MAPS_BYTES`, some 400
+/// areas; a program of the kit has under a hundred). Each area is kernel memory no RssAnon shows:
+/// one mapping split by mprotect into 65,000 areas, in 150 forked processes, took 1.4 GiB of the
+/// kernel's (red team 7). Such a run is past its bound.
+fn has_too_many_areas(pid: u32) -> bool {
+    use std::io::Read;
+    let limit = super::evidence::MAX_MAPS_BYTES;
+    let mut text = Vec::new();
+    std::fs::File::open(format!("/proc/{pid}/maps"))
+        .and_then(|maps| maps.take(limit + 1).read_to_end(&mut text))
+        .is_ok_and(|read| read as u64 > limit)
+}
+
+/// The blocks, in bytes, of the files with no name on `devices` that `pids` hold open, each once.
+fn unlinked_files(pids: &[u32], devices: &[u64]) -> u64 {
+    let mut seen = std::collections::HashSet::new();
+    let mut bytes = 0;
+    for pid in pids {
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        for fd in fds.flatten() {
+            // The open file itself (/proc's link leads to it even once unlinked).
+            let Ok(meta) = std::fs::metadata(fd.path()) else {
+                continue;
+            };
+            if meta.nlink() == 0
+                && devices.contains(&meta.dev())
+                && seen.insert((meta.dev(), meta.ino()))
+            {
+                bytes += meta.blocks() * 512;
+            }
+        }
+    }
+    bytes
 }
 
 /// The processes of group `group`: its leader's descendants, and the grader's children in the
@@ -156,10 +216,10 @@ mod tests {
             .unwrap();
         let pid = child.id();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while memory_of_group(pid) < 64 << 20 && std::time::Instant::now() < deadline {
+        while memory_of_group(pid, &[]) < 64 << 20 && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let seen = memory_of_group(pid);
+        let seen = memory_of_group(pid, &[]);
         let _ = child.kill();
         let _ = child.wait();
         assert!(seen >= 64 << 20, "{seen}");

@@ -58,6 +58,10 @@ impl Default for Limits {
 /// (`trace::MAX_NEW_FILES`), a bound on what one check can do to the grader's disk.
 pub const DEFAULT_MAX_FILE: u64 = 256 << 20;
 
+/// The most signals a run's process may queue (and POSIX timers it may make), counted with the
+/// others of its user (RLIMIT_SIGPENDING). No program of the kit queues one.
+pub const MAX_PENDING_SIGNALS: u64 = 64;
+
 /// The most address space one process of a run may have (RLIMIT_AS): far more than any program of
 /// the kit maps (windows of 16 MiB, files of 128 MiB at most), and a bound on the memory a
 /// process can take where no cgroup limits the run as a whole (see `cgroup`).
@@ -95,6 +99,13 @@ impl Limits {
             check(libc::setrlimit(libc::RLIMIT_AS, &limit(MAX_ADDRESS_SPACE)))?;
             // No core dumps: the kernel writes them itself, uncounted among the run's files.
             check(libc::setrlimit(libc::RLIMIT_CORE, &limit(0)))?;
+            // Queued signals and POSIX timers count against the user's RLIMIT_SIGPENDING, which
+            // the caller's limit is checked against: an ordinary user's run queued 70,000 and the
+            // user's other programs' timer_create failed (red team 7).
+            check(libc::setrlimit(
+                libc::RLIMIT_SIGPENDING,
+                &limit(MAX_PENDING_SIGNALS),
+            ))?;
             if self.ignore_sigxfsz && libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR {
                 return Err(io::Error::last_os_error());
             }

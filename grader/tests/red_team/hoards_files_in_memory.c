@@ -4,7 +4,9 @@
  * (within the bounds on a test's files: 16, of 256 MiB each), then the program says how much it
  * kept and exits 0. Red team 6 kept 2.4 GiB so, graded by an ordinary user, past the run's
  * 512 MiB, and the kernel's OOM killer took a bystander. Now the files in a run's folders on a
- * tmpfs count with its processes' memory: the run is killed past the bound. */
+ * tmpfs count with its processes' memory: the run is killed past the bound. With -DUNLINKED,
+ * each file is unlinked and kept open instead, in no folder (red team 7: 2 GiB so): the files a
+ * run's processes hold open on the tmpfs count too. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,10 +29,15 @@ int main(int argc, char **argv)
         int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd < 0)
             return 1;
+#ifdef UNLINKED
+        unlink(name);
+#endif
         for (int m = 0; m < MIB; m++)
             if (write(fd, block, sizeof block) == (ssize_t)sizeof block)
                 kept += sizeof block;
+#ifndef UNLINKED
         close(fd);
+#endif
     }
     printf("KEPT %ld MiB\n", kept >> 20);
     return 0;
