@@ -379,6 +379,40 @@ fn an_ordinary_users_run_has_a_bounded_memory_map() {
     assert!(said.contains("ran out of memory"), "{said}");
 }
 
+/// Red team 8: kernel memory no process's resident memory shows, held by an ordinary user's run
+/// (`red_team/holds_kernel_objects.c`): empty pipes past the descriptor limit a run had from the
+/// grader (800,000 of the machine's open files); file locks (700 MiB, charged to no cgroup, as
+/// root too); page tables of untouched memory (770 MiB). Now a run's process has at most
+/// `MAX_OPEN_FILES` descriptors, locks are refused and named, and page tables count.
+#[test]
+fn an_ordinary_users_run_holds_few_kernel_objects() {
+    let Some(said) =
+        peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DPIPES"], None)
+    else {
+        return;
+    };
+    let pipes: u64 = said
+        .split_once("PIPES ")
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count of pipes: {said}"));
+    let bound = grader::runner::MAX_OPEN_FILES / 2;
+    assert!(pipes <= bound, "{pipes} pipes, bound {bound}: {said}");
+    for (define, call) in [("-DLOCKS", "fcntl"), ("-DFLOCK", "flock")] {
+        let said = peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &[define], None)
+            .expect("compiled above");
+        assert!(
+            said.contains(&format!("it called {call}(2), which graded runs refuse")),
+            "{define}: {said}"
+        );
+        assert!(!said.contains("LOCKS"), "{define}: {said}");
+    }
+    let said =
+        peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DPAGE_TABLES"], None)
+            .expect("compiled above");
+    assert!(said.contains("ran out of memory"), "{said}");
+}
+
 /// Red team 7: queued signals and POSIX timers count against the user's RLIMIT_SIGPENDING, which
 /// every process of the user shares: an ordinary user's run queued 70,160 signals to itself, and
 /// the user's other programs' timer_create failed. `red_team/queues_signals.c` queues until the

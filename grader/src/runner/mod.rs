@@ -56,7 +56,9 @@ pub use confine::{Confinement, User, is_root};
 pub use evidence::{CpuTimes, maps_of, read_memory};
 pub use kept::CheckFiles;
 pub use place::{claim_temp_dir, clean_up, reachable, work_root};
-pub use sandbox::{Limits, MAX_PENDING_SIGNALS, summary as sandbox_summary, tracing_works};
+pub use sandbox::{
+    Limits, MAX_OPEN_FILES, MAX_PENDING_SIGNALS, summary as sandbox_summary, tracing_works,
+};
 pub use signals::describe_signal;
 pub use trace::{Call, FileId, Observer, Region, Trace};
 

@@ -1,0 +1,79 @@
+/* ex1, hostile (red team 8): kernel memory that no process's resident memory shows, held by an
+ * ordinary user's run (no cgroup: the grader's watchdog adds up what /proc shows of the run's
+ * processes). Only in `peek empty.bin`, one of:
+ *   -DPIPES        empty pipes until the kernel refuses, the descriptor limit raised first: red
+ *                  team 8 held 800,000 of the machine's open files so (40 processes);
+ *   -DLOCKS        fcntl read locks on the bytes of a file: 3.8 million locks, 700 MiB that no
+ *                  memory cgroup is charged for, as root too; -DFLOCK: flock(2) instead;
+ *   -DPAGE_TABLES  KIDS processes each read one byte in every 2 MiB of a 960 MiB mapping: no page
+ *                  of their own (the zero page), but a page table each time: 770 MiB (400 KIDS).
+ * Then the program says how much it held and exits 0, or exits 1 if it was refused. Now runs have
+ * 64 descriptors a process, locks are refused and named, and page tables (VmPTE) count. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define KIDS 320
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || strcmp(argv[1], "peek") != 0 || strcmp(argv[2], "empty.bin") != 0)
+        return 0;
+#if defined(PIPES)
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0) {
+        files.rlim_cur = files.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &files);
+    }
+    long pipes = 0;
+    int pair[2];
+    while (pipes < 100000 && pipe(pair) == 0)
+        pipes++;
+    printf("PIPES %ld\n", pipes);
+#elif defined(LOCKS) || defined(FLOCK)
+    int fd = open("/usr/bin/env", O_RDONLY);
+    if (fd < 0)
+        return 1;
+#ifdef FLOCK
+    if (flock(fd, LOCK_SH) != 0) {
+        perror("flock");
+        return 1;
+    }
+    printf("LOCKS 1\n");
+#else
+    long locks = 0;
+    for (off_t at = 0; at < 20000; at += 2) {
+        struct flock lock = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = at, .l_len = 1};
+        if (fcntl(fd, F_SETLK, &lock) != 0) {
+            perror("fcntl(F_SETLK)");
+            return 1;
+        }
+        locks++;
+    }
+    printf("LOCKS %ld\n", locks);
+#endif
+#elif defined(PAGE_TABLES)
+    size_t len = (size_t)960 << 20;
+    for (int i = 0; i < KIDS; i++)
+        if (fork() == 0) {
+            volatile char *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (p == MAP_FAILED)
+                _exit(1);
+            char sum = 0;
+            for (size_t at = 0; at < len; at += 2 << 20)
+                sum += p[at];
+            sleep(2);
+            _exit(sum);
+        }
+    int held = 0, status;
+    while (wait(&status) > 0)
+        held += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    printf("TABLES %d processes\n", held);
+#endif
+    return 0;
+}
