@@ -3,7 +3,8 @@
 //! `memory_fan.c` took 2 GiB with three processes, and nothing stopped a few dozen.
 //!
 //! A watchdog thread adds up, every `PERIOD`, the memory of the run's processes that the kernel
-//! can neither drop nor write back to a file (RssAnon + RssShmem, /proc/PID/status), and kills
+//! can neither drop nor write back to a file (RssAnon + RssShmem, and their page tables, VmPTE:
+//! /proc/PID/status; a memory map of more than some 400 areas is past the bound), and kills
 //! the run's process group once the sum passes `MAX_RUN_MEMORY`, the bound a run's memory cgroup
 //! has elsewhere. The run's processes are its process group (a run may not leave it: setsid and
 //! setpgid are refused), found from its first process down through /proc/PID/task/TID/children,
@@ -20,13 +21,12 @@
 //! (the grader's own among them) count with the processes' memory, for as long as they are there:
 //! a later run of the same test starts with what earlier runs left.
 
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
 
 use super::MAX_RUN_MEMORY;
 use super::confine::{children_of, descendants_of};
@@ -56,7 +56,8 @@ impl Watchdog {
         let handle = std::thread::spawn(move || {
             while !stopping.load(Ordering::Acquire) {
                 let pass = Instant::now();
-                if memory_of_group(pid, &devices) + bytes_in(&files) > MAX_RUN_MEMORY {
+                let used = memory_of_group(pid, &devices).saturating_add(bytes_in(&files));
+                if used > MAX_RUN_MEMORY {
                     // SAFETY: kills the run's process group, which cannot have been reused:
                     // its leader is the grader's child, not yet reaped (the watchdog is stopped
                     // before it is).
