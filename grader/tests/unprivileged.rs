@@ -348,8 +348,7 @@ fn an_ordinary_users_run_holds_no_memory_outside_its_processes() {
 #[test]
 fn an_ordinary_users_run_on_a_tmpfs_counts_its_files_as_memory() {
     let shm = std::path::Path::new("/dev/shm");
-    let roomy = nix::sys::statvfs::statvfs(shm)
-        .is_ok_and(|fs| fs.blocks_available() * fs.fragment_size() > 2 << 30);
+    let roomy = grader::runner::disk::free_space(shm).is_some_and(|free| free > 2 << 30);
     if !roomy {
         println!("skipped: no /dev/shm with 2 GiB free to grade in (a tmpfs)");
         return;
@@ -391,11 +390,7 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
     else {
         return;
     };
-    let pipes: u64 = said
-        .split_once("PIPES ")
-        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no count of pipes: {said}"));
+    let pipes = count_after(&said, "PIPES ");
     let bound = grader::runner::MAX_OPEN_FILES / 2;
     assert!(pipes <= bound, "{pipes} pipes, bound {bound}: {said}");
     for (define, call) in [("-DLOCKS", "fcntl"), ("-DFLOCK", "flock")] {
@@ -422,16 +417,20 @@ fn an_ordinary_users_run_queues_few_signals() {
     let Some(said) = peek_empty_file_as_an_ordinary_user("queues_signals", &[], None) else {
         return;
     };
-    let queued: u64 = said
-        .split_once("QUEUED ")
-        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no count of queued signals: {said}"));
+    let queued = count_after(&said, "QUEUED ");
     let bound = grader::runner::MAX_PENDING_SIGNALS;
     assert!(
         queued <= bound,
         "{queued} signals queued, bound {bound}: {said}"
     );
+}
+
+/// The number a hostile program printed after `label` (in the report's `said`).
+fn count_after(said: &str, label: &str) -> u64 {
+    said.split_once(label)
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {label:?}: {said}"))
 }
 
 /// Grades `red_team/{name}.c` (built with `defines`) as ex1 by an ordinary user, with TMPDIR

@@ -8,9 +8,10 @@
 //! and in a batch another student's program failed (red team 5). So each test reserves its worst
 //! case from the free space measured when the grader first needs it, and waits for its turn while
 //! the tests in flight (every test of this process: a batch's students too) hold the rest. Where
-//! not even one test's worst case fits, tests run one at a time: a full file system is then the
-//! doing of the one test in flight, and a grader's write that finds it full after the test's
-//! program ran is that program's failure (`Ctx::write_failed`), never a grading error.
+//! two tests' worst cases do not fit, tests run one at a time: a full file system is then the
+//! doing of the one test in flight, and a grader's step that finds it full after the test's
+//! program ran is that program's failure (`grade::full_disk_is_the_programs`), never a grading
+//! error.
 //!
 //! Below `MIN_FREE` a right program's files may not fit either: the grader then grades nothing
 //! and says so (a fault of the machine, never a grade). Other processes of the machine, another
@@ -153,7 +154,7 @@ pub fn summary() -> String {
             budget.folder.display()
         ),
         Some(free) if free < MIN_FREE => format!("disk: {}", too_small(&budget.folder, free)),
-        Some(free) if free < 2 * TEST_DISK => format!(
+        Some(free) if budget.one_test_at_a_time() => format!(
             "disk: TMPDIR had {} MiB free, room for one test's files at most ({worst} GiB each): \
              tests run one at a time, and a file system full after a test's program ran is that \
              program's doing",

@@ -36,18 +36,30 @@ impl CpuTimes {
     }
 }
 
-/// The program's memory map (`/proc/PID/maps`), or an empty string once it is gone.
+/// The program's memory map (`/proc/PID/maps`), or an empty string once it is gone: its first
+/// `MAX_MAPS_BYTES`, whole lines.
 pub fn maps_of(pid: u32) -> String {
-    use std::io::Read;
-    let mut text = String::new();
-    if let Ok(maps) = std::fs::File::open(format!("/proc/{pid}/maps")) {
-        let _ = maps.take(MAX_MAPS_BYTES).read_to_string(&mut text);
-    }
+    let mut text = String::from_utf8(map_bytes(pid, MAX_MAPS_BYTES)).unwrap_or_default();
     if text.len() as u64 == MAX_MAPS_BYTES {
         // Cut short: no half line.
         text.truncate(text.rfind('\n').map_or(0, |end| end + 1));
     }
     text
+}
+
+/// Whether process `pid`'s memory map is longer than the grader reads of it (`maps_of`).
+pub fn map_is_cut(pid: u32) -> bool {
+    map_bytes(pid, MAX_MAPS_BYTES + 1).len() as u64 > MAX_MAPS_BYTES
+}
+
+/// The first `limit` bytes of process `pid`'s memory map (none once it is gone).
+fn map_bytes(pid: u32, limit: u64) -> Vec<u8> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    if let Ok(maps) = std::fs::File::open(format!("/proc/{pid}/maps")) {
+        let _ = maps.take(limit).read_to_end(&mut bytes);
+    }
+    bytes
 }
 
 /// The most of a process's memory map the grader reads at a time (400 lines or so; a program of

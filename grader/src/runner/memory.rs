@@ -94,28 +94,19 @@ fn in_memory(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
 /// (red team 7 held 2 GiB so, in no folder and mapped by no process).
 fn memory_of_group(group: u32, devices: &[u64]) -> u64 {
     let members = members(group);
+    // A memory map longer than the grader reads (`MAX_MAPS_BYTES`, some 400 areas; a program of
+    // the kit has under a hundred) is past the bound: each area is kernel memory no RssAnon
+    // shows, and one mapping split by mprotect into 65,000 areas, in 150 forked processes, took
+    // 1.4 GiB of the kernel's (red team 7).
+    if members.iter().any(|&pid| super::evidence::map_is_cut(pid)) {
+        return u64::MAX;
+    }
     let unlinked = if devices.is_empty() {
         0
     } else {
         unlinked_files(&members, devices)
     };
-    if members.iter().any(|&pid| has_too_many_areas(pid)) {
-        return u64::MAX;
-    }
     members.into_iter().map(unshared_memory).sum::<u64>() + unlinked
-}
-
-/// Whether process `pid`'s memory map is longer than the grader reads (`MAX_MAPS_BYTES`, some 400
-/// areas; a program of the kit has under a hundred). Each area is kernel memory no RssAnon shows:
-/// one mapping split by mprotect into 65,000 areas, in 150 forked processes, took 1.4 GiB of the
-/// kernel's (red team 7). Such a run is past its bound.
-fn has_too_many_areas(pid: u32) -> bool {
-    use std::io::Read;
-    let limit = super::evidence::MAX_MAPS_BYTES;
-    let mut text = Vec::new();
-    std::fs::File::open(format!("/proc/{pid}/maps"))
-        .and_then(|maps| maps.take(limit + 1).read_to_end(&mut text))
-        .is_ok_and(|read| read as u64 > limit)
 }
 
 /// The blocks, in bytes, of the files with no name on `devices` that `pids` hold open, each once.

@@ -340,18 +340,21 @@ pub fn refused_uses() -> Vec<Refusal> {
         // read-only folders nobody could remove; fscrypt's FS_IOC_ADD_ENCRYPTION_KEY left a key
         // in the file system's keyring after the grader); reflinks copy data with no mapping.
         refusal(calls![ioctl][0], 1, ArgTest::NoneOf(ALLOWED_IOCTLS)),
-        // fcntl(fd, cmd, ...) taking a lock or a lease: see flock in `denied`.
-        refusal(calls![fcntl][0], 1, ArgTest::Equals(libc::F_SETLK as u32)),
-        refusal(calls![fcntl][0], 1, ArgTest::Equals(libc::F_SETLKW as u32)),
-        refusal(calls![fcntl][0], 1, ArgTest::Equals(F_OFD_SETLK)),
-        refusal(calls![fcntl][0], 1, ArgTest::Equals(F_OFD_SETLKW)),
-        refusal(
-            calls![fcntl][0],
-            1,
-            ArgTest::Equals(libc::F_SETLEASE as u32),
-        ),
     ]
+    .into_iter()
+    // fcntl(fd, cmd, ...) taking a lock or a lease: see flock in `denied`.
+    .chain(FCNTL_LOCKS.map(|command| refusal(calls![fcntl][0], 1, ArgTest::Equals(command))))
+    .collect()
 }
+
+/// fcntl's commands that take a lock or a lease.
+const FCNTL_LOCKS: [u32; 5] = [
+    libc::F_SETLK as u32,
+    libc::F_SETLKW as u32,
+    F_OFD_SETLK,
+    F_OFD_SETLKW,
+    libc::F_SETLEASE as u32,
+];
 
 /// The ioctl requests a run may make: what the C library and Rust's standard library ask of a
 /// descriptor (is it a terminal, how wide, non-blocking, close-on-exec, bytes ready); the kit's
@@ -389,9 +392,9 @@ pub fn traced() -> Vec<(i64, &'static str)> {
 /// The calls that make a file, a folder, a node or a link (and open(2) and openat(2) with
 /// O_CREAT or O_TMPFILE): the grader counts them and refuses those past
 /// `trace::MAX_NEW_FILES`, so that a run's disk is bounded by that many files of at most
-/// `sandbox::DEFAULT_MAX_FILE` bytes. (A
-/// rename gives a file a new name, as a link does: a fixture of the grader's renamed is the run's,
-/// see `kept`, and renames cost nothing before, red team 4.)
+/// `sandbox::DEFAULT_MAX_FILE` bytes. (A rename gives a file a new name, as a link does: a
+/// fixture of the grader's renamed is the run's, see `kept`, and renames cost nothing before, red
+/// team 4.)
 pub fn makes_files() -> Vec<(i64, &'static str)> {
     #[allow(unused_mut)]
     let mut calls = calls![openat, mkdirat, mknodat, symlinkat, linkat, renameat2];
