@@ -986,12 +986,8 @@ fn a_run_keeps_no_fixture_of_the_graders_past_the_bound() {
             assert_eq!(output.status.code(), Some(1), "{output:?}");
             let odd = test_named(&json, "copies_odd_sizes");
             let said = odd["output"].as_str().unwrap();
-            let kept: usize = said
-                .split_once("HOARD ")
-                .and_then(|(_, rest)| rest.split_once(' '))
-                .and_then(|(n, _)| n.parse().ok())
-                .unwrap_or_else(|| panic!("{defines:?}: no count of the kept files: {said}"));
-            let bound = grader::runner::trace::MAX_NEW_FILES;
+            let kept = support::count_after(said, "HOARD ");
+            let bound = grader::runner::trace::MAX_NEW_FILES as u64;
             assert!(
                 kept <= bound,
                 "{defines:?}: {kept} files kept in one test, bound {bound}: {said}"

@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::as_unprivileged;
+use support::{as_unprivileged, count_after};
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -423,14 +423,6 @@ fn an_ordinary_users_run_queues_few_signals() {
         queued <= bound,
         "{queued} signals queued, bound {bound}: {said}"
     );
-}
-
-/// The number a hostile program printed after `label` (in the report's `said`).
-fn count_after(said: &str, label: &str) -> u64 {
-    said.split_once(label)
-        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no number after {label:?}: {said}"))
 }
 
 /// Grades `red_team/{name}.c` (built with `defines`) as ex1 by an ordinary user, with TMPDIR

@@ -291,3 +291,11 @@ pub fn as_unprivileged(program: &Path) -> Command {
         Command::new(program)
     }
 }
+
+/// The number a hostile program printed after `label` (in what the report says it printed).
+pub fn count_after(said: &str, label: &str) -> u64 {
+    said.split_once(label)
+        .and_then(|(_, rest)| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number after {label:?}: {said}"))
+}
