@@ -381,8 +381,9 @@ fn an_ordinary_users_run_has_a_bounded_memory_map() {
 /// Red team 8: kernel memory no process's resident memory shows, held by an ordinary user's run
 /// (`red_team/holds_kernel_objects.c`): empty pipes past the descriptor limit a run had from the
 /// grader (800,000 of the machine's open files); file locks (700 MiB, charged to no cgroup, as
-/// root too); page tables of untouched memory (770 MiB). Now a run's process has at most
-/// `MAX_OPEN_FILES` descriptors, locks are refused and named, and page tables count.
+/// root too); page tables of untouched memory (770 MiB). Red team 9: page cache locked in memory
+/// (mlock: 2 GiB). Now a run's process has at most `MAX_OPEN_FILES` descriptors, locks are
+/// refused and named, page tables count, and a run may lock no memory (RLIMIT_MEMLOCK 0).
 #[test]
 fn an_ordinary_users_run_holds_few_kernel_objects() {
     let Some(said) =
@@ -406,6 +407,9 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
         peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DPAGE_TABLES"], None)
             .expect("compiled above");
     assert!(said.contains("ran out of memory"), "{said}");
+    let said = peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DMLOCK"], None)
+        .expect("compiled above");
+    assert_eq!(count_after(&said, "MLOCKED "), 0, "{said}");
 }
 
 /// Red team 7: queued signals and POSIX timers count against the user's RLIMIT_SIGPENDING, which

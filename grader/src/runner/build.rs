@@ -191,6 +191,8 @@ impl BuildSandbox {
                     (libc::RLIMIT_NPROC, processes),
                     // No core dumps of a crashing rustc in the build's folders.
                     (libc::RLIMIT_CORE, Some(0)),
+                    // No memory locked (see `sandbox::Limits`): no tool of a build locks any.
+                    (libc::RLIMIT_MEMLOCK, Some(0)),
                 ] {
                     if let Some(limit) = limit {
                         let limit = libc::rlimit {

@@ -99,6 +99,12 @@ impl Limits {
             check(libc::setrlimit(libc::RLIMIT_AS, &limit(MAX_ADDRESS_SPACE)))?;
             // No core dumps: the kernel writes them itself, uncounted among the run's files.
             check(libc::setrlimit(libc::RLIMIT_CORE, &limit(0)))?;
+            // No memory locked: a locked page of a file the run maps is page cache the kernel
+            // can neither drop nor write back, and no process's RssAnon, which an ordinary
+            // user's watchdog adds up; RLIMIT_MEMLOCK is a process's, and an ordinary user's run
+            // of 250 processes locked 2 GiB at 8 MiB each (red team 9). No program of the kit
+            // locks memory.
+            check(libc::setrlimit(libc::RLIMIT_MEMLOCK, &limit(0)))?;
             // Queued signals and POSIX timers count against the user's RLIMIT_SIGPENDING, which
             // the caller's limit is checked against: an ordinary user's run queued 70,000 and the
             // user's other programs' timer_create failed (red team 7).
