@@ -488,14 +488,14 @@ fn still_running(files: &[(u64, u64)], program: &Path) -> Vec<u32> {
         .collect()
 }
 
-/// A grader stopped by Ctrl-C (SIGINT) or by `kill` (SIGTERM) while a program runs that never
-/// ends, with a child that tries to leave its process group: the programs run in groups of their own,
+/// A grader stopped by Ctrl-C (SIGINT), Ctrl-\ (SIGQUIT) or by `kill` (SIGTERM) while a program
+/// runs that never ends, with a child that tries to leave its process group: the programs run in groups of their own,
 /// which the terminal's signal does not reach, so without `runner::interrupt` both ran on after
 /// the grader, with the check's folder. Now both are stopped, the folder is gone, and the grader
 /// exits with 128 + the signal's number.
 #[test]
 fn an_interrupted_grader_leaves_nothing_running() {
-    for signal in [libc::SIGINT, libc::SIGTERM] {
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGQUIT] {
         let dir = tempfile::tempdir().unwrap();
         let Some(program) = compile("never_ends", dir.path(), &[]) else {
             return;
@@ -512,7 +512,7 @@ fn an_interrupted_grader_leaves_nothing_running() {
         // SAFETY: runs in the child before exec, and makes only signal(2) calls.
         unsafe {
             std::os::unix::process::CommandExt::pre_exec(&mut command, || {
-                for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
                     libc::signal(signal, libc::SIG_DFL);
                 }
                 Ok(())
@@ -1141,5 +1141,65 @@ fn a_run_is_the_oom_killers_first_choice() {
         let _ = grading.wait();
         assert!(!scores.is_empty(), "no run of bump seen");
         assert!(scores.iter().all(|s| s == "1000"), "{scores:?}");
+    }
+}
+
+/// Red team 10: a grader killed by SIGKILL (a cancelled CI job, the OOM killer) kills none of its
+/// runs, and their processes lived on, as root and as an ordinary user; the next grader removed
+/// the dead one's folders and left them. `outlives_a_killed_grader.c` leaves two sleepers in each
+/// run, which wake when the grader is gone; the next grader of the same user (here only asked
+/// for its usage, as every start of the grader cleans up) kills them.
+#[test]
+fn a_killed_graders_runs_die_when_the_next_grader_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(program) = compile("outlives_a_killed_grader", dir.path(), &[]) else {
+        return;
+    };
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    for (mut killed, mut next) in graders(dir.path()).into_iter().zip(graders(dir.path())) {
+        let mut grading = killed
+            .args(["ex1", "--bin"])
+            .arg(format!("ex1={}", program.display()))
+            .env("TMPDIR", &tmp)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // A run's program and at least one of its sleepers.
+        let started = std::time::Instant::now();
+        let files: Vec<(u64, u64)> = loop {
+            let running = descendants_running(grading.id(), &program);
+            if running.len() >= 2 {
+                break running.iter().map(|(_, file)| *file).collect();
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(120),
+                "the program never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        grading.kill().unwrap();
+        grading.wait().unwrap();
+        let left = still_running(&files, &program);
+        assert!(!left.is_empty(), "no run outlived the grader");
+        let next = next.arg("--help").env("TMPDIR", &tmp).output().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut still = still_running(&files, &program);
+        while !still.is_empty() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            still = still_running(&files, &program);
+        }
+        for &pid in &still {
+            // SAFETY: only sends a signal, to a process of the test's program.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+        assert!(
+            still.is_empty(),
+            "{} of the killed grader's {} leftovers lived past the next grader's start: {next:?}",
+            still.len(),
+            left.len()
+        );
     }
 }

@@ -95,8 +95,8 @@ fn places() -> &'static Places {
 }
 
 /// Removes the groups that a grader which is gone (killed before it could) left in `base`:
-/// empty folders named after it (see `place::is_gone`). (A group with processes cannot be
-/// removed.)
+/// folders named after it (see `place::is_gone`), whose processes (a run's that outlived it)
+/// are killed first: a group with processes cannot be removed.
 fn remove_abandoned(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
@@ -109,7 +109,8 @@ fn remove_abandoned(base: &Path) {
             .and_then(grader_of)
             .is_some_and(super::place::is_gone)
         {
-            let _ = std::fs::remove_dir(entry.path());
+            kill_members(&[entry.path()]);
+            remove_group(&entry.path());
         }
     }
 }

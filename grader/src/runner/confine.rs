@@ -441,6 +441,52 @@ pub(super) fn reap_leftovers(live: &[u32]) {
     }
 }
 
+/// Kills every process left of a run of a grader that is gone (see `place::RunRecord`): those in
+/// process group `group` (which no process of a run can leave) that run as `uid` with a run's
+/// seccomp filter. The group is still the run's unless a process with its id started at another
+/// time than the run's first process (`leader_started`): the kernel gives no process the id of a
+/// group that still has members, so a new process with that id means that the run's group
+/// ended, and the group of that id now (another grader's run, of the same user) is not the
+/// run's. Passes until none is left, as processes may fork meanwhile.
+pub(super) fn kill_orphaned_group(group: u32, uid: u32, leader_started: u64) {
+    use std::os::unix::fs::MetadataExt;
+    for _ in 0..64 {
+        if super::place::start_time(group).is_some_and(|t| t != leader_started) {
+            return;
+        }
+        let mut found = false;
+        for pid in processes_of_user(uid) {
+            let in_group = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| process_group_in(&stat))
+                == Some(group);
+            let Ok(pid) = pid.parse::<u32>() else {
+                continue;
+            };
+            // Checked again by owner: `processes_of_user` looked at the folder, and the id may
+            // have been reused by now.
+            let still_the_users =
+                std::fs::metadata(format!("/proc/{pid}")).is_ok_and(|m| m.uid() == uid);
+            if in_group && still_the_users && started_for_a_test(pid) {
+                found = true;
+                // SAFETY: only sends a signal, to a leftover of a run (checked just above).
+                unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+            }
+        }
+        if !found {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// The process group in the text of a /proc/PID/stat (its fifth field).
+fn process_group_in(stat: &str) -> Option<u32> {
+    // After the command's name, in parentheses (which may hold spaces and parentheses itself).
+    let (_, after) = stat.rsplit_once(')')?;
+    after.split_whitespace().nth(2)?.parse().ok()
+}
+
 /// Every descendant of `pid` (children, their children, ...), from /proc.
 pub(super) fn descendants_of(pid: u32) -> Vec<u32> {
     let mut found = Vec::new();
@@ -517,6 +563,18 @@ fn started_for_a_test(pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A process's group is read after its name, whatever the name holds; the grader's own is
+    /// its group's (it is no run's leader).
+    #[test]
+    fn a_process_group_is_read_after_the_name() {
+        assert_eq!(process_group_in("42 (a) S 1 99 b) S 1 77 98 0"), Some(77));
+        assert_eq!(process_group_in("42 (a) S 1"), None);
+        let own = std::fs::read_to_string("/proc/self/stat").unwrap();
+        // SAFETY: getpgrp only reads this process's group.
+        let group = unsafe { libc::getpgrp() } as u32;
+        assert_eq!(process_group_in(&own), Some(group));
+    }
 
     /// The user's tasks count threads, as RLIMIT_NPROC does (red team 4: 1000 threads elsewhere
     /// were not counted, and an honest run's first fork failed).

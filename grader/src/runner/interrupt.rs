@@ -4,14 +4,15 @@
 //! terminal's SIGINT never reaches them, and builds run in a group of their own too. A grader
 //! that died of the signal would leave them all running: a program that loops forever would run
 //! forever, as the grader's user, with the check's folder (up to gigabytes) left in /tmp. So
-//! SIGINT, SIGTERM and SIGHUP are caught: the handler only writes the signal's number to a pipe,
-//! and a thread of the grader's reads it and stops everything. It holds the locks under which
-//! runs and builds are started (so none starts after), kills every run, its process and control
-//! groups and whatever it left, kills the builds, unmounts the checks' file systems, removes the
-//! checks' folders, and exits with 128 + the signal's number. No report is written: an
+//! SIGINT, SIGTERM, SIGHUP and SIGQUIT are caught: the handler only writes the signal's number to
+//! a pipe, and a thread of the grader's reads it and stops everything. It holds the locks under
+//! which runs and builds are started (so none starts after), kills every run, its process and
+//! control groups and whatever it left, kills the builds, unmounts the checks' file systems,
+//! removes the checks' folders, and exits with 128 + the signal's number. No report is written: an
 //! interrupted grading is no grade.
 //!
-//! A SIGHUP the grader was started ignoring stays ignored (`nohup`).
+//! A SIGHUP the grader was started ignoring stays ignored (`nohup`). A grader that cannot catch
+//! its end (SIGKILL, the OOM killer) leaves its runs to the next grader (see `place`).
 //!
 //! `grader watch` asks for a gentler first Ctrl-C: it only sets a flag, and the watch stops
 //! between rounds; the second stops everything at once.
@@ -23,8 +24,9 @@ use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, Once, OnceLock};
 
-/// The signals that stop the grader.
-const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+/// The signals that stop the grader. SIGQUIT too (Ctrl-\ at a terminal): the runs, in process
+/// groups of their own, never get the terminal's, and a grader it killed would leave them all.
+const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
 /// The write end of the pipe the handler writes to (-1 before `install`).
 static PIPE: AtomicI32 = AtomicI32::new(-1);
@@ -186,6 +188,7 @@ fn stop_everything(signal: libc::c_int) -> ! {
     let name = match signal {
         libc::SIGINT => "SIGINT (Ctrl-C)",
         libc::SIGHUP => "SIGHUP (its terminal closed)",
+        libc::SIGQUIT => "SIGQUIT (Ctrl-\\)",
         _ => "SIGTERM",
     };
     eprintln!("\ngrader: interrupted by {name}: stopping the programs it started");

@@ -108,6 +108,8 @@ pub struct Running {
     out_of_memory: bool,
     /// The look at the run's folders that finds the files it made (a watched run only).
     files: Option<kept::Watch>,
+    /// The run written down in the grader's folder, for the next grader if this one is killed.
+    record: Option<place::RunRecord>,
     reaped: bool,
 }
 
@@ -347,6 +349,11 @@ impl Cmd {
         };
         live.push(child.id());
         drop(live);
+        let uid = confinement.run_as.unwrap_or_else(|| {
+            // SAFETY: geteuid only reads the grader's own credentials.
+            unsafe { libc::geteuid() }
+        });
+        let record = place::RunRecord::new(child.id(), uid);
         let watchdog = (!group.as_ref().is_some_and(cgroup::Group::bounds_memory)).then(|| {
             let dirs = std::iter::once(&self.dir).chain(&self.also).cloned();
             memory::Watchdog::start(child.id(), dirs.collect())
@@ -365,6 +372,7 @@ impl Cmd {
             watchdog,
             out_of_memory: false,
             files,
+            record,
             reaped: false,
         })
     }
@@ -457,6 +465,8 @@ impl Running {
         live.retain(|&p| p != pid);
         confine::reap_leftovers(&live);
         drop(live);
+        // Nothing of the run is left for a next grader to kill.
+        self.record.take();
         // Every process of the run is gone: what it made in its folders can be counted.
         self.files.take();
         result

@@ -3,10 +3,15 @@
 //!
 //! Everything the grader makes in TMPDIR (checks' folders, kit copies, staged programs) is in a
 //! folder of its own there, `mmap-lab-tmp-PID-START.RANDOM` (its process id and start time),
-//! removed
-//! when it exits. A grader that is killed (SIGKILL, the OOM killer, a power cut) cannot remove
-//! it: the next grader to start removes every such folder of its user whose grader is gone, as
-//! it removes their cgroups (`cgroup`), and never one of a grader still running.
+//! removed when it exits. A grader that is killed (SIGKILL, the OOM killer, a power cut) cannot
+//! remove it: the next grader to start removes every such folder of its user whose grader is
+//! gone, as it removes their cgroups (`cgroup`), and never one of a grader still running.
+//!
+//! Nor can a killed grader kill its runs: a run's processes outlive it (red team 10: eight
+//! processes of 200 MiB each, which touched their memory once the grader was gone, lived on
+//! with nothing to bound them). So while a run lives, its process group is written down in the
+//! grader's folder (`RunRecord`), and the next grader kills what is left of each group written
+//! there before it removes the folder (`confine::kill_orphaned_group`).
 //!
 //! Under root, programs run as a user of their own (see `confine`), who can reach only what
 //! everybody can: a kit cloned into a private folder (`mktemp -d`, /root of mode 0700) holds
@@ -54,7 +59,7 @@ pub(super) fn own_tag() -> &'static str {
 }
 
 /// When process `pid` started (field 22 of /proc/PID/stat); `None` if there is no such process.
-fn start_time(pid: u32) -> Option<u64> {
+pub(super) fn start_time(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // After the command's name, in parentheses (which may hold spaces and parentheses itself).
     let (_, after) = stat.rsplit_once(')')?;
@@ -129,7 +134,7 @@ pub unsafe fn claim_temp_dir() -> std::io::Result<PathBuf> {
 
 /// Removes the folders in `base` of graders of this user that are gone (see `is_gone`), with
 /// whatever they held: checks' folders (a file system a check mounted there unmounted first),
-/// kit copies, staged programs.
+/// kit copies, staged programs; the processes of the runs written down there are killed first.
 fn remove_abandoned(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
@@ -148,7 +153,63 @@ fn remove_abandoned(base: &Path) {
         let ours =
             std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == uid);
         if ours && is_gone(tag) {
+            kill_recorded_runs(&entry.path());
             remove_folder(&entry.path());
+        }
+    }
+}
+
+/// The folder of a grader's folder in which its live runs are written down.
+const RUNS: &str = "runs";
+
+/// A run written down in the grader's folder while it lives (see the module's notes): a file
+/// named after its process group, holding the uid its processes run as and when its first
+/// process (the group's leader) started. Removed when dropped, once the run and what it left
+/// are dead.
+#[derive(Debug)]
+pub(super) struct RunRecord(PathBuf);
+
+impl RunRecord {
+    /// Writes down the run whose process group is `group` (its first process, just started and
+    /// not yet reaped), its processes running as `uid`. `None` where the grader has no folder of
+    /// its own (its library in tests, which never called `claim_temp_dir`) or the file cannot be
+    /// made: a run is not refused for that.
+    pub(super) fn new(group: u32, uid: u32) -> Option<RunRecord> {
+        let started = start_time(group)?;
+        let folder = {
+            let claimed = CLAIMED.lock().unwrap_or_else(|e| e.into_inner());
+            claimed.first()?.join(RUNS)
+        };
+        let _ = std::fs::create_dir(&folder);
+        let file = folder.join(group.to_string());
+        std::fs::write(&file, format!("{uid} {started}")).ok()?;
+        Some(RunRecord(file))
+    }
+}
+
+impl Drop for RunRecord {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Kills what is left of the runs written down in `folder`, a gone grader's (see `RunRecord`).
+fn kill_recorded_runs(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder.join(RUNS)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let group = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok());
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let mut numbers = text.split_whitespace().map(str::parse::<u64>);
+        if let (Some(group), Some(Ok(uid)), Some(Ok(started))) =
+            (group, numbers.next(), numbers.next())
+            && let Ok(uid) = u32::try_from(uid)
+        {
+            super::confine::kill_orphaned_group(group, uid, started);
         }
     }
 }
