@@ -412,6 +412,18 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
     assert_eq!(count_after(&said, "MLOCKED "), 0, "{said}");
 }
 
+/// Red team 9: the watchdog is one thread against the run's processes for the CPU: 400 that spin
+/// made a pass of it seconds long, and it rested nine times that, while the run held 2 GiB.
+/// `red_team/starves_the_watchdog.c` spins 400 processes, then has them take 800 MiB and hold it:
+/// the starved watchdog stops the run while it looks, and finds it past its bound.
+#[test]
+fn an_ordinary_users_run_cannot_starve_its_watchdog() {
+    let Some(said) = peek_empty_file_as_an_ordinary_user("starves_the_watchdog", &[], None) else {
+        return;
+    };
+    assert!(said.contains("ran out of memory"), "{said}");
+}
+
 /// Red team 7: queued signals and POSIX timers count against the user's RLIMIT_SIGPENDING, which
 /// every process of the user shares: an ordinary user's run queued 70,160 signals to itself, and
 /// the user's other programs' timer_create failed. `red_team/queues_signals.c` queues until the

@@ -456,13 +456,10 @@ pub(super) fn kill_orphaned_group(group: u32, uid: u32, leader_started: u64) {
         }
         let mut found = false;
         for pid in processes_of_user(uid) {
-            let in_group = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|stat| process_group_in(&stat))
-                == Some(group);
             let Ok(pid) = pid.parse::<u32>() else {
                 continue;
             };
+            let in_group = group_of(pid) == Some(group);
             // Checked again by owner: `processes_of_user` looked at the folder, and the id may
             // have been reused by now.
             let still_the_users =
@@ -478,6 +475,11 @@ pub(super) fn kill_orphaned_group(group: u32, uid: u32, leader_started: u64) {
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
+}
+
+/// The process group of `pid`, if it is still there.
+pub(super) fn group_of(pid: u32) -> Option<u32> {
+    process_group_in(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
 /// The process group in the text of a /proc/PID/stat (its fifth field).
@@ -570,10 +572,10 @@ mod tests {
     fn a_process_group_is_read_after_the_name() {
         assert_eq!(process_group_in("42 (a) S 1 99 b) S 1 77 98 0"), Some(77));
         assert_eq!(process_group_in("42 (a) S 1"), None);
-        let own = std::fs::read_to_string("/proc/self/stat").unwrap();
         // SAFETY: getpgrp only reads this process's group.
         let group = unsafe { libc::getpgrp() } as u32;
-        assert_eq!(process_group_in(&own), Some(group));
+        assert_eq!(group_of(std::process::id()), Some(group));
+        assert_eq!(group_of(u32::MAX), None);
     }
 
     /// The user's tasks count threads, as RLIMIT_NPROC does (red team 4: 1000 threads elsewhere

@@ -12,8 +12,9 @@
 //! the subreaper). Pages shared between a parent and its forked children count once per process:
 //! a run is judged on more than it really holds, never less. The bound holds within what a run
 //! can touch in one period (tens of MiB), and each process's RLIMIT_AS still caps a single step.
-//! The period grows with a pass's own cost (the watchdog takes a tenth of a CPU at most): a run
-//! of hundreds of processes is looked at less often.
+//! The period grows with a pass's own CPU time (the watchdog takes a tenth of a CPU at most): a
+//! run of hundreds of processes is looked at less often. A pass the run's processes starve of the
+//! CPU is given up, and from then on the watchdog stops the run while it looks (`STARVED`).
 //!
 //! Where the run's folders are on a tmpfs (TMPDIR is one on Debian 13, Fedora and Arch), their
 //! files are memory that no process holds: red team 6 kept 2.4 GiB in files a run wrote there,
@@ -29,11 +30,18 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::MAX_RUN_MEMORY;
-use super::confine::{children_of, descendants_of};
+use super::confine::{children_of, descendants_of, group_of};
 use super::kept::bytes_in;
 
 /// How often the watchdog adds up the run's memory.
 const PERIOD: Duration = Duration::from_millis(5);
+
+/// A pass that takes longer than this (and four times its own CPU time) was starved: the
+/// watchdog is one thread among the run's processes for the CPU, and 400 of them that spin took
+/// all but 2/401 of it, a pass seconds long, while the run held 2 GiB (red team 9). From then on,
+/// each pass stops the run (SIGSTOP to its group, SIGCONT after) while it looks, as `jostle` does
+/// to ex4's programs: a run that does not run cannot take memory, nor the CPU.
+const STARVED: Duration = Duration::from_millis(20);
 
 /// The watchdog of one run.
 pub(super) struct Watchdog {
@@ -54,20 +62,38 @@ impl Watchdog {
             .map(|meta| meta.dev())
             .collect();
         let handle = std::thread::spawn(move || {
+            // Whether each pass stops the run while it looks (see `STARVED`).
+            let mut freezing = false;
             while !stopping.load(Ordering::Acquire) {
-                let pass = Instant::now();
-                let used = memory_of_group(pid, &devices).saturating_add(bytes_in(&files));
-                if used > MAX_RUN_MEMORY {
-                    // SAFETY: kills the run's process group, which cannot have been reused:
-                    // its leader is the grader's child, not yet reaped (the watchdog is stopped
-                    // before it is).
-                    unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
+                let wall = Instant::now();
+                let cpu = own_cpu_time();
+                if freezing {
+                    signal_group(pid, libc::SIGSTOP);
+                }
+                let give_up = (!freezing).then(|| wall + STARVED);
+                let Some(used) = memory_of_group(pid, &devices, give_up) else {
+                    // Starved: looked again at once, the run stopped, and from now on so.
+                    freezing = true;
+                    continue;
+                };
+                if used.saturating_add(bytes_in(&files)) > MAX_RUN_MEMORY {
+                    // Its processes die stopped or not.
+                    signal_group(pid, libc::SIGKILL);
                     return true;
                 }
+                if freezing {
+                    signal_group(pid, libc::SIGCONT);
+                }
+                let (cpu, wall) = (own_cpu_time().saturating_sub(cpu), wall.elapsed());
+                freezing |= wall > STARVED && wall > cpu * 4;
                 // A pass is the grader's CPU, outside the run's: hundreds of idle processes made
                 // each long (53 s of the grader's CPU in one test, red team 7). It rests at least
-                // nine times as long as it worked: a tenth of a CPU at most.
-                std::thread::sleep(PERIOD.max(pass.elapsed() * 9));
+                // nine times as long as it worked, in CPU time (a tenth of a CPU at most): in
+                // wall time, a pass slowed by the run's own processes bought the run a longer
+                // rest (red team 9). A run it stops gets to run at least as long as it was
+                // stopped, however busy the machine.
+                let stopped = if freezing { wall } else { Duration::ZERO };
+                std::thread::sleep(PERIOD.max(cpu * 9).max(stopped));
             }
             false
         });
@@ -91,29 +117,58 @@ fn in_memory(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// The anonymous and shared memory, in bytes, of the processes of group `group`, and the files
 /// they hold open on `devices` (tmpfs) that no folder shows: unlinked, or made with O_TMPFILE
-/// (red team 7 held 2 GiB so, in no folder and mapped by no process).
-fn memory_of_group(group: u32, devices: &[u64]) -> u64 {
+/// (red team 7 held 2 GiB so, in no folder and mapped by no process). `None` if the pass is
+/// still at it at `give_up`.
+fn memory_of_group(group: u32, devices: &[u64], give_up: Option<Instant>) -> Option<u64> {
+    let late = || give_up.is_some_and(|at| Instant::now() > at);
     let members = members(group);
-    // A memory map longer than the grader reads (`MAX_MAPS_BYTES`, some 400 areas; a program of
-    // the kit has under a hundred) is past the bound: each area is kernel memory no RssAnon
-    // shows, and one mapping split by mprotect into 65,000 areas, in 150 forked processes, took
-    // 1.4 GiB of the kernel's (red team 7).
-    if members.iter().any(|&pid| super::evidence::map_is_cut(pid)) {
-        return u64::MAX;
+    let mut sum = 0u64;
+    for &pid in &members {
+        // A memory map longer than the grader reads (`MAX_MAPS_BYTES`, some 400 areas; a
+        // program of the kit has under a hundred) is past the bound: each area is kernel memory
+        // no RssAnon shows, and one mapping split by mprotect into 65,000 areas, in 150 forked
+        // processes, took 1.4 GiB of the kernel's (red team 7).
+        if super::evidence::map_is_cut(pid) {
+            return Some(u64::MAX);
+        }
+        sum = sum.saturating_add(unshared_memory(pid));
+        if late() {
+            return None;
+        }
     }
-    let unlinked = if devices.is_empty() {
-        0
-    } else {
-        unlinked_files(&members, devices)
-    };
-    members.into_iter().map(unshared_memory).sum::<u64>() + unlinked
+    if !devices.is_empty() {
+        sum = sum.saturating_add(unlinked_files(&members, devices, &late)?);
+    }
+    Some(sum)
 }
 
-/// The blocks, in bytes, of the files with no name on `devices` that `pids` hold open, each once.
-fn unlinked_files(pids: &[u32], devices: &[u64]) -> u64 {
+/// The CPU time the calling thread has used.
+fn own_cpu_time() -> Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the calling thread's CPU time into `now`, which we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// Sends `signal` to the run's process group `group`, which cannot have been reused: its leader
+/// is the grader's child, not yet reaped (the watchdog is stopped before it is).
+fn signal_group(group: u32, signal: libc::c_int) {
+    // SAFETY: only sends a signal, to the run's own group (above).
+    unsafe { libc::killpg(group as libc::pid_t, signal) };
+}
+
+/// The blocks, in bytes, of the files with no name on `devices` that `pids` hold open, each once;
+/// `None` once `late`.
+fn unlinked_files(pids: &[u32], devices: &[u64], late: &dyn Fn() -> bool) -> Option<u64> {
     let mut seen = std::collections::HashSet::new();
     let mut bytes = 0;
     for pid in pids {
+        if late() {
+            return None;
+        }
         let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
             continue;
         };
@@ -130,7 +185,7 @@ fn unlinked_files(pids: &[u32], devices: &[u64]) -> u64 {
             }
         }
     }
-    bytes
+    Some(bytes)
 }
 
 /// The processes of group `group`: its leader's descendants, and the grader's children in the
@@ -163,16 +218,6 @@ fn members(group: u32) -> Vec<u32> {
     members
 }
 
-/// The process group of `pid` (/proc/PID/stat's fifth field), if it is still there.
-fn group_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat[stat.rfind(')')? + 1..]
-        .split_whitespace()
-        .nth(2)?
-        .parse()
-        .ok()
-}
-
 /// RssAnon + RssShmem + VmPTE of `pid`, in bytes (0 once it is gone).
 fn unshared_memory(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -192,8 +237,6 @@ mod tests {
     fn the_grader_s_own_memory_is_read() {
         let own = std::process::id();
         assert!(unshared_memory(own) > 0);
-        // SAFETY: getpgrp only reads the grader's own process group.
-        assert_eq!(group_of(own), Some(unsafe { libc::getpgrp() } as u32));
         assert_eq!(unshared_memory(u32::MAX), 0);
     }
 
@@ -210,10 +253,12 @@ mod tests {
             .unwrap();
         let pid = child.id();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while memory_of_group(pid, &[]) < 64 << 20 && std::time::Instant::now() < deadline {
+        while memory_of_group(pid, &[], None).unwrap() < 64 << 20
+            && std::time::Instant::now() < deadline
+        {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let seen = memory_of_group(pid, &[]);
+        let seen = memory_of_group(pid, &[], None).unwrap();
         let _ = child.kill();
         let _ = child.wait();
         assert!(seen >= 64 << 20, "{seen}");
