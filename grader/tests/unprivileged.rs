@@ -382,8 +382,9 @@ fn an_ordinary_users_run_has_a_bounded_memory_map() {
 /// (`red_team/holds_kernel_objects.c`): empty pipes past the descriptor limit a run had from the
 /// grader (800,000 of the machine's open files); file locks (700 MiB, charged to no cgroup, as
 /// root too); page tables of untouched memory (770 MiB). Red team 9: page cache locked in memory
-/// (mlock: 2 GiB). Now a run's process has at most `MAX_OPEN_FILES` descriptors, locks are
-/// refused and named, page tables count, and a run may lock no memory (RLIMIT_MEMLOCK 0).
+/// (mlock: 2 GiB); Landlock rules (640 MiB). Now a run's process has at most `MAX_OPEN_FILES`
+/// descriptors, locks and Landlock calls are refused and named, page tables count, and a run may
+/// lock no memory (RLIMIT_MEMLOCK 0).
 #[test]
 fn an_ordinary_users_run_holds_few_kernel_objects() {
     let Some(said) =
@@ -410,6 +411,12 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
     let said = peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DMLOCK"], None)
         .expect("compiled above");
     assert_eq!(count_after(&said, "MLOCKED "), 0, "{said}");
+    let said = peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DLANDLOCK"], None)
+        .expect("compiled above");
+    assert!(
+        said.contains("it called landlock_create_ruleset(2), which graded runs refuse"),
+        "{said}"
+    );
 }
 
 /// Red team 9: the watchdog is one thread against the run's processes for the CPU: 400 that spin

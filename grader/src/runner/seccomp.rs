@@ -58,6 +58,9 @@ mod sys {
         move_pages => SYS_move_pages, get_robust_list => SYS_get_robust_list, kcmp => SYS_kcmp,
         pidfd_open => SYS_pidfd_open, process_mrelease => SYS_process_mrelease, fcntl => SYS_fcntl,
         kill => SYS_kill, socketpair => SYS_socketpair, connect => SYS_connect,
+        landlock_create_ruleset => SYS_landlock_create_ruleset,
+        landlock_add_rule => SYS_landlock_add_rule,
+        landlock_restrict_self => SYS_landlock_restrict_self,
     }
     #[cfg(target_arch = "x86_64")]
     numbers! {
@@ -231,6 +234,13 @@ pub fn denied() -> Vec<(i64, &'static str)> {
         // million read locks on bytes of the system's files, 700 MiB, as root too (red team 8).
         // fcntl's locks are refused by command (`refused_uses`). No program of the kit locks.
         flock,
+        // A Landlock rule is kernel memory no process's resident memory shows: an ordinary
+        // user's run held 10 million rules, 640 MiB, in rulesets it made and kept open (red team
+        // 9). A run is under the grader's Landlock already (made before this filter); no program
+        // of the kit adds its own.
+        landlock_create_ruleset,
+        landlock_add_rule,
+        landlock_restrict_self,
     ];
     calls.extend(on_other_processes());
     // Landlock has no right for a file's mode, owner, times or attributes: the program may
@@ -1021,7 +1031,7 @@ mod tests {
         // Each call, as the child makes it, and the errno it must fail with (0: it succeeds).
         // SAFETY (every closure): plain system calls; the clone gets a stack of its own, so that
         // a child that the filter let through dies alone, on a return with an empty stack.
-        let calls: [(&str, Call, i32); 12] = [
+        let calls: [(&str, Call, i32); 13] = [
             (
                 "prlimit64 of the parent",
                 Box::new(move || unsafe {
@@ -1094,6 +1104,11 @@ mod tests {
                 Box::new(|| unsafe {
                     libc::syscall(libc::SYS_timerfd_create, libc::CLOCK_MONOTONIC, 0)
                 }),
+                libc::EPERM,
+            ),
+            (
+                "landlock_create_ruleset",
+                Box::new(|| unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, 0, 0, 1) }),
                 libc::EPERM,
             ),
             (

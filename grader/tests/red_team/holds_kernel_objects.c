@@ -10,9 +10,11 @@
  *   -DMLOCK        a system file mapped and locked in memory (mlock): page cache the kernel can
  *                  neither drop nor write back, and no process's RssAnon: red team 9 locked 2 GiB
  *                  so (250 processes, each up to the RLIMIT_MEMLOCK it had from the grader).
+ *   -DLANDLOCK     a Landlock ruleset of a rule for each TCP port: 64 bytes of kernel memory a
+ *                  rule, 640 MiB in 10 million rules (red team 9).
  * Then the program says how much it held and exits 0, or exits 1 if it was refused. Now runs have
- * 64 descriptors a process, locks are refused and named, page tables (VmPTE) count, and
- * RLIMIT_MEMLOCK is 0. */
+ * 64 descriptors a process, locks and Landlock calls are refused and named, page tables (VmPTE)
+ * count, and RLIMIT_MEMLOCK is 0. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +96,22 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "MLOCKED %lld KiB\n", (long long)st.st_size >> 10);
+    return 1;
+#elif defined(LANDLOCK)
+    /* struct landlock_ruleset_attr with handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP. */
+    unsigned long long attr[2] = {0, 1};
+    long ruleset = syscall(SYS_landlock_create_ruleset, attr, sizeof attr, 0);
+    if (ruleset < 0) {
+        perror("landlock_create_ruleset");
+        return 1;
+    }
+    long rules = 0;
+    for (unsigned long long port = 1; port < 65536; port++) {
+        /* struct landlock_net_port_attr: allowed_access, then port. */
+        unsigned long long rule[2] = {1, port};
+        rules += syscall(SYS_landlock_add_rule, ruleset, 2 /* LANDLOCK_RULE_NET_PORT */, rule, 0) == 0;
+    }
+    fprintf(stderr, "RULES %ld\n", rules);
     return 1;
 #endif
     return 0;
