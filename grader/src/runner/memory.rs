@@ -3,7 +3,8 @@
 //! `memory_fan.c` took 2 GiB with three processes, and nothing stopped a few dozen.
 //!
 //! A watchdog thread adds up, every `PERIOD`, the memory of the run's processes that the kernel
-//! can neither drop nor write back to a file (RssAnon + RssShmem, and their page tables, VmPTE:
+//! can neither drop nor write back to a file (RssAnon + RssShmem, what of it is in swap, VmSwap,
+//! and their page tables, VmPTE:
 //! /proc/PID/status; a memory map of more than some 400 areas is past the bound), and kills
 //! the run's process group once the sum passes `MAX_RUN_MEMORY`, the bound a run's memory cgroup
 //! has elsewhere. The run's processes are its process group (a run may not leave it: setsid and
@@ -218,20 +219,36 @@ fn members(group: u32) -> Vec<u32> {
     members
 }
 
-/// RssAnon + RssShmem + VmPTE of `pid`, in bytes (0 once it is gone).
+/// The memory of `pid` that is the run's to bound, in bytes (0 once it is gone): see
+/// `memory_in`.
 fn unshared_memory(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    memory_in(&std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default())
+}
+
+/// RssAnon + RssShmem + VmSwap + VmPTE, in bytes, from the text of a /proc/PID/status.
+fn memory_in(status: &str) -> u64 {
     // The fields' values are in kB ("RssAnon:\t  1234 kB").
-    let kib = |field| super::confine::status_field(&status, field).unwrap_or(0);
+    let kib = |field| super::confine::status_field(status, field).unwrap_or(0);
+    // VmSwap: a run's memory in swap is still its memory, and a run may put it there itself
+    // (madvise's MADV_PAGEOUT): 800 MiB a run so, on a machine with swap (red team 10).
     // VmPTE: page tables, which reading untouched memory makes without any page of its own (400
     // processes reading 960 MiB each, one byte in 2 MiB, held 770 MiB so: red team 8).
-    (kib("RssAnon:") + kib("RssShmem:") + kib("VmPTE:")) * 1024
+    (kib("RssAnon:") + kib("RssShmem:") + kib("VmSwap:") + kib("VmPTE:")) * 1024
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::process::CommandExt;
+
+    /// Memory in swap counts, and page tables; file pages (RssFile), which the kernel may drop,
+    /// do not.
+    #[test]
+    fn a_process_s_memory_is_its_own_swap_and_page_tables_included() {
+        let status = "Name:\tx\nRssAnon:\t  100 kB\nRssFile:\t  5000 kB\nRssShmem:\t  20 kB\n\
+                      VmSwap:\t  3000 kB\nVmPTE:\t  4 kB\n";
+        assert_eq!(memory_in(status), (100 + 20 + 3000 + 4) * 1024);
+    }
 
     #[test]
     fn the_grader_s_own_memory_is_read() {
