@@ -177,10 +177,14 @@ fn data_moved_by_linux_aio_is_refused() {
     );
 }
 
+/// Workers that count in slots of their own show no count above ITERS; nor does one word the
+/// parent stores that looks like a counter on its way (red team 10), since it never moves.
 #[test]
 fn workers_counting_in_slots_of_their_own_do_not_share_a_counter() {
     let test = "count_forks_workers_sharing_memory";
-    fails("count_in_slots", &[], "ex4", test, &mut grader());
+    for defines in [vec![], vec!["-DFORGE".to_owned()]] {
+        fails("count_in_slots", &defines, "ex4", test, &mut grader());
+    }
 }
 
 #[test]

@@ -230,8 +230,11 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
     // (deleted)", flags "rw-s") must move: the grader reads it there. Workers that count in
     // memory of their own, and a parent that fills in the total at the end, never show a
     // count on its way (a value that is not a multiple of ITERS); workers that each count in a
-    // slot of their own never show one above ITERS: only one counter shared by all does.
+    // slot of their own never show one above ITERS: only one counter shared by all does. And it
+    // must be seen to move, a later look at the same word finding it further on its way: a
+    // program can store one such value where no counter is (red team 10 passed so).
     let mut shared = false;
+    let mut first_seen: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
     let mut on_its_way = None;
     let mut run = running.watch(Duration::from_millis(1), |_| {
         // A few: the program has one counter (the others would be the grader's CPU, every
@@ -246,10 +249,15 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
             let Ok(bytes) = read_memory(parent, region.start, len) else {
                 continue;
             };
-            on_its_way = on_its_way.or(bytes
+            let words = bytes
                 .chunks_exact(8)
-                .map(|word| u64::from_ne_bytes(word.try_into().expect("8 bytes")))
-                .find(|&v| iters < v && v < total && v % iters != 0));
+                .map(|word| u64::from_ne_bytes(word.try_into().expect("8 bytes")));
+            for (at, v) in (region.start..).step_by(8).zip(words) {
+                if iters < v && v < total && v % iters != 0 {
+                    let first = *first_seen.entry(at).or_insert(v);
+                    on_its_way = on_its_way.or((v > first).then_some(v));
+                }
+            }
         }
     });
     counted(&mut run, workers, iters)?;
@@ -279,8 +287,8 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
     })?;
     ensure(on_its_way.is_some(), || {
         format!(
-            "`{}` printed the right total, but the counter in its shared mapping never showed \
-             a count on its way while the workers ran (above ITERS, which one worker alone never \
+            "`{}` printed the right total, but the counter in its shared mapping was never seen \
+             to move on its way while the workers ran (above ITERS, which one worker alone never \
              reaches): all the workers must add to one counter in the shared mapping (an atomic \
              fetch_add on it), not count elsewhere",
             run.command
