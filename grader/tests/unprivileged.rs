@@ -382,9 +382,9 @@ fn an_ordinary_users_run_has_a_bounded_memory_map() {
 /// (`red_team/holds_kernel_objects.c`): empty pipes past the descriptor limit a run had from the
 /// grader (800,000 of the machine's open files); file locks (700 MiB, charged to no cgroup, as
 /// root too); page tables of untouched memory (770 MiB). Red team 9: page cache locked in memory
-/// (mlock: 2 GiB); Landlock rules (640 MiB). Now a run's process has at most `MAX_OPEN_FILES`
-/// descriptors, locks and Landlock calls are refused and named, page tables count, and a run may
-/// lock no memory (RLIMIT_MEMLOCK 0).
+/// (mlock: 2 GiB); Landlock rules (640 MiB); the user's pipe pages. Now a run's process has at
+/// most `MAX_OPEN_FILES` descriptors, locks, pipes' growth and Landlock calls are refused and
+/// named, page tables count, and a run may lock no memory (RLIMIT_MEMLOCK 0).
 #[test]
 fn an_ordinary_users_run_holds_few_kernel_objects() {
     let Some(said) =
@@ -395,14 +395,21 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
     let pipes = count_after(&said, "PIPES ");
     let bound = grader::runner::MAX_OPEN_FILES / 2;
     assert!(pipes <= bound, "{pipes} pipes, bound {bound}: {said}");
-    for (define, call) in [("-DLOCKS", "fcntl"), ("-DFLOCK", "flock")] {
+    for (define, call) in [
+        ("-DLOCKS", "fcntl"),
+        ("-DFLOCK", "flock"),
+        ("-DPIPE_SIZE", "fcntl"),
+    ] {
         let said = peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &[define], None)
             .expect("compiled above");
         assert!(
             said.contains(&format!("it called {call}(2), which graded runs refuse")),
             "{define}: {said}"
         );
-        assert!(!said.contains("LOCKS"), "{define}: {said}");
+        assert!(
+            !said.contains("LOCKS") && !said.contains("GROWN"),
+            "{define}: {said}"
+        );
     }
     let said =
         peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DPAGE_TABLES"], None)

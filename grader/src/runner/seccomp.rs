@@ -352,18 +352,23 @@ pub fn refused_uses() -> Vec<Refusal> {
         refusal(calls![ioctl][0], 1, ArgTest::NoneOf(ALLOWED_IOCTLS)),
     ]
     .into_iter()
-    // fcntl(fd, cmd, ...) taking a lock or a lease: see flock in `denied`.
-    .chain(FCNTL_LOCKS.map(|command| refusal(calls![fcntl][0], 1, ArgTest::Equals(command))))
+    .chain(FCNTL_REFUSED.map(|command| refusal(calls![fcntl][0], 1, ArgTest::Equals(command))))
     .collect()
 }
 
-/// fcntl's commands that take a lock or a lease.
-const FCNTL_LOCKS: [u32; 5] = [
+/// fcntl's commands that a run may not give: those that take a lock or a lease (see flock in
+/// `denied`), and F_SETPIPE_SZ: a pipe's buffer counts against its user's pipe pages
+/// (fs.pipe-user-pages-soft), which all the user's processes share, and past them every new pipe
+/// of the user's gets a small buffer and none may grow; a run of an ordinary user's took them
+/// with 1,200 pipes of the default size (red team 9), and one pipe grown to 1 MiB takes 256 of
+/// the 16,384 pages. No program of the kit makes a pipe.
+const FCNTL_REFUSED: [u32; 6] = [
     libc::F_SETLK as u32,
     libc::F_SETLKW as u32,
     F_OFD_SETLK,
     F_OFD_SETLKW,
     libc::F_SETLEASE as u32,
+    libc::F_SETPIPE_SZ as u32,
 ];
 
 /// The ioctl requests a run may make: what the C library and Rust's standard library ask of a

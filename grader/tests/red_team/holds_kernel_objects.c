@@ -12,9 +12,12 @@
  *                  so (250 processes, each up to the RLIMIT_MEMLOCK it had from the grader).
  *   -DLANDLOCK     a Landlock ruleset of a rule for each TCP port: 64 bytes of kernel memory a
  *                  rule, 640 MiB in 10 million rules (red team 9).
+ *   -DPIPE_SIZE    a pipe grown to 1 MiB (fcntl F_SETPIPE_SZ): 256 of the pipe pages all the
+ *                  user's processes share (red team 9 took them all with 1,200 pipes).
  * Then the program says how much it held and exits 0, or exits 1 if it was refused. Now runs have
- * 64 descriptors a process, locks and Landlock calls are refused and named, page tables (VmPTE)
+ * 64 descriptors a process, locks, pipes' growth and Landlock calls are refused and named, page tables (VmPTE)
  * count, and RLIMIT_MEMLOCK is 0. */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,6 +99,16 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "MLOCKED %lld KiB\n", (long long)st.st_size >> 10);
+    return 1;
+#elif defined(PIPE_SIZE)
+    int pair[2];
+    if (pipe(pair) != 0)
+        return 1;
+    if (fcntl(pair[0], F_SETPIPE_SZ, 1 << 20) < 0) {
+        perror("fcntl(F_SETPIPE_SZ)");
+        return 1;
+    }
+    fprintf(stderr, "GROWN to %d bytes\n", fcntl(pair[0], F_GETPIPE_SZ));
     return 1;
 #elif defined(LANDLOCK)
     /* struct landlock_ruleset_attr with handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP. */
