@@ -149,6 +149,27 @@ pub fn build_all(
     results
 }
 
+/// The owners whose Cargo configuration a build may read: the grader's user, and root.
+fn trusted_owners() -> [u32; 2] {
+    // SAFETY: geteuid only reads the grader's own credentials.
+    [unsafe { libc::geteuid() }, 0]
+}
+
+/// The first Cargo configuration that cargo, run in `root`, would read from a folder at or above
+/// it (`.cargo`, `.cargo/config`, `.cargo/config.toml`) and that belongs to none of `trusted`:
+/// a kit copy is built in TMPDIR, often /tmp, where any user of the machine can make
+/// `/tmp/.cargo/config.toml` (red team 10). (The user's own Cargo home is its own.)
+fn foreign_cargo_config(root: &Path, trusted: &[u32]) -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
+    root.ancestors()
+        .map(|folder| folder.join(".cargo"))
+        .flat_map(|dot| [dot.join("config"), dot.join("config.toml"), dot])
+        .find(|path| {
+            std::fs::symlink_metadata(path).is_ok_and(|meta| !trusted.contains(&meta.uid()))
+        })
+}
+
 /// `build_all`'s one cargo run for all of `packages`.
 fn build_together(
     root: &Path,
@@ -178,6 +199,15 @@ fn build_together(
             )));
         }
     };
+    if let Some(planted) = foreign_cargo_config(root, &trusted_owners()) {
+        return every(BuildError::Grader(format!(
+            "was not built: {} belongs to another user, and cargo reads the configuration of \
+             every folder above the one it builds in (a `rustc-wrapper` there would run in the \
+             build): the grader builds under no such folder. Remove it, or grade with TMPDIR \
+             (or the kit) somewhere else",
+            planted.display()
+        )));
+    }
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cargo
         .current_dir(root)
@@ -527,6 +557,24 @@ fn first_lines(text: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Cargo configuration above the kit that the grader's user does not own stops the build;
+    /// one of its own, or none, does not.
+    #[test]
+    fn a_cargo_configuration_of_another_user_above_the_kit_is_found() {
+        use std::os::unix::fs::MetadataExt;
+        let above = tempfile::tempdir().unwrap();
+        let kit = above.path().join("grading/kit");
+        std::fs::create_dir_all(&kit).unwrap();
+        let own = std::fs::metadata(above.path()).unwrap().uid();
+        assert_eq!(foreign_cargo_config(&kit, &[own]), None);
+        let planted = above.path().join(".cargo/config.toml");
+        std::fs::create_dir(planted.parent().unwrap()).unwrap();
+        std::fs::write(&planted, "[build]\nrustc-wrapper = \"/tmp/w\"\n").unwrap();
+        assert_eq!(foreign_cargo_config(&kit, &[own]), None);
+        // As if another user owned it: the grader trusts only the owners it is given.
+        assert_eq!(foreign_cargo_config(&kit, &[own + 1]), Some(planted));
+    }
 
     /// Only the dependencies' artifacts stay in a shared target: not an exercise's, a
     /// solution's, or anything cargo's layout does not hold.

@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -136,5 +137,54 @@ fn a_build_reads_nothing_an_earlier_build_left() {
     }
     for leftover in planted {
         assert!(!leftover.exists(), "{} was left", leftover.display());
+    }
+}
+
+/// Red team 10: cargo reads `.cargo/config.toml` in every folder above the one it builds in, and
+/// a kit copy is built in TMPDIR, where any user of the machine may make `/tmp/.cargo`: a
+/// `rustc-wrapper` planted there ran in every build wherever Landlock did not stop cargo reading
+/// it. A configuration another user (`nobody`) owns above a kit stops the build, as the grader's
+/// fault, and its wrapper never runs. Root only (only root can give a file away).
+#[test]
+fn a_cargo_configuration_another_user_planted_above_the_kit_is_not_obeyed() {
+    // SAFETY: geteuid only reads this process's credentials.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("skipped: only root can make a file another user's");
+        return;
+    }
+    let above = tempfile::tempdir().unwrap();
+    let ran = above.path().join("the wrapper ran");
+    let wrapper = above.path().join("wrapper");
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\ntouch '{}'\nexec \"$@\"\n", ran.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dot = above.path().join(".cargo");
+    std::fs::create_dir(&dot).unwrap();
+    let config = dot.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[build]\nrustc-wrapper = '{}'\n", wrapper.display()),
+    )
+    .unwrap();
+    std::os::unix::fs::lchown(&config, Some(65534), Some(65534)).unwrap();
+    let kit = above.path().join("kit");
+    std::fs::create_dir_all(kit.join("src")).unwrap();
+    std::fs::write(
+        kit.join("Cargo.toml"),
+        "[package]\nname = \"tiny\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(kit.join("src/main.rs"), "fn main() {}\n").unwrap();
+    let built = grader::compile::build(&kit, "tiny");
+    assert!(!ran.exists(), "the planted rustc-wrapper ran: {built:?}");
+    match built {
+        Err(grader::compile::BuildError::Grader(why)) => {
+            assert!(why.contains("belongs to another user"), "{why}");
+            assert!(why.contains(&config.display().to_string()), "{why}");
+        }
+        other => panic!("built under another user's configuration: {other:?}"),
     }
 }
