@@ -177,6 +177,26 @@ fn data_moved_by_linux_aio_is_refused() {
     );
 }
 
+/// Red team 10: syslog(2) reads the kernel's log without a capability where
+/// kernel.dmesg_restrict is 0. Refused, and named (the kernel's own refusal, where the setting
+/// is 1, is not).
+#[test]
+fn the_kernels_log_is_refused() {
+    let Some((peek, _)) = fails(
+        "reads_the_kernel_log",
+        &[],
+        "ex1",
+        "peek_empty_file",
+        &mut grader(),
+    ) else {
+        return;
+    };
+    assert!(
+        peek["output"].as_str().unwrap().contains("syslog(2)"),
+        "the refused call is named: {peek:#}"
+    );
+}
+
 /// Workers that count in slots of their own show no count above ITERS; nor does one word the
 /// parent stores that looks like a counter on its way (red team 10), since it never moves.
 #[test]
