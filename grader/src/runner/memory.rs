@@ -12,7 +12,8 @@
 //! and among the grader's own children, where a process goes when its parent ends (the grader is
 //! the subreaper). Pages shared between a parent and its forked children count once per process:
 //! a run is judged on more than it really holds, never less. The bound holds within what a run
-//! can touch in one period (tens of MiB), and each process's RLIMIT_AS still caps a single step.
+//! can touch between two passes (tens of MiB for a few processes; 400 processes touched 2 GiB
+//! for a moment before they were killed), and each process's RLIMIT_AS caps a single step.
 //! The period grows with a pass's own CPU time (the watchdog takes a tenth of a CPU at most): a
 //! run of hundreds of processes is looked at less often. A pass the run's processes starve of the
 //! CPU is given up, and from then on the watchdog stops the run while it looks (`STARVED`).
