@@ -382,9 +382,10 @@ fn an_ordinary_users_run_has_a_bounded_memory_map() {
 /// (`red_team/holds_kernel_objects.c`): empty pipes past the descriptor limit a run had from the
 /// grader (800,000 of the machine's open files); file locks (700 MiB, charged to no cgroup, as
 /// root too); page tables of untouched memory (770 MiB). Red team 9: page cache locked in memory
-/// (mlock: 2 GiB); Landlock rules (640 MiB); the user's pipe pages. Now a run's process has at
-/// most `MAX_OPEN_FILES` descriptors, locks, pipes' growth and Landlock calls are refused and
-/// named, page tables count, and a run may lock no memory (RLIMIT_MEMLOCK 0).
+/// (mlock: 2 GiB); Landlock rules (640 MiB); the user's pipe pages. Red team 11: seccomp filters
+/// of the run's own (666 MiB). Now a run's process has at most `MAX_OPEN_FILES` descriptors,
+/// locks, pipes' growth, filters and Landlock calls are refused and named, page tables count, and
+/// a run may lock no memory (RLIMIT_MEMLOCK 0).
 #[test]
 fn an_ordinary_users_run_holds_few_kernel_objects() {
     let Some(said) =
@@ -399,6 +400,7 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
         ("-DLOCKS", "fcntl"),
         ("-DFLOCK", "flock"),
         ("-DPIPE_SIZE", "fcntl"),
+        ("-DFILTERS", "seccomp"),
     ] {
         let said = peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &[define], None)
             .expect("compiled above");
@@ -407,7 +409,7 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
             "{define}: {said}"
         );
         assert!(
-            !said.contains("LOCKS") && !said.contains("GROWN"),
+            !said.contains("LOCKS") && !said.contains("GROWN") && !said.contains("FILTERS"),
             "{define}: {said}"
         );
     }
