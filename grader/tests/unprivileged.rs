@@ -347,12 +347,9 @@ fn an_ordinary_users_run_holds_no_memory_outside_its_processes() {
 /// each file unlinked and kept open (red team 7: 2 GiB so, in no folder).
 #[test]
 fn an_ordinary_users_run_on_a_tmpfs_counts_its_files_as_memory() {
-    let shm = std::path::Path::new("/dev/shm");
-    let roomy = grader::runner::disk::free_space(shm).is_some_and(|free| free > 2 << 30);
-    if !roomy {
-        println!("skipped: no /dev/shm with 2 GiB free to grade in (a tmpfs)");
+    let Some(shm) = roomy_shm() else {
         return;
-    }
+    };
     for defines in [&[][..], &["-DUNLINKED"]] {
         let tmp = tempfile::tempdir_in(shm).unwrap();
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -364,6 +361,33 @@ fn an_ordinary_users_run_on_a_tmpfs_counts_its_files_as_memory() {
         assert!(said.contains("ran out of memory"), "{defines:?}: {said}");
         assert!(!said.contains("KEPT"), "{defines:?}: {said}");
     }
+}
+
+/// Red team 11: a shared anonymous mapping is a file of the kernel's own tmpfs, and
+/// madvise(MADV_DONTNEED) takes its pages out of the process's resident memory without freeing
+/// them: an ordinary user's run held 2 GiB so. `red_team/hides_shared_memory.c` hides 768 MiB
+/// so, and, with TMPDIR on a tmpfs, in files of its folder it unlinked and closed once mapped:
+/// the watchdog counts each file a run maps, and kills it.
+#[test]
+fn an_ordinary_users_run_cannot_hide_memory_in_the_files_it_maps() {
+    let Some(said) = peek_empty_file_as_an_ordinary_user("hides_shared_memory", &[], None) else {
+        return;
+    };
+    assert!(said.contains("ran out of memory"), "{said}");
+    assert!(!said.contains("HIDDEN"), "{said}");
+    let Some(shm) = roomy_shm() else {
+        return;
+    };
+    let tmp = tempfile::tempdir_in(shm).unwrap();
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let said = peek_empty_file_as_an_ordinary_user(
+        "hides_shared_memory",
+        &["-DIN_A_FILE"],
+        Some(tmp.path()),
+    )
+    .expect("compiled above");
+    assert!(said.contains("ran out of memory"), "{said}");
+    assert!(!said.contains("HIDDEN"), "{said}");
 }
 
 /// Red team 7: each area of a memory map is kernel memory no process's resident memory shows: one
@@ -455,6 +479,16 @@ fn an_ordinary_users_run_queues_few_signals() {
         queued <= bound,
         "{queued} signals queued, bound {bound}: {said}"
     );
+}
+
+/// /dev/shm, a tmpfs to grade in, where it has 2 GiB free; `None` (saying so) where not.
+fn roomy_shm() -> Option<&'static Path> {
+    let shm = Path::new("/dev/shm");
+    let roomy = grader::runner::disk::free_space(shm).is_some_and(|free| free > 2 << 30);
+    if !roomy {
+        println!("skipped: no /dev/shm with 2 GiB free to grade in (a tmpfs)");
+    }
+    roomy.then_some(shm)
 }
 
 /// Grades `red_team/{name}.c` (built with `defines`) as ex1 by an ordinary user, with TMPDIR

@@ -47,9 +47,11 @@ pub fn maps_of(pid: u32) -> String {
     text
 }
 
-/// Whether process `pid`'s memory map is longer than the grader reads of it (`maps_of`).
-pub fn map_is_cut(pid: u32) -> bool {
-    map_bytes(pid, MAX_MAPS_BYTES + 1).len() as u64 > MAX_MAPS_BYTES
+/// Process `pid`'s whole memory map (empty once it is gone); `None` where it is longer than the
+/// grader reads of one (`maps_of`).
+pub fn whole_map(pid: u32) -> Option<String> {
+    let bytes = map_bytes(pid, MAX_MAPS_BYTES + 1);
+    (bytes.len() as u64 <= MAX_MAPS_BYTES).then(|| String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// The first `limit` bytes of process `pid`'s memory map (none once it is gone).

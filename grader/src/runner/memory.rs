@@ -18,6 +18,9 @@
 //! run of hundreds of processes is looked at less often. A pass the run's processes starve of the
 //! CPU is given up, and from then on the watchdog stops the run while it looks (`STARVED`).
 //!
+//! What a run holds in files through its mappings alone counts too (`Mapped`): its shared
+//! anonymous mappings at their full length, and the tmpfs files it mapped once they have no name.
+//!
 //! Where the run's folders are on a tmpfs (TMPDIR is one on Debian 13, Fedora and Arch), their
 //! files are memory that no process holds: red team 6 kept 2.4 GiB in files a run wrote there,
 //! and the kernel's OOM killer then took a bystander. So there the files in the run's folders
@@ -27,7 +30,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -53,16 +56,13 @@ pub(super) struct Watchdog {
 
 impl Watchdog {
     /// Watches the run whose first process (and process group) is `pid`, and whose folders are
-    /// `dirs` (their files count where they are in memory: `in_memory`).
-    pub(super) fn start(pid: u32, dirs: Vec<PathBuf>) -> Watchdog {
+    /// `dirs` (their files count where they are in memory: `in_memory`), with what it holds
+    /// through its mappings (`mapped`, which the listening thread fills in).
+    pub(super) fn start(pid: u32, dirs: Vec<PathBuf>, mapped: Arc<Mapped>) -> Watchdog {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let files = in_memory(dirs);
-        let devices: Vec<u64> = files
-            .iter()
-            .filter_map(|dir| std::fs::metadata(dir).ok())
-            .map(|meta| meta.dev())
-            .collect();
+        let devices = devices_of(&files);
         let handle = std::thread::spawn(move || {
             // Whether each pass stops the run while it looks (see `STARVED`).
             let mut freezing = false;
@@ -73,7 +73,7 @@ impl Watchdog {
                     signal_group(pid, libc::SIGSTOP);
                 }
                 let give_up = (!freezing).then(|| wall + STARVED);
-                let Some(used) = memory_of_group(pid, &devices, give_up) else {
+                let Some(used) = memory_of_group(pid, &devices, &mapped, give_up) else {
                     // Starved: looked again at once, the run stopped, and from now on so.
                     freezing = true;
                     continue;
@@ -119,18 +119,26 @@ fn in_memory(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
 
 /// The anonymous and shared memory, in bytes, of the processes of group `group`, and the files
 /// they hold open on `devices` (tmpfs) that no folder shows: unlinked, or made with O_TMPFILE
-/// (red team 7 held 2 GiB so, in no folder and mapped by no process). `None` if the pass is
-/// still at it at `give_up`.
-fn memory_of_group(group: u32, devices: &[u64], give_up: Option<Instant>) -> Option<u64> {
+/// (red team 7 held 2 GiB so, in no folder and mapped by no process), and what it holds through
+/// its mappings alone (`mapped`). `None` if the pass is still at it at `give_up`.
+fn memory_of_group(
+    group: u32,
+    devices: &[u64],
+    mapped: &Mapped,
+    give_up: Option<Instant>,
+) -> Option<u64> {
     let late = || give_up.is_some_and(|at| Instant::now() > at);
     let members = members(group);
+    // The files in memory already counted, by device and inode: each once, however many of the
+    // run's processes map it or hold it open.
+    let mut counted = std::collections::HashSet::new();
     let mut sum = 0u64;
     for &pid in &members {
         // A memory map longer than the grader reads (`MAX_MAPS_BYTES`, some 400 areas; a
         // program of the kit has under a hundred) is past the bound: each area is kernel memory
         // no RssAnon shows, and one mapping split by mprotect into 65,000 areas, in 150 forked
         // processes, took 1.4 GiB of the kernel's (red team 7).
-        if super::evidence::map_is_cut(pid) {
+        if super::evidence::whole_map(pid).is_none() {
             return Some(u64::MAX);
         }
         sum = sum.saturating_add(unshared_memory(pid));
@@ -139,9 +147,92 @@ fn memory_of_group(group: u32, devices: &[u64], give_up: Option<Instant>) -> Opt
         }
     }
     if !devices.is_empty() {
-        sum = sum.saturating_add(unlinked_files(&members, devices, &late)?);
+        sum = sum.saturating_add(unlinked_files(&members, devices, &late, &mut counted)?);
     }
-    Some(sum)
+    Some(sum.saturating_add(mapped.bytes(&mut counted)))
+}
+
+/// Memory a run holds in files through its mappings alone, which no process's resident memory
+/// shows: madvise(MADV_DONTNEED), or a munmap of all but a page, takes a mapping's pages out of
+/// the process's page tables (RssShmem) but leaves them in the file, as long as any of it is
+/// mapped (red team 11 held 2 GiB so). Noted by the grader's listening thread as each mmap is
+/// allowed (`trace`), added up by the watchdog.
+#[derive(Debug, Default)]
+pub(super) struct Mapped {
+    /// The lengths of the run's shared anonymous mappings (each a file of the kernel's own
+    /// tmpfs), all of them: a mapping unmapped may still hold its file's pages through the rest.
+    shared_anonymous: AtomicU64,
+    /// The devices of the run's folders that are in memory (tmpfs).
+    devices: Vec<u64>,
+    /// The files on those devices the run has mapped, held open (O_PATH) by the grader until
+    /// the run ends: once unlinked and closed by the run, its mapping alone keeps them.
+    files: std::sync::Mutex<Vec<std::fs::File>>,
+}
+
+impl Mapped {
+    /// For a run whose folders are `dirs`.
+    pub(super) fn new(dirs: &[PathBuf]) -> Mapped {
+        Mapped {
+            devices: devices_of(&in_memory(dirs.to_vec())),
+            ..Mapped::default()
+        }
+    }
+
+    /// A mapping the run made (an mmap the listening thread let through).
+    pub(super) fn note(&self, call: &super::trace::Call) {
+        if call.mmap_anonymous() {
+            if call.mmap_shared() {
+                self.shared_anonymous
+                    .fetch_add(call.args[1].next_multiple_of(4096), Ordering::Relaxed);
+            }
+            return;
+        }
+        let Some(file) = call.file.as_ref().filter(|f| self.devices.contains(&f.dev)) else {
+            return;
+        };
+        let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        let held = files.iter().any(|f| {
+            f.metadata()
+                .is_ok_and(|m| (m.dev(), m.ino()) == (file.dev, file.ino))
+        });
+        if !held {
+            use std::os::unix::fs::OpenOptionsExt;
+            // The file itself, reached through the caller's descriptor (still open: the call
+            // waits), not by a name the run could swap.
+            let opened = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_PATH)
+                .open(format!("/proc/{}/fd/{}", call.pid, file.fd));
+            if let Ok(opened) = opened
+                && opened
+                    .metadata()
+                    .is_ok_and(|m| (m.dev(), m.ino()) == (file.dev, file.ino))
+            {
+                files.push(opened);
+            }
+        }
+    }
+
+    /// The bytes in the run's shared anonymous mappings, and in the files it mapped that have
+    /// no name now and are not yet `counted`.
+    fn bytes(&self, counted: &mut std::collections::HashSet<(u64, u64)>) -> u64 {
+        let files = self.files.lock().unwrap_or_else(|e| e.into_inner());
+        files
+            .iter()
+            .filter_map(|f| f.metadata().ok())
+            .filter(|m| m.nlink() == 0 && counted.insert((m.dev(), m.ino())))
+            .fold(self.shared_anonymous.load(Ordering::Relaxed), |sum, m| {
+                sum.saturating_add(m.blocks() * 512)
+            })
+    }
+}
+
+/// The devices of `dirs`.
+fn devices_of(dirs: &[PathBuf]) -> Vec<u64> {
+    dirs.iter()
+        .filter_map(|dir| std::fs::metadata(dir).ok())
+        .map(|meta| meta.dev())
+        .collect()
 }
 
 /// The CPU time the calling thread has used.
@@ -162,11 +253,15 @@ fn signal_group(group: u32, signal: libc::c_int) {
     unsafe { libc::killpg(group as libc::pid_t, signal) };
 }
 
-/// The blocks, in bytes, of the files with no name on `devices` that `pids` hold open, each once;
-/// `None` once `late`.
-fn unlinked_files(pids: &[u32], devices: &[u64], late: &dyn Fn() -> bool) -> Option<u64> {
-    let mut seen = std::collections::HashSet::new();
-    let mut bytes = 0;
+/// The blocks, in bytes, of the files with no name on `devices` that `pids` hold open, those not
+/// yet `counted`; `None` once `late`.
+fn unlinked_files(
+    pids: &[u32],
+    devices: &[u64],
+    late: &dyn Fn() -> bool,
+    counted: &mut std::collections::HashSet<(u64, u64)>,
+) -> Option<u64> {
+    let mut bytes = 0u64;
     for pid in pids {
         if late() {
             return None;
@@ -181,9 +276,9 @@ fn unlinked_files(pids: &[u32], devices: &[u64], late: &dyn Fn() -> bool) -> Opt
             };
             if meta.nlink() == 0
                 && devices.contains(&meta.dev())
-                && seen.insert((meta.dev(), meta.ino()))
+                && counted.insert((meta.dev(), meta.ino()))
             {
-                bytes += meta.blocks() * 512;
+                bytes = bytes.saturating_add(meta.blocks() * 512);
             }
         }
     }
@@ -271,12 +366,12 @@ mod tests {
             .unwrap();
         let pid = child.id();
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while memory_of_group(pid, &[], None).unwrap() < 64 << 20
+        while memory_of_group(pid, &[], &Mapped::default(), None).unwrap() < 64 << 20
             && std::time::Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let seen = memory_of_group(pid, &[], None).unwrap();
+        let seen = memory_of_group(pid, &[], &Mapped::default(), None).unwrap();
         let _ = child.kill();
         let _ = child.wait();
         assert!(seen >= 64 << 20, "{seen}");

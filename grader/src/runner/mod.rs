@@ -325,8 +325,18 @@ impl Cmd {
             let dirs = std::iter::once(&self.dir).chain(&self.also).cloned();
             ledger.start(dirs.collect())
         });
+        // Where no cgroup bounds the run's memory, a watchdog does, with what the listening
+        // thread sees it map.
+        let mapped = (!group.as_ref().is_some_and(cgroup::Group::bounds_memory)).then(|| {
+            let dirs: Vec<PathBuf> = std::iter::once(&self.dir)
+                .chain(&self.also)
+                .cloned()
+                .collect();
+            Arc::new(memory::Mapped::new(&dirs))
+        });
         // The listening thread must be there before the child can make a watched call.
-        let supervisor = receiver.map(|r| trace::Supervisor::start(r, observer, ledger));
+        let supervisor =
+            receiver.map(|r| trace::Supervisor::start(r, observer, ledger, mapped.clone()));
         // SAFETY: the closure runs in the forked child before exec and only makes
         // async-signal-safe system calls (see `sandbox::Prepared::apply`); it allocates nothing.
         unsafe { command.pre_exec(move || prepared.apply()) };
@@ -354,9 +364,9 @@ impl Cmd {
             unsafe { libc::geteuid() }
         });
         let record = place::RunRecord::new(child.id(), uid);
-        let watchdog = (!group.as_ref().is_some_and(cgroup::Group::bounds_memory)).then(|| {
+        let watchdog = mapped.map(|mapped| {
             let dirs = std::iter::once(&self.dir).chain(&self.also).cloned();
-            memory::Watchdog::start(child.id(), dirs.collect())
+            memory::Watchdog::start(child.id(), dirs.collect(), mapped)
         });
         let stdout = capture(child.stdout.take().expect("stdout is piped"));
         let stderr = capture(child.stderr.take().expect("stderr is piped"));

@@ -380,11 +380,13 @@ impl Supervisor {
     /// Starts listening, before the program is started: the filter's descriptor arrives from the
     /// child just before it execs, and from then on every watched call waits for this thread
     /// (even the write(2) with which a failed exec reports its error).
-    /// The run's new files count against `files`, its check's.
+    /// The run's new files count against `files`, its check's; the mappings it makes are noted
+    /// in `mapped`, where a watchdog adds up its memory.
     pub(super) fn start(
         receiver: Receiver,
         mut observer: Option<Observer>,
         files: super::kept::CheckFiles,
+        mapped: Option<Arc<super::memory::Mapped>>,
     ) -> Supervisor {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
@@ -431,6 +433,12 @@ impl Supervisor {
                                 trace.files_refused += 1;
                                 error = Some(libc::EDQUOT);
                             }
+                        }
+                        if let Some(mapped) = mapped.as_ref()
+                            && error.is_none()
+                            && call.name == "mmap"
+                        {
+                            mapped.note(&call);
                         }
                         trace.keep(call);
                         answer(&listener, id, error);
