@@ -407,9 +407,10 @@ fn an_ordinary_users_run_has_a_bounded_memory_map() {
 /// grader (800,000 of the machine's open files); file locks (700 MiB, charged to no cgroup, as
 /// root too); page tables of untouched memory (770 MiB). Red team 9: page cache locked in memory
 /// (mlock: 2 GiB); Landlock rules (640 MiB); the user's pipe pages. Red team 11: seccomp filters
-/// of the run's own (666 MiB). Now a run's process has at most `MAX_OPEN_FILES` descriptors,
-/// locks, pipes' growth, filters and Landlock calls are refused and named, page tables count, and
-/// a run may lock no memory (RLIMIT_MEMLOCK 0).
+/// of the run's own (666 MiB), message queues left behind, futex tables (1 GiB). Now a run's
+/// process has at most `MAX_OPEN_FILES` descriptors; locks, pipes' growth, filters, message
+/// queues, futex tables and Landlock calls are refused and named; page tables count; and a run
+/// may lock no memory (RLIMIT_MEMLOCK 0).
 #[test]
 fn an_ordinary_users_run_holds_few_kernel_objects() {
     let Some(said) =
@@ -425,6 +426,8 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
         ("-DFLOCK", "flock"),
         ("-DPIPE_SIZE", "fcntl"),
         ("-DFILTERS", "seccomp"),
+        ("-DQUEUES", "mq_open"),
+        ("-DFUTEX_HASH", "prctl"),
     ] {
         let said = peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &[define], None)
             .expect("compiled above");
@@ -433,7 +436,9 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
             "{define}: {said}"
         );
         assert!(
-            !said.contains("LOCKS") && !said.contains("GROWN") && !said.contains("FILTERS"),
+            ["LOCKS", "GROWN", "FILTERS", "QUEUED", "HASHED"]
+                .iter()
+                .all(|held| !said.contains(held)),
             "{define}: {said}"
         );
     }
@@ -441,6 +446,12 @@ fn an_ordinary_users_run_holds_few_kernel_objects() {
         peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DPAGE_TABLES"], None)
             .expect("compiled above");
     assert!(said.contains("ran out of memory"), "{said}");
+    // The queue was not made: none is left behind (the kernel made it before Landlock refused to
+    // open it, red team 11).
+    let name = std::ffi::CString::new("/mmap-lab-red-team").unwrap();
+    // SAFETY: a NUL-terminated name that lives for the call.
+    let removed = unsafe { libc::mq_unlink(name.as_ptr()) } == 0;
+    assert!(!removed, "a run left a message queue behind");
     let said = peek_empty_file_as_an_ordinary_user("holds_kernel_objects", &["-DMLOCK"], None)
         .expect("compiled above");
     assert_eq!(count_after(&said, "MLOCKED "), 0, "{said}");

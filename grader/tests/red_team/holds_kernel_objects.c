@@ -16,9 +16,13 @@
  *                  user's processes share (red team 9 took them all with 1,200 pipes).
  *   -DFILTERS      seccomp filters of its own, stacked until the kernel refuses: each is a BPF
  *                  program the kernel compiles, 666 MiB in 114,000 (red team 11, 32 processes).
+ *   -DQUEUES       a POSIX message queue, which the kernel makes before Landlock refuses to open
+ *                  it, and which outlives the run (red team 11 left the machine's 256 taken);
+ *   -DFUTEX_HASH   a futex table of the process's own (prctl PR_FUTEX_HASH, Linux 6.16): 64 MiB
+ *                  of kernel memory in one call.
  * Then the program says how much it held and exits 0 (or 1, saying so on stderr), or exits 1 if
  * it was refused. Now runs have 64 descriptors a process; locks, pipes' growth, filters of their
- * own and Landlock calls are refused and named; page tables (VmPTE) count; RLIMIT_MEMLOCK is 0. */
+ * own, message queues, futex tables and Landlock calls are refused and named; page tables (VmPTE) count; RLIMIT_MEMLOCK is 0. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -26,7 +30,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <mqueue.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -125,6 +131,22 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "FILTERS %ld\n", filters);
+    return 1;
+#elif defined(QUEUES)
+    struct mq_attr attr = {.mq_maxmsg = 1, .mq_msgsize = 1};
+    if (syscall(SYS_mq_open, "mmap-lab-red-team", O_CREAT | O_RDWR, 0600, &attr) < 0) {
+        perror("mq_open");
+        return 1;
+    }
+    fprintf(stderr, "QUEUED\n");
+    return 1;
+#elif defined(FUTEX_HASH)
+    /* PR_FUTEX_HASH, PR_FUTEX_HASH_SET_SLOTS: 2^20 buckets of 64 bytes. */
+    if (prctl(78, 1, 1 << 20, 0, 0) != 0) {
+        perror("prctl(PR_FUTEX_HASH)");
+        return 1;
+    }
+    fprintf(stderr, "HASHED\n");
     return 1;
 #elif defined(LANDLOCK)
     /* struct landlock_ruleset_attr with handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP. */
