@@ -14,8 +14,8 @@
 //! a run is judged on more than it really holds, never less. The bound holds within what a run
 //! can touch between two passes (tens of MiB for a few processes; 400 processes touched 2 GiB
 //! for a moment before they were killed), and each process's RLIMIT_AS caps a single step.
-//! The period grows with a pass's own CPU time (the watchdog takes a tenth of a CPU at most): a
-//! run of hundreds of processes is looked at less often. A pass the run's processes starve of the
+//! The period grows with a pass's own CPU time (the watchdog takes a tenth of a CPU at most, on
+//! average): a run of hundreds of processes is looked at less often, at moments drawn at random. A pass the run's processes starve of the
 //! CPU is given up, and from then on the watchdog stops the run while it looks (`STARVED`).
 //!
 //! What a run holds in files through its mappings alone counts too (`Mapped`): its shared
@@ -66,6 +66,10 @@ impl Watchdog {
         let handle = std::thread::spawn(move || {
             // Whether each pass stops the run while it looks (see `STARVED`).
             let mut freezing = false;
+            let mut draws = std::hash::BuildHasher::hash_one(
+                &std::collections::hash_map::RandomState::new(),
+                pid,
+            ) | 1;
             while !stopping.load(Ordering::Acquire) {
                 let wall = Instant::now();
                 let cpu = own_cpu_time();
@@ -95,7 +99,7 @@ impl Watchdog {
                 // rest (red team 9). A run it stops gets to run at least as long as it was
                 // stopped, however busy the machine.
                 let stopped = if freezing { wall } else { Duration::ZERO };
-                std::thread::sleep(PERIOD.max(cpu * 9).max(stopped));
+                std::thread::sleep(random_rest(PERIOD.max(cpu * 9).max(stopped), &mut draws));
             }
             false
         });
@@ -235,6 +239,21 @@ fn devices_of(dirs: &[PathBuf]) -> Vec<u64> {
         .collect()
 }
 
+/// A rest of `mean` on average, drawn at random (exponentially, at most five times the mean),
+/// from the state `draws`: no run can tell from one look when the next comes, so one that holds
+/// memory a share of its time is seen at each look with that chance. Red team 11 timed the looks
+/// by the gaps a stop left in its clock, and held 968 MiB a fifth of the time, unseen.
+fn random_rest(mean: Duration, draws: &mut u64) -> Duration {
+    // xorshift64*: random enough to be unforeseeable to a run, which sees none of it.
+    *draws ^= *draws >> 12;
+    *draws ^= *draws << 25;
+    *draws ^= *draws >> 27;
+    let bits = draws.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
+    // In (0, 1]: its logarithm is finite.
+    let uniform = (bits as f64 + 1.0) / (1u64 << 53) as f64;
+    mean.mul_f64((-uniform.ln()).min(5.0))
+}
+
 /// The CPU time the calling thread has used.
 fn own_cpu_time() -> Duration {
     let mut now = libc::timespec {
@@ -336,6 +355,22 @@ fn memory_in(status: &str) -> u64 {
 mod tests {
     use super::*;
     use std::os::unix::process::CommandExt;
+
+    /// Rests are drawn at random around their mean: some short, some long, the mean kept.
+    #[test]
+    fn rests_are_unforeseeable_and_their_mean_is_kept() {
+        let mean = Duration::from_millis(10);
+        let mut draws = 0x9e37_79b9_7f4a_7c15;
+        let rests: Vec<Duration> = (0..10_000).map(|_| random_rest(mean, &mut draws)).collect();
+        let average = rests.iter().sum::<Duration>() / rests.len() as u32;
+        assert!(
+            average > mean.mul_f64(0.9) && average < mean.mul_f64(1.1),
+            "{average:?}"
+        );
+        assert!(rests.iter().any(|r| *r < mean / 4));
+        assert!(rests.iter().any(|r| *r > mean * 3));
+        assert!(rests.iter().all(|r| *r <= mean * 5));
+    }
 
     /// Memory in swap counts, and page tables; file pages (RssFile), which the kernel may drop,
     /// do not.
