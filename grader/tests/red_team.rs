@@ -197,6 +197,28 @@ fn the_kernels_log_is_refused() {
     );
 }
 
+/// Red team 11: a run that writes for its whole time limit has the grader read it all, its own
+/// CPU (2.5 s in one test). Past `DRAIN_CAP` the grader closes the pipe: the program's writes
+/// fail with EPIPE, once it has written about that much.
+#[test]
+fn the_grader_reads_a_bounded_flood_of_output() {
+    let Some((peek, _)) = fails(
+        "floods_its_output",
+        &[],
+        "ex1",
+        "peek_empty_file",
+        &mut grader(),
+    ) else {
+        return;
+    };
+    let said = peek["output"].as_str().unwrap();
+    assert!(said.contains("then EPIPE"), "{said}");
+    let wrote = support::count_after(said, "FLOOD ");
+    // What the grader read, and what the pipe held when it closed.
+    let bound = (grader::runner::DRAIN_CAP >> 20) + 1;
+    assert!(wrote <= bound, "{wrote} MiB written, bound {bound}: {said}");
+}
+
 /// Workers that count in slots of their own show no count above ITERS; nor does one word the
 /// parent stores that looks like a counter on its way (red team 10), since it never moves.
 #[test]

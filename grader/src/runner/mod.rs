@@ -73,6 +73,13 @@ fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
 /// Most bytes of stdout (and of stderr) kept from one run.
 pub const OUTPUT_CAP: usize = 16 << 20;
 
+/// Most bytes of stdout (and of stderr) the grader reads from one run, kept or not: past them it
+/// closes the pipe, and the program's next write fails (SIGPIPE, or EPIPE), as into `head`. Each
+/// byte read is the grader's CPU, outside the run's: a run that wrote for its whole time limit
+/// cost the grader 2.5 s of CPU in one test (red team 11). No program of the kit prints more than
+/// the 16 MiB kept.
+pub const DRAIN_CAP: u64 = 256 << 20;
+
 /// A command to run: the program under test and its arguments, in a directory, with limits.
 #[derive(Clone, Debug)]
 pub struct Cmd {
@@ -572,17 +579,21 @@ impl Capture {
 }
 
 /// Reads a pipe on a thread of its own, keeping at most `OUTPUT_CAP` bytes and draining the
-/// rest, so that a flood can neither block the program nor fill the grader's memory.
+/// rest up to `DRAIN_CAP`, so that a flood can neither block the program nor fill the grader's
+/// memory, nor take its CPU for long.
 fn capture(mut pipe: impl Read + Send + 'static) -> Capture {
     let so_far = Arc::new(Mutex::new(Captured::default()));
     let (tx, done) = mpsc::channel();
     let writer = so_far.clone();
     std::thread::spawn(move || {
         let mut buf = vec![0; 64 << 10];
-        loop {
+        let mut read = 0u64;
+        // Dropped past `DRAIN_CAP`: the pipe closes.
+        while read < DRAIN_CAP {
             match pipe.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
+                    read += n as u64;
                     let mut captured = writer.lock().unwrap_or_else(|e| e.into_inner());
                     let room = OUTPUT_CAP - captured.bytes.len();
                     captured.bytes.extend_from_slice(&buf[..n.min(room)]);
