@@ -162,10 +162,11 @@ fn remove_abandoned(base: &Path) {
 /// The folder of a grader's folder in which its live runs are written down.
 const RUNS: &str = "runs";
 
-/// A run written down in the grader's folder while it lives (see the module's notes): a file
-/// named after its process group, holding the uid its processes run as and when its first
-/// process (the group's leader) started. Removed when dropped, once the run and what it left
-/// are dead.
+/// A run written down in the grader's folder while it lives (see the module's notes): an empty
+/// file named `GROUP-UID-START`, its process group, the uid its processes run as and when its
+/// first process (the group's leader) started. Removed when dropped, once the run and what it
+/// left are dead. Empty, so that removing one frees no block of a full TMPDIR that a grader's
+/// step after the run would then find room in (a run that filled it must fail that step).
 #[derive(Debug)]
 pub(super) struct RunRecord(PathBuf);
 
@@ -181,8 +182,8 @@ impl RunRecord {
             claimed.first()?.join(RUNS)
         };
         let _ = std::fs::create_dir(&folder);
-        let file = folder.join(group.to_string());
-        std::fs::write(&file, format!("{uid} {started}")).ok()?;
+        let file = folder.join(format!("{group}-{uid}-{started}"));
+        std::fs::File::create(&file).ok()?;
         Some(RunRecord(file))
     }
 }
@@ -199,15 +200,11 @@ fn kill_recorded_runs(folder: &Path) {
         return;
     };
     for entry in entries.flatten() {
-        let group = entry
-            .file_name()
-            .to_str()
-            .and_then(|n| n.parse::<u32>().ok());
-        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        let mut numbers = text.split_whitespace().map(str::parse::<u64>);
-        if let (Some(group), Some(Ok(uid)), Some(Ok(started))) =
-            (group, numbers.next(), numbers.next())
-            && let Ok(uid) = u32::try_from(uid)
+        let name = entry.file_name();
+        let mut numbers = name.to_str().unwrap_or_default().split('-');
+        let mut next = || numbers.next().and_then(|n| n.parse::<u64>().ok());
+        if let (Some(group), Some(uid), Some(started)) = (next(), next(), next())
+            && let (Ok(group), Ok(uid)) = (u32::try_from(group), u32::try_from(uid))
         {
             super::confine::kill_orphaned_group(group, uid, started);
         }
