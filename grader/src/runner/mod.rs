@@ -299,9 +299,14 @@ impl Cmd {
         let confinement = confinement
             .counted_now()
             .map_err(|e| not_started(e.to_string()))?;
+        // The run's folders: its own, and those its check lends it.
+        let dirs: Vec<PathBuf> = std::iter::once(&self.dir)
+            .chain(&self.also)
+            .cloned()
+            .collect();
         let (prepared, receiver) = sandbox::Prepared::new(
             &self.program,
-            std::iter::once(&self.dir).chain(&self.also),
+            dirs.iter(),
             self.limits,
             self.timeout,
             confinement,
@@ -328,19 +333,11 @@ impl Cmd {
         // The run's new files are counted where its calls are watched: what its check's earlier
         // runs left counts too.
         let ledger = self.files.clone().unwrap_or_default();
-        let files = receiver.as_ref().map(|_| {
-            let dirs = std::iter::once(&self.dir).chain(&self.also).cloned();
-            ledger.start(dirs.collect())
-        });
+        let files = receiver.as_ref().map(|_| ledger.start(dirs.clone()));
         // Where no cgroup bounds the run's memory, a watchdog does, with what the listening
         // thread sees it map.
-        let mapped = (!group.as_ref().is_some_and(cgroup::Group::bounds_memory)).then(|| {
-            let dirs: Vec<PathBuf> = std::iter::once(&self.dir)
-                .chain(&self.also)
-                .cloned()
-                .collect();
-            Arc::new(memory::Mapped::new(&dirs))
-        });
+        let mapped = (!group.as_ref().is_some_and(cgroup::Group::bounds_memory))
+            .then(|| Arc::new(memory::Mapped::new(&dirs)));
         // The listening thread must be there before the child can make a watched call.
         let supervisor =
             receiver.map(|r| trace::Supervisor::start(r, observer, ledger, mapped.clone()));
@@ -371,10 +368,7 @@ impl Cmd {
             unsafe { libc::geteuid() }
         });
         let record = place::RunRecord::new(child.id(), uid);
-        let watchdog = mapped.map(|mapped| {
-            let dirs = std::iter::once(&self.dir).chain(&self.also).cloned();
-            memory::Watchdog::start(child.id(), dirs.collect(), mapped)
-        });
+        let watchdog = mapped.map(|mapped| memory::Watchdog::start(child.id(), dirs, mapped));
         let stdout = capture(child.stdout.take().expect("stdout is piped"));
         let stderr = capture(child.stderr.take().expect("stderr is piped"));
         Ok(Running {
