@@ -14,9 +14,10 @@
 //! a run is judged on more than it really holds, never less. The bound holds within what a run
 //! can touch between two passes (tens of MiB for a few processes; 400 processes touched 2 GiB
 //! for a moment before they were killed), and each process's RLIMIT_AS caps a single step.
-//! The period grows with a pass's own CPU time (the watchdog takes a tenth of a CPU at most, on
-//! average): a run of hundreds of processes is looked at less often, at moments drawn at random. A pass the run's processes starve of the
-//! CPU is given up, and from then on the watchdog stops the run while it looks (`STARVED`).
+//! The period grows with a pass's own CPU time (the watchdog takes a tenth of a CPU, on
+//! average): a run of hundreds of processes is looked at less often, at moments drawn at random.
+//! A pass the run's processes starve of the CPU is given up, and from then on the watchdog stops
+//! the run while it looks (`STARVED`).
 //!
 //! What a run holds in files through its mappings alone counts too (`Mapped`): its shared
 //! anonymous mappings at their full length, and the tmpfs files it mapped once they have no name.
@@ -93,11 +94,11 @@ impl Watchdog {
                 let (cpu, wall) = (own_cpu_time().saturating_sub(cpu), wall.elapsed());
                 freezing |= wall > STARVED && wall > cpu * 4;
                 // A pass is the grader's CPU, outside the run's: hundreds of idle processes made
-                // each long (53 s of the grader's CPU in one test, red team 7). It rests at least
-                // nine times as long as it worked, in CPU time (a tenth of a CPU at most): in
+                // each long (53 s of the grader's CPU in one test, red team 7). It rests, on
+                // average, nine times as long as it worked in CPU time (a tenth of a CPU): in
                 // wall time, a pass slowed by the run's own processes bought the run a longer
-                // rest (red team 9). A run it stops gets to run at least as long as it was
-                // stopped, however busy the machine.
+                // rest (red team 9). A run it stops gets to run, on average, at least as long as
+                // it was stopped, however busy the machine.
                 let stopped = if freezing { wall } else { Duration::ZERO };
                 std::thread::sleep(random_rest(PERIOD.max(cpu * 9).max(stopped), &mut draws));
             }
