@@ -38,6 +38,7 @@ use std::time::{Duration, Instant};
 use super::MAX_RUN_MEMORY;
 use super::confine::{children_of, descendants_of, group_of};
 use super::kept::bytes_in;
+use super::trace::own_cpu_time;
 
 /// How often the watchdog adds up the run's memory.
 const PERIOD: Duration = Duration::from_millis(5);
@@ -253,17 +254,6 @@ fn random_rest(mean: Duration, draws: &mut u64) -> Duration {
     // In (0, 1]: its logarithm is finite.
     let uniform = (bits as f64 + 1.0) / (1u64 << 53) as f64;
     mean.mul_f64((-uniform.ln()).min(5.0))
-}
-
-/// The CPU time the calling thread has used.
-fn own_cpu_time() -> Duration {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes the calling thread's CPU time into `now`, which we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
-    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }
 
 /// Sends `signal` to the run's process group `group`, which cannot have been reused: its leader

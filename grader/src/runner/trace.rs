@@ -535,8 +535,8 @@ fn next_call(listener: &OwnedFd) -> Next {
     Next::Call(notif.id, call)
 }
 
-/// The CPU time of the calling thread (the one that answers a run's calls).
-fn own_cpu_time() -> Duration {
+/// The CPU time of the calling thread (the one that answers a run's calls, or a watchdog).
+pub(super) fn own_cpu_time() -> Duration {
     let mut time = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
