@@ -240,6 +240,18 @@ fn a_hard_link_is_no_copy() {
     );
 }
 
+/// A whole-file copy made by a child that the program never waits for shows in no rusage of
+/// the program's; the grader reaps the child, and its peak is the run's.
+#[test]
+fn a_copy_by_a_child_never_waited_for_counts() {
+    let test = "memory_stays_bounded";
+    let Some((memory, _)) = fails("unreaped_copier", &[], "ex3", test, &mut grader()) else {
+        return;
+    };
+    let said = memory["output"].as_str().unwrap();
+    assert!(said.contains("MiB of memory at its peak"), "{said}");
+}
+
 /// A slow copy (a second of sleep) that keeps a hard link to its first copy aside and renames it
 /// into place in the later timed runs (`speed_stash.c`) passed the speed test at 0.53 times cp's
 /// time while the runs shared one folder; each timed run has a new one now.

@@ -21,6 +21,7 @@
 //!   process has, a program can add filters but never remove one, and the grader's own helpers
 //!   (cargo, tar) have none of the run's.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -435,10 +436,34 @@ pub(super) fn reap_leftovers(live: &[u32]) {
             unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
         }
         for pid in leftovers {
-            // SAFETY: waits for our own child, killed above.
-            unsafe { libc::waitpid(pid as libc::pid_t, std::ptr::null_mut(), 0) };
+            // Read while it is a zombie: its group says whose run it was.
+            let group = group_of(pid);
+            let (_, peak, _) = super::evidence::reap(pid);
+            if let Some(group) = group {
+                let mut peaks = leftover_peaks();
+                let kept = peaks.entry(group).or_default();
+                *kept = (*kept).max(peak);
+            }
         }
     }
+}
+
+/// The peak memory (bytes) of the leftovers reaped so far, by the process group of the run they
+/// were left by (which no process of a run can leave). A copy made by a child that the program
+/// never waited for is still the program's memory, though no rusage of its own shows it (red
+/// team 11): the run adds this to its peak. Reaping happens under the lock of the live runs,
+/// so once its own clean-up is done, a run finds here every leftover of its own that any run's
+/// clean-up reaped.
+static LEFTOVER_PEAKS: Mutex<BTreeMap<u32, u64>> = Mutex::new(BTreeMap::new());
+
+fn leftover_peaks() -> std::sync::MutexGuard<'static, BTreeMap<u32, u64>> {
+    LEFTOVER_PEAKS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Takes the peak memory of the leftovers of the run whose process group is `group` (0 if it
+/// left none). Called at the run's start too, as a group's id may be an older run's.
+pub(super) fn take_leftover_peak(group: u32) -> u64 {
+    leftover_peaks().remove(&group).unwrap_or(0)
 }
 
 /// Kills every process left of a run of a grader that is gone (see `place::RunRecord`): those in

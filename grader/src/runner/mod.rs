@@ -135,6 +135,7 @@ pub struct Run {
     pub elapsed: Duration,
     /// Peak resident memory, in bytes, as the kernel counts it for the child: that includes the
     /// grader's own memory at the fork, carried over the exec (see `uses_more_memory_than`).
+    /// Processes the program left behind count too, each with its own peak.
     pub max_rss: u64,
     /// The grader's resident memory when it started the program.
     pub rss_at_spawn: u64,
@@ -362,6 +363,9 @@ impl Cmd {
             }
         };
         live.push(child.id());
+        // Under the lock of the live runs, which leftovers are reaped under: nothing an older
+        // run of the same group id left is counted as this one's.
+        confine::take_leftover_peak(child.id());
         drop(live);
         let uid = confinement.run_as.unwrap_or_else(|| {
             // SAFETY: geteuid only reads the grader's own credentials.
@@ -476,6 +480,8 @@ impl Running {
         live.retain(|&p| p != pid);
         confine::reap_leftovers(&live);
         drop(live);
+        let (status, max_rss, cpu) = result;
+        let result = (status, max_rss.max(confine::take_leftover_peak(pid)), cpu);
         // Nothing of the run is left for a next grader to kill.
         self.record.take();
         // Every process of the run is gone: what it made in its folders can be counted.
