@@ -218,14 +218,40 @@ fn the_grader_reads_a_bounded_flood_of_output() {
     assert!(wrote <= bound, "{wrote} MiB written, bound {bound}: {said}");
 }
 
-/// Workers that count in slots of their own show no count above ITERS; nor does one word the
-/// parent stores that looks like a counter on its way (red team 10), since it never moves.
+/// Workers that count in slots of their own move different words when each runs alone; so do
+/// they when the parent stores a word that looks like a counter on its way (red team 10), or one
+/// worker moves such a word as it counts (red team 11).
 #[test]
 fn workers_counting_in_slots_of_their_own_do_not_share_a_counter() {
     let test = "count_forks_workers_sharing_memory";
-    for defines in [vec![], vec!["-DFORGE".to_owned()]] {
+    for defines in [
+        vec![],
+        vec!["-DFORGE".to_owned()],
+        vec!["-DMOVING".to_owned()],
+    ] {
         fails("count_in_slots", &defines, "ex4", test, &mut grader());
     }
+}
+
+/// Workers that take turns with a non-atomic counter lose nothing however they are jostled (red
+/// team 11 had the count tests' points so); run alone, a worker waiting for its turn does not
+/// count.
+#[test]
+fn workers_taking_turns_do_not_count_atomically() {
+    let Some((atomic, output)) = fails("takes_turns", &[], "ex4", "count_is_atomic", &mut grader())
+    else {
+        return;
+    };
+    let said = atomic["output"].as_str().unwrap();
+    assert!(said.contains("ran alone"), "{said}");
+    let sharing = grader::rubric::tests_of("ex4")
+        .find(|t| t.name == "count_forks_workers_sharing_memory")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("{}: FAIL", sharing.title)),
+        "{stdout}"
+    );
 }
 
 #[test]

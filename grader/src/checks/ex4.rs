@@ -209,63 +209,35 @@ pub fn count_is_atomic(t: &mut Ctx) -> Verdict {
     // the two. That needs the workers to overlap: each runs for milliseconds, the grader pauses and
     // resumes them at random moments (`jostle`), the test runs alone, and it is repeated, so
     // that a non-atomic counter is caught on a machine with one core as surely as on many. An
-    // atomic read-modify-write loses nothing, ever.
+    // atomic read-modify-write loses nothing, ever. Workers that take turns never overlap and
+    // lose nothing either: letting each worker run alone first catches them (one that waits for
+    // another's turn does not count), and each lone run leaves the others stopped wherever they
+    // were, in the middle of an update maybe, as another worker's updates land.
     for _ in 0..CONTENTION_RUNS {
-        let iters = 5_000_000 + t.below(1000);
-        let mut run = t
-            .start(["count", "4", &iters.to_string()])?
-            .jostle(Duration::from_micros(300));
-        counted(&mut run, 4, iters)?;
+        let (workers, iters) = (4, 5_000_000 + t.below(1000));
+        let Counting { mut run, alone, .. } = count_each_alone(t, workers, iters, |running| {
+            running.jostle(Duration::from_micros(300))
+        })?;
+        counted(&mut run, workers, iters)?;
         counted_by_children(&run)?;
+        alone?;
     }
     Ok(())
 }
 
 pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
     let (workers, iters) = (3, 10_000_000 + t.below(1000));
-    let total = workers * iters;
-    let running = t.start(["count", &workers.to_string(), &iters.to_string()])?;
-    let parent = running.pid();
-    // While the workers run, the counter in the parent's shared anonymous mapping ("/dev/zero
-    // (deleted)", flags "rw-s") must move: the grader reads it there. Workers that count in
-    // memory of their own, and a parent that fills in the total at the end, never show a
-    // count on its way (a value that is not a multiple of ITERS); workers that each count in a
-    // slot of their own never show one above ITERS: only one counter shared by all does. And it
-    // must be seen to move, a later look at the same word finding it further on its way: a
-    // program can store one such value where no counter is (red team 10 passed so).
-    let mut shared = false;
-    let mut first_seen: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
-    let mut on_its_way = None;
-    let mut run = running.watch(Duration::from_millis(1), |_| {
-        // A few: the program has one counter (the others would be the grader's CPU, every
-        // millisecond, in a map of thousands of areas: red team 7).
-        for region in regions(parent)
-            .into_iter()
-            .filter(is_shared_anonymous)
-            .take(MAX_SHARED_AREAS)
-        {
-            shared = true;
-            let len = (region.end - region.start).min(4096) as usize;
-            let Ok(bytes) = read_memory(parent, region.start, len) else {
-                continue;
-            };
-            let words = bytes
-                .chunks_exact(8)
-                .map(|word| u64::from_ne_bytes(word.try_into().expect("8 bytes")));
-            for (at, v) in (region.start..).step_by(8).zip(words) {
-                if iters < v && v < total && v % iters != 0 {
-                    let first = *first_seen.entry(at).or_insert(v);
-                    on_its_way = on_its_way.or((v > first).then_some(v));
-                }
-            }
-        }
-    });
+    let Counting {
+        mut run,
+        parent,
+        alone,
+    } = count_each_alone(t, workers, iters, Running::finish)?;
     counted(&mut run, workers, iters)?;
     let trace = watched(&run)?;
     let mapped = trace
         .named("mmap")
         .find(|c| c.pid == parent && c.mmap_shared() && c.mmap_anonymous());
-    ensure(shared && mapped.is_some(), || {
+    ensure(mapped.is_some(), || {
         format!(
             "`{}` printed the right total, but it never made a shared anonymous mapping \
              (mmap with MAP_SHARED | MAP_ANONYMOUS) for the counter",
@@ -285,16 +257,153 @@ pub fn count_forks_workers_sharing_memory(t: &mut Ctx) -> Verdict {
             run.command
         )
     })?;
-    ensure(on_its_way.is_some(), || {
+    counted_by_children(&run)?;
+    alone
+}
+
+/// A run of `ex4 count` whose workers were each let run alone.
+struct Counting {
+    run: Run,
+    /// The program's pid.
+    parent: u32,
+    /// What the lone runs showed, judged after the run's other evidence (a program that fails
+    /// sooner, a total computed, say, is told so first).
+    alone: Verdict,
+}
+
+/// Runs `ex4 count WORKERS ITERS`; once every worker is there and counting, lets each one run
+/// alone (`each_worker_adds_alone`), then lets the run go on with `then` to its end.
+fn count_each_alone(
+    t: &mut Ctx,
+    workers: u64,
+    iters: u64,
+    then: impl FnOnce(Running) -> Run,
+) -> Result<Counting, crate::check_api::Problem> {
+    let running = t.start(["count", &workers.to_string(), &iters.to_string()])?;
+    let parent = running.pid();
+    // Past any count a start barrier of the workers' may keep: the counting is under way.
+    let counting = running.wait_until(|r| {
+        r.children().len() as u64 >= workers
+            && shared_words(parent).iter().any(|&(_, v)| v > workers)
+    });
+    let (run, alone) = match counting {
+        Ok(running) => {
+            let alone = each_worker_adds_alone(&running, workers);
+            (then(running), alone)
+        }
+        Err(run) => {
+            let never = crate::outcome::Problem::Fail(format!(
+                "`{}` ended before the grader saw its {workers} workers counting in a shared \
+                 mapping (a word of it past {workers}): {NOT_ONE_COUNTER}",
+                run.command
+            ));
+            (*run, Err(never))
+        }
+    };
+    Ok(Counting { run, parent, alone })
+}
+
+/// How one counter shared by all the workers shows, and how it is told apart from workers that
+/// count each in a place of their own, or that wait for each other.
+const NOT_ONE_COUNTER: &str = "all the workers add to one counter in the shared mapping with an \
+     atomic fetch_add, each whenever it runs, never waiting for another worker's turn and never \
+     counting in a place of its own";
+
+/// The longest a worker is let run alone for the counter to move.
+const ALONE_LIMIT: Duration = Duration::from_secs(2);
+
+/// Lets each worker of a running `ex4 count` run alone, the parent and the other workers stopped,
+/// until a word of the parent's shared anonymous mapping moves: the same word must move under
+/// every worker. Workers that count in slots of their own move different words; a worker that
+/// only writes a word that looks like a counter (red team 11) moves it alone; workers that wait
+/// for each other's turn (red team 11) move nothing alone.
+fn each_worker_adds_alone(running: &Running, workers: u64) -> Verdict {
+    let parent = running.pid();
+    let stopped = running.stop_all().map_err(crate::outcome::Problem::Fail)?;
+    let at_work = stopped.live_children();
+    ensure(at_work.len() as u64 >= workers, || {
         format!(
-            "`{}` printed the right total, but the counter in its shared mapping was never seen \
-             to move on its way while the workers ran (above ITERS, which one worker alone never \
-             reaches): all the workers must add to one counter in the shared mapping (an atomic \
-             fetch_add on it), not count elsewhere",
-            run.command
+            "only {} of its {workers} workers were still at work when the grader looked, soon \
+             after the counting began: each of the workers adds 1, ITERS times",
+            at_work.len()
         )
     })?;
-    counted_by_children(&run)
+    let mut common: Option<std::collections::BTreeSet<u64>> = None;
+    for worker in at_work {
+        let mut tries = 0;
+        let (alone, moved) = loop {
+            let before = shared_words(parent);
+            let alone = stopped
+                .run_alone(worker, ALONE_LIMIT, || {
+                    moved_words(&before, &shared_words(parent)).next().is_some()
+                })
+                .map_err(crate::outcome::Problem::Fail)?;
+            let moved: std::collections::BTreeSet<u64> =
+                moved_words(&before, &shared_words(parent)).collect();
+            // Something resumed the others meanwhile: what moved may be theirs. Again.
+            tries += 1;
+            if !alone.others_ran || tries == 20 {
+                break (alone, moved);
+            }
+        };
+        ensure(!alone.others_ran, || {
+            "the grader could not let one worker run alone: the others ran too, 20 times \
+             over"
+                .to_owned()
+        })?;
+        ensure(!moved.is_empty(), || {
+            format!(
+                "while one of its workers (pid {worker}) ran alone for {} ms, using {} ms of \
+                 CPU time, the parent and the other workers stopped by the grader, no word of \
+                 the shared mapping moved: {NOT_ONE_COUNTER}",
+                alone.wall.as_millis(),
+                alone.cpu.as_millis()
+            )
+        })?;
+        let common = common.get_or_insert_with(|| moved.clone());
+        common.retain(|at| moved.contains(at));
+        ensure(!common.is_empty(), || {
+            format!(
+                "its workers, each running alone, moved different words of the shared \
+                 mapping: {NOT_ONE_COUNTER}"
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The 64-bit words of the first page of each of the parent's shared anonymous areas (a few:
+/// the program has one counter; the others would be the grader's CPU, every millisecond, in a
+/// map of thousands of areas: red team 7), by address.
+fn shared_words(parent: u32) -> Vec<(u64, u64)> {
+    let mut words = Vec::new();
+    for region in regions(parent)
+        .into_iter()
+        .filter(is_shared_anonymous)
+        .take(MAX_SHARED_AREAS)
+    {
+        let len = (region.end - region.start).min(4096) as usize;
+        let Ok(bytes) = read_memory(parent, region.start, len) else {
+            continue;
+        };
+        let values = bytes
+            .chunks_exact(8)
+            .map(|word| u64::from_ne_bytes(word.try_into().expect("8 bytes")));
+        words.extend((region.start..).step_by(8).zip(values));
+    }
+    words
+}
+
+/// The addresses of the words that grew from `before` to `after`.
+fn moved_words<'a>(
+    before: &'a [(u64, u64)],
+    after: &'a [(u64, u64)],
+) -> impl Iterator<Item = u64> + 'a {
+    let before: std::collections::HashMap<u64, u64> = before.iter().copied().collect();
+    after
+        .iter()
+        .filter(move |(at, v)| before.get(at).is_some_and(|b| v > b))
+        .map(|&(at, _)| at)
 }
 
 /// The counting must happen in forked workers: their CPU time is added to the parent's

@@ -12,6 +12,7 @@
 //!   times in /proc can still be read; then it is reaped with `wait4`, which also returns its peak
 //!   memory.
 
+mod alone;
 pub mod build;
 mod cgroup;
 mod confine;
@@ -38,6 +39,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::assert::{Assert, OutputAssertExt};
 
+pub use alone::{Alone, Stopped};
 pub use cgroup::MAX_MEMORY as MAX_RUN_MEMORY;
 
 /// Whether runs at the same time can make each other fail: they share the grader's user and so

@@ -3,7 +3,9 @@
  * its way" for the grader to see), and the parent prints WORKERS * ITERS. With -DFORGE, the
  * parent also stores, once, a word that looks like a shared counter on its way (above ITERS, not
  * a multiple of it), and red team 10 passed the test that looks for one so: now the grader needs
- * to see the counter move. */
+ * to see the counter move. With -DMOVING, worker 0 also moves such a word as it counts (red team
+ * 11 passed so): now the grader lets each worker run alone, and the same word must move under
+ * each. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +26,12 @@ int main(int argc, char **argv) {
 #endif
     for (uint64_t k = 0; k < workers; k++)
         if (fork() == 0) {
-            for (uint64_t i = 0; i < iters; i++) slot[k] = i + 1;
+            for (uint64_t i = 0; i < iters; i++) {
+                slot[k] = i + 1;
+#ifdef MOVING
+                if (k == 0) slot[511] = iters + 1 + i;
+#endif
+            }
             _exit(0);
         }
     int status, bad = 0;
