@@ -366,6 +366,10 @@ pub fn refused_uses() -> Vec<Refusal> {
         // read-only folders nobody could remove; fscrypt's FS_IOC_ADD_ENCRYPTION_KEY left a key
         // in the file system's keyring after the grader); reflinks copy data with no mapping.
         refusal(calls![ioctl][0], 1, ArgTest::NoneOf(ALLOWED_IOCTLS)),
+        // mmap(addr, len, prot, flags, ...) of huge pages: they come from a pool the machine
+        // keeps for its own programs, and show in no resident memory an ordinary user's
+        // watchdog adds up (red team 12). No program of the kit asks for them.
+        refusal(calls![mmap][0], 3, ArgTest::AnyOf(libc::MAP_HUGETLB as u32)),
     ]
     .into_iter()
     .chain(FCNTL_REFUSED.map(|command| refusal(calls![fcntl][0], 1, ArgTest::Equals(command))))

@@ -5,7 +5,9 @@
  * at a time, hold it HOLD seconds, check that it is still there, and say how much on stderr; the
  * run exits 1. Red team 11 held 2 GiB so past an ordinary user's watchdog. With -DIN_A_FILE, the
  * same in a file of the run's folder (a tmpfs TMPDIR) that it unlinks and closes once mapped: in
- * no folder, held by no descriptor. Now the watchdog counts every such file a run maps. */
+ * no folder, held by no descriptor. Now the watchdog counts every such file a run maps. With
+ * -DTAKEN_BACK (red team 12), each process then asks for a shared anonymous mapping of 2^64 - MIB
+ * MiB, which the kernel refuses but which took MIB MiB off a count that wrapped around. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +35,10 @@ static int hold(int who)
     unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
     if (p == MAP_FAILED)
         return 1;
+#ifdef TAKEN_BACK
+    if (mmap(NULL, (size_t)0 - len, PROT_READ | PROT_WRITE, flags, fd, 0) != MAP_FAILED)
+        return 1;
+#endif
 #ifdef IN_A_FILE
     unlink(name);
     close(fd);

@@ -20,9 +20,11 @@
  *                  it, and which outlives the run (red team 11 left the machine's 256 taken);
  *   -DFUTEX_HASH   a futex table of the process's own (prctl PR_FUTEX_HASH, Linux 6.16): 64 MiB
  *                  of kernel memory in one call.
+ *   -DHUGE_PAGES   a huge page of the machine's pool (mmap MAP_HUGETLB), in no resident memory
+ *                  the watchdog adds up (red team 12).
  * Then the program says how much it held and exits 0 (or 1, saying so on stderr), or exits 1 if
  * it was refused. Now runs have 64 descriptors a process; locks, pipes' growth, filters of their
- * own, message queues, futex tables and Landlock calls are refused and named; page tables (VmPTE) count; RLIMIT_MEMLOCK is 0. */
+ * own, message queues, futex tables, huge pages and Landlock calls are refused and named; page tables (VmPTE) count; RLIMIT_MEMLOCK is 0. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -147,6 +149,16 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(stderr, "HASHED\n");
+    return 1;
+#elif defined(HUGE_PAGES)
+    char *huge = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+    if (huge == MAP_FAILED) {
+        perror("mmap(MAP_HUGETLB)");
+        return 1;
+    }
+    huge[0] = 1;
+    fprintf(stderr, "HUGE PAGE\n");
     return 1;
 #elif defined(LANDLOCK)
     /* struct landlock_ruleset_attr with handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP. */
