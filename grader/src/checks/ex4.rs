@@ -277,31 +277,51 @@ fn count_each_alone(
     t: &mut Ctx,
     workers: u64,
     iters: u64,
-    then: impl FnOnce(Running) -> Run,
+    then: impl Fn(Running) -> Run,
 ) -> Result<Counting, crate::check_api::Problem> {
-    let running = t.start(["count", &workers.to_string(), &iters.to_string()])?;
-    let parent = running.pid();
-    // Past any count a start barrier of the workers' may keep: the counting is under way.
-    let counting = running.wait_until(|r| {
-        r.children().len() as u64 >= workers
-            && shared_words(parent).iter().any(|&(_, v)| v > workers)
-    });
-    let (run, alone) = match counting {
-        Ok(running) => {
-            let alone = each_worker_adds_alone(&running, workers);
-            (then(running), alone)
-        }
-        Err(run) => {
-            let never = crate::outcome::Problem::Fail(format!(
-                "`{}` ended before the grader saw its {workers} workers counting in a shared \
-                 mapping (a word of it past {workers}): {NOT_ONE_COUNTER}",
-                run.command
-            ));
-            (*run, Err(never))
-        }
-    };
-    Ok(Counting { run, parent, alone })
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        let running = t.start(["count", &workers.to_string(), &iters.to_string()])?;
+        let parent = running.pid();
+        // Past any count a start barrier of the workers' may keep: the counting is under way.
+        let counting = running.wait_until(|r| {
+            r.children().len() as u64 >= workers
+                && shared_words(parent).iter().any(|&(_, v)| v > workers)
+        });
+        let (run, alone) = match counting {
+            Ok(running) => match each_worker_adds_alone(&running, workers) {
+                // Run again: an ordinary user's watchdog, in a pass begun before the run was
+                // held, may have let it go to its end.
+                Err(Raced) if attempts < ALONE_ATTEMPTS => continue,
+                Err(Raced) => {
+                    let raced = crate::outcome::Problem::Fail(format!(
+                        "the program ended while the grader held its workers stopped, \
+                         {attempts} times over (did a process of it resume the others?): \
+                         {NOT_ONE_COUNTER}"
+                    ));
+                    (then(running), Err(raced))
+                }
+                Ok(alone) => (then(running), alone),
+            },
+            Err(run) => {
+                let never = crate::outcome::Problem::Fail(format!(
+                    "`{}` ended before the grader saw its {workers} workers counting in a \
+                     shared mapping (a word of it past {workers}): {NOT_ONE_COUNTER}",
+                    run.command
+                ));
+                (*run, Err(never))
+            }
+        };
+        return Ok(Counting { run, parent, alone });
+    }
 }
+
+/// The program ended while its workers were held, one let run alone: it may have been let go.
+struct Raced;
+
+/// How many times `ex4 count` is run when it ends while its workers are held.
+const ALONE_ATTEMPTS: u32 = 3;
 
 /// How one counter shared by all the workers shows, and how it is told apart from workers that
 /// count each in a place of their own, or that wait for each other.
@@ -320,7 +340,15 @@ const ALONE_TRIES: u32 = 5;
 /// every worker. Workers that count in slots of their own move different words; a worker that
 /// only writes a word that looks like a counter (red team 11) moves it alone; workers that wait
 /// for each other's turn (red team 11) move nothing alone.
-fn each_worker_adds_alone(running: &Running, workers: u64) -> Verdict {
+fn each_worker_adds_alone(running: &Running, workers: u64) -> Result<Verdict, Raced> {
+    Ok(match lone_runs(running, workers) {
+        Err(_) if running.has_exited() => return Err(Raced),
+        verdict => verdict,
+    })
+}
+
+/// `each_worker_adds_alone`'s lone runs, and what they showed.
+fn lone_runs(running: &Running, workers: u64) -> Verdict {
     let parent = running.pid();
     let stopped = running.stop_all().map_err(crate::outcome::Problem::Fail)?;
     let at_work = stopped.live_children();
@@ -335,6 +363,9 @@ fn each_worker_adds_alone(running: &Running, workers: u64) -> Verdict {
     for worker in at_work {
         let mut tries = 0;
         let (alone, moved) = loop {
+            if running.has_exited() {
+                return crate::fail!("the program ended while its workers were held");
+            }
             let before = shared_words(parent);
             let alone = stopped
                 .run_alone(worker, ALONE_LIMIT, || {

@@ -25,15 +25,18 @@ pub struct Alone {
     pub cpu: Duration,
     /// How long it was let run.
     pub wall: Duration,
-    /// Whether another process of the run used CPU time meanwhile (something else let it go
-    /// on: an ordinary user's watchdog stops and resumes the group while it looks): what
-    /// changed is then not the lone process's doing alone.
+    /// Whether another process of the run used CPU time meanwhile, ended, or started
+    /// (something let it go on: the run itself, or an ordinary user's watchdog in a pass that
+    /// began before the run was held): what changed is then not the lone process's doing.
     pub others_ran: bool,
 }
 
 impl Running {
     /// Stops every process of the run and waits until they all are.
     pub fn stop_all(&self) -> Result<Stopped<'_>, String> {
+        if let Some(watchdog) = &self.watchdog {
+            watchdog.hold(true);
+        }
         signal_group(self.pid(), libc::SIGSTOP);
         let stopped = Stopped { running: self };
         wait_stopped(&stopped.members())?;
@@ -65,12 +68,15 @@ impl Stopped<'_> {
         limit: Duration,
         mut done: impl FnMut() -> bool,
     ) -> Result<Alone, String> {
-        let others = |members: Vec<u32>| -> Duration {
-            members
+        // The CPU time of every other process: one that used more, or ended, or is new, ran.
+        let others = |members: Vec<u32>| -> Vec<(u32, Option<Duration>)> {
+            let mut times: Vec<_> = members
                 .into_iter()
                 .filter(|&p| p != pid)
-                .filter_map(cpu_time)
-                .sum()
+                .map(|p| (p, cpu_time(p)))
+                .collect();
+            times.sort_unstable();
+            times
         };
         let others_before = others(self.members());
         let before = cpu_time(pid).unwrap_or_default();
@@ -89,7 +95,7 @@ impl Stopped<'_> {
         Ok(Alone {
             cpu: cpu_time(pid).unwrap_or_default().saturating_sub(before),
             wall,
-            others_ran: others(members) > others_before,
+            others_ran: others(members) != others_before,
         })
     }
 }
@@ -97,6 +103,9 @@ impl Stopped<'_> {
 impl Drop for Stopped<'_> {
     fn drop(&mut self) {
         signal_group(self.running.pid(), libc::SIGCONT);
+        if let Some(watchdog) = &self.running.watchdog {
+            watchdog.hold(false);
+        }
     }
 }
 

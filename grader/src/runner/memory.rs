@@ -53,6 +53,9 @@ const STARVED: Duration = Duration::from_millis(20);
 /// The watchdog of one run.
 pub(super) struct Watchdog {
     stop: Arc<AtomicBool>,
+    /// Whether a check holds the run stopped (`alone`): the watchdog then looks without
+    /// stopping and resuming the run, which would let go what the check holds.
+    held: Arc<AtomicBool>,
     handle: JoinHandle<bool>,
 }
 
@@ -63,6 +66,8 @@ impl Watchdog {
     pub(super) fn start(pid: u32, dirs: Vec<PathBuf>, mapped: Arc<Mapped>) -> Watchdog {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
+        let held = Arc::new(AtomicBool::new(false));
+        let held_by_a_check = held.clone();
         let files = in_memory(dirs);
         let devices = devices_of(&files);
         let handle = std::thread::spawn(move || {
@@ -75,7 +80,8 @@ impl Watchdog {
             while !stopping.load(Ordering::Acquire) {
                 let wall = Instant::now();
                 let cpu = own_cpu_time();
-                if freezing {
+                let freeze = freezing && !held_by_a_check.load(Ordering::Acquire);
+                if freeze {
                     signal_group(pid, libc::SIGSTOP);
                 }
                 let give_up = (!freezing).then(|| wall + STARVED);
@@ -89,7 +95,7 @@ impl Watchdog {
                     signal_group(pid, libc::SIGKILL);
                     return true;
                 }
-                if freezing {
+                if freeze {
                     signal_group(pid, libc::SIGCONT);
                 }
                 let (cpu, wall) = (own_cpu_time().saturating_sub(cpu), wall.elapsed());
@@ -105,7 +111,12 @@ impl Watchdog {
             }
             false
         });
-        Watchdog { stop, handle }
+        Watchdog { stop, held, handle }
+    }
+
+    /// A check holds the run stopped (`true`), or lets it go (`false`).
+    pub(super) fn hold(&self, held: bool) {
+        self.held.store(held, Ordering::Release);
     }
 
     /// Stops watching; whether the watchdog killed the run for its memory.
