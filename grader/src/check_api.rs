@@ -59,6 +59,8 @@ pub struct Ctx {
     made: std::sync::Mutex<std::collections::HashMap<String, (u64, u64)>>,
     /// How many of the check's runs ran out of time (the class report counts such failures).
     timeouts: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The output the check's runs wrote past what is kept (see `runner::DRAIN_CAP`).
+    drained: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// The files the check's runs made and keep: the bound on new files is the check's.
     files: crate::runner::CheckFiles,
     /// The folder is removed if the grader is interrupted, too.
@@ -97,15 +99,17 @@ impl Ctx {
             notes: Vec::new(),
             made: Default::default(),
             timeouts: Default::default(),
+            drained: Default::default(),
             files: Default::default(),
         })
     }
 
     /// A new check folder for the same program (under root, with a user of its own), whose runs
-    /// out of time count as this check's.
+    /// out of time, and output drained, count as this check's.
     pub fn fresh(&self) -> std::io::Result<Ctx> {
         let mut fresh = Ctx::new(self.exercise, &self.program, 0)?;
         fresh.timeouts = std::sync::Arc::clone(&self.timeouts);
+        fresh.drained = std::sync::Arc::clone(&self.drained);
         Ok(fresh)
     }
 
@@ -152,6 +156,7 @@ impl Ctx {
     pub fn tool(&self, program: &Path) -> Cmd {
         Cmd::new(program, &self.root, &self.user)
             .counting_timeouts(&self.timeouts)
+            .draining_into(&self.drained)
             .keeping_files(&self.files)
     }
 

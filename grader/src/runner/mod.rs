@@ -33,7 +33,7 @@ use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
@@ -75,11 +75,13 @@ fn live() -> std::sync::MutexGuard<'static, Vec<u32>> {
 /// Most bytes of stdout (and of stderr) kept from one run.
 pub const OUTPUT_CAP: usize = 16 << 20;
 
-/// Most bytes of stdout (and of stderr) the grader reads from one run, kept or not: past them it
-/// closes the pipe, and the program's next write fails (SIGPIPE, or EPIPE), as into `head`. Each
-/// byte read is the grader's CPU, outside the run's: a run that wrote for its whole time limit
-/// cost the grader 2.5 s of CPU in one test (red team 11). No program of the kit prints more than
-/// the 16 MiB kept.
+/// Most bytes the grader reads past what it keeps (`OUTPUT_CAP` a stream) from all the runs of a
+/// check, both streams together: past them it closes each pipe, and the program's next write
+/// fails (SIGPIPE, or EPIPE), as into `head`. Each byte read is the grader's CPU, outside the
+/// run's: a run that wrote for its whole time limit cost the grader 2.5 s of CPU in one test (red
+/// team 11), and with this many bytes a stream of each run, a grading of the four exercises 13.5
+/// s against 1.15 s for honest programs (red team 12). No program of the kit prints more than is
+/// kept.
 pub const DRAIN_CAP: u64 = 256 << 20;
 
 /// A command to run: the program under test and its arguments, in a directory, with limits.
@@ -99,6 +101,9 @@ pub struct Cmd {
     /// The files the check's runs made and keep, which the bound on new files counts (a run of
     /// its own has a ledger of its own).
     files: Option<CheckFiles>,
+    /// The bytes of output read and not kept, of all the runs of the command's check: at most
+    /// `DRAIN_CAP` (a command of its own has a count of its own).
+    drained: Arc<AtomicU64>,
 }
 
 /// A program that is running.
@@ -186,7 +191,15 @@ impl Cmd {
             also: Vec::new(),
             timeouts: None,
             files: None,
+            drained: Arc::default(),
         }
+    }
+
+    /// Counts in `drained` the output each run of this command writes past what is kept: the
+    /// check's, so that `DRAIN_CAP` bounds the check.
+    pub fn draining_into(mut self, drained: &Arc<AtomicU64>) -> Cmd {
+        self.drained = Arc::clone(drained);
+        self
     }
 
     /// Counts in `counter` each run of this command that runs out of time.
@@ -375,8 +388,8 @@ impl Cmd {
         });
         let record = place::RunRecord::new(child.id(), uid);
         let watchdog = mapped.map(|mapped| memory::Watchdog::start(child.id(), dirs, mapped));
-        let stdout = capture(child.stdout.take().expect("stdout is piped"));
-        let stderr = capture(child.stderr.take().expect("stderr is piped"));
+        let stdout = capture(child.stdout.take().expect("stdout is piped"), &self.drained);
+        let stderr = capture(child.stderr.take().expect("stderr is piped"), &self.drained);
         Ok(Running {
             cmd: self.clone(),
             pid: child.id(),
@@ -581,25 +594,25 @@ impl Capture {
 }
 
 /// Reads a pipe on a thread of its own, keeping at most `OUTPUT_CAP` bytes and draining the
-/// rest up to `DRAIN_CAP`, so that a flood can neither block the program nor fill the grader's
-/// memory, nor take its CPU for long.
-fn capture(mut pipe: impl Read + Send + 'static) -> Capture {
+/// rest while the check's `drained` bytes are under `DRAIN_CAP`, so that a flood can neither
+/// block the program nor fill the grader's memory, nor take its CPU for long.
+fn capture(mut pipe: impl Read + Send + 'static, drained: &Arc<AtomicU64>) -> Capture {
     let so_far = Arc::new(Mutex::new(Captured::default()));
     let (tx, done) = mpsc::channel();
     let writer = so_far.clone();
+    let drained = Arc::clone(drained);
     std::thread::spawn(move || {
         let mut buf = vec![0; 64 << 10];
-        let mut read = 0u64;
         // Dropped past `DRAIN_CAP`: the pipe closes.
-        while read < DRAIN_CAP {
+        while drained.load(Ordering::Relaxed) < DRAIN_CAP {
             match pipe.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
-                    read += n as u64;
                     let mut captured = writer.lock().unwrap_or_else(|e| e.into_inner());
                     let room = OUTPUT_CAP - captured.bytes.len();
                     captured.bytes.extend_from_slice(&buf[..n.min(room)]);
                     captured.truncated |= n > room;
+                    drained.fetch_add(n.saturating_sub(room) as u64, Ordering::Relaxed);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => break,
@@ -608,4 +621,42 @@ fn capture(mut pipe: impl Read + Send + 'static) -> Capture {
         let _ = tx.send(());
     });
     Capture { so_far, done }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two streams that flood at once (a check's runs, or a run's stdout and stderr) share one
+    /// budget of bytes drained: past it, both pipes close. Apart, they were read to 256 MiB
+    /// each, for every run of every check (red team 12).
+    #[test]
+    fn a_check_s_floods_share_one_budget_of_output_drained() {
+        use std::io::Write;
+        let drained = Arc::new(AtomicU64::new(0));
+        let floods: Vec<_> = (0..2)
+            .map(|_| {
+                let (reader, mut writer) = std::io::pipe().unwrap();
+                let captured = capture(reader, &drained);
+                let flood = std::thread::spawn(move || {
+                    let block = vec![b'x'; 64 << 10];
+                    let mut wrote = 0u64;
+                    // The test harness ignores SIGPIPE: a closed pipe is EPIPE.
+                    while let Ok(n) = writer.write(&block) {
+                        wrote += n as u64;
+                    }
+                    wrote
+                });
+                (captured, flood)
+            })
+            .collect();
+        let wrote: u64 = floods
+            .into_iter()
+            .map(|(_captured, flood)| flood.join().unwrap())
+            .sum();
+        // What was kept of each, the budget, and what each pipe held when it closed.
+        let bound = 2 * OUTPUT_CAP as u64 + DRAIN_CAP + 2 * (1 << 20);
+        assert!(wrote <= bound, "{wrote} bytes written, bound {bound}");
+        assert!(wrote >= DRAIN_CAP, "{wrote} bytes written");
+    }
 }
