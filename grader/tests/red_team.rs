@@ -221,24 +221,32 @@ fn the_grader_reads_a_bounded_flood_of_output() {
 
 /// Workers that count in slots of their own move different words when each runs alone; so do
 /// they when the parent stores a word that looks like a counter on its way (red team 10), or one
-/// worker moves such a word as it counts (red team 11). Workers that resume each other while one
-/// should run alone are seen to.
+/// worker moves such a word as it counts (red team 11). Workers that resume each other, or an
+/// orphan of the run's, while one should run alone are seen to; workers that count privately
+/// and add their counts at the end never count alone (red team 13).
 #[test]
 fn workers_counting_in_slots_of_their_own_do_not_share_a_counter() {
     let test = "count_forks_workers_sharing_memory";
     for defines in [&[][..], &["-DFORGE".to_owned()], &["-DMOVING".to_owned()]] {
         fails("count_in_slots", defines, "ex4", test, &mut grader());
     }
-    let resumes = ["-DRESUMES".to_owned()];
-    let Some((sharing, _)) = fails("count_in_slots", &resumes, "ex4", test, &mut grader()) else {
-        return;
-    };
-    // Seen running while one worker should have run alone, or never all stopped at once.
+    for define in ["-DRESUMES", "-DPROXY"] {
+        let defines = [define.to_owned()];
+        let Some((sharing, _)) = fails("count_in_slots", &defines, "ex4", test, &mut grader())
+        else {
+            return;
+        };
+        // Seen running while one worker should have run alone, or never all stopped at once.
+        let said = sharing["output"].as_str().unwrap();
+        assert!(
+            said.contains("the others ran too") || said.contains("did not stop"),
+            "{define}: {said}"
+        );
+    }
+    let at_end = ["-DAT_END".to_owned()];
+    let (sharing, _) = fails("count_in_slots", &at_end, "ex4", test, &mut grader()).unwrap();
     let said = sharing["output"].as_str().unwrap();
-    assert!(
-        said.contains("the others ran too") || said.contains("did not stop"),
-        "{said}"
-    );
+    assert!(said.contains("a little at a time"), "{said}");
 }
 
 /// Workers that take turns with a non-atomic counter lose nothing however they are jostled (red

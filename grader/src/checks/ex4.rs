@@ -285,29 +285,32 @@ fn count_each_alone(
         let running = t.start(["count", &workers.to_string(), &iters.to_string()])?;
         let parent = running.pid();
         // Past any count a start barrier of the workers' may keep: the counting is under way.
-        let counting = running.wait_until(|r| {
-            r.children().len() as u64 >= workers
-                && shared_words(parent).iter().any(|&(_, v)| v > workers)
-        });
+        let counting = running
+            .wait_until(|_| shared_words(parent).iter().any(|&(_, v)| v > workers));
         let (run, alone) = match counting {
-            Ok(running) => match each_worker_adds_alone(&running, workers) {
+            Ok(running) => match each_worker_adds_alone(&running, workers, iters) {
                 // Run again: an ordinary user's watchdog, in a pass begun before the run was
-                // held, may have let it go to its end.
+                // held, may have let it go to its end; on a busy machine, workers may have
+                // ended before the last was forked.
                 Err(Raced) if attempts < ALONE_ATTEMPTS => continue,
                 Err(Raced) => {
                     let raced = crate::outcome::Problem::Fail(format!(
-                        "the program ended while the grader held its workers stopped, \
-                         {attempts} times over (did a process of it resume the others?): \
-                         {NOT_ONE_COUNTER}"
+                        "in {attempts} runs, the grader never saw two of its workers, each \
+                         running alone, add to the counter a little at a time: they had ended \
+                         (a count kept elsewhere and added at the end grows it once, by ITERS), \
+                         or the program did while they were held. {NOT_ONE_COUNTER}"
                     ));
                     (then(running), Err(raced))
                 }
                 Ok(alone) => (then(running), alone),
             },
+            // On a busy machine, the grader may have looked too late.
+            Err(run) if attempts < ALONE_ATTEMPTS && !run.timed_out => continue,
             Err(run) => {
                 let never = crate::outcome::Problem::Fail(format!(
                     "`{}` ended before the grader saw its {workers} workers counting in a \
-                     shared mapping (a word of it past {workers}): {NOT_ONE_COUNTER}",
+                     shared mapping (a word of it past {workers}), {attempts} times over: \
+                     {NOT_ONE_COUNTER}",
                     run.command
                 ));
                 (*run, Err(never))
@@ -317,7 +320,8 @@ fn count_each_alone(
     }
 }
 
-/// The program ended while its workers were held, one let run alone: it may have been let go.
+/// The lone runs showed too little to judge: the program ended while its workers were held
+/// (it may have been let go), or too few workers were still at work.
 struct Raced;
 
 /// How many times `ex4 count` is run when it ends while its workers are held.
@@ -337,43 +341,86 @@ const ALONE_TRIES: u32 = 5;
 
 /// Lets each worker of a running `ex4 count` run alone, the parent and the other workers stopped,
 /// until a word of the parent's shared anonymous mapping moves: the same word must move under
-/// every worker. Workers that count in slots of their own move different words; a worker that
+/// every worker found at work. Workers that count in slots of their own move different words; a worker that
 /// only writes a word that looks like a counter (red team 11) moves it alone; workers that wait
 /// for each other's turn (red team 11) move nothing alone.
-fn each_worker_adds_alone(running: &Running, workers: u64) -> Result<Verdict, Raced> {
-    Ok(match lone_runs(running, workers) {
-        Err(_) if running.has_exited() => return Err(Raced),
-        verdict => verdict,
-    })
+///
+/// `Raced` when the program ended before two workers (all of them if fewer) were seen alone: on
+/// a busy machine, the grader may look too late, and the first workers may be done before the
+/// last is forked (a worker that ends in its lone run without moving the counter had counted
+/// its share).
+fn each_worker_adds_alone(running: &Running, workers: u64, iters: u64) -> Result<Verdict, Raced> {
+    let parent = running.pid();
+    let mut alone = LoneRuns {
+        iters,
+        seen: Default::default(),
+        common: None,
+    };
+    // Rounds: each holds the run and lets each worker not yet seen alone run alone; a worker
+    // forked after a round is seen in the next.
+    while alone.seen.len() < workers.min(2) as usize {
+        if running.has_exited() {
+            return Err(Raced);
+        }
+        if running.out_of_time() {
+            return Ok(crate::fail!(
+                "the program's time ran out before two of its workers were seen adding to the \
+                 counter alone"
+            ));
+        }
+        let stopped = match running.stop_all() {
+            Ok(stopped) => stopped,
+            Err(why) => return Ok(Err(crate::outcome::Problem::Fail(why))),
+        };
+        for worker in stopped.live_children() {
+            if !alone.seen.contains(&worker)
+                && let Err(problem) = alone.run(running, &stopped, parent, worker)?
+            {
+                return Ok(Err(problem));
+            }
+        }
+        drop(stopped);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Ok(Ok(()))
 }
 
-/// `each_worker_adds_alone`'s lone runs, and what they showed.
-fn lone_runs(running: &Running, workers: u64) -> Verdict {
-    let parent = running.pid();
-    let stopped = running.stop_all().map_err(crate::outcome::Problem::Fail)?;
-    let at_work = stopped.live_children();
-    ensure(at_work.len() as u64 >= workers, || {
-        format!(
-            "only {} of its {workers} workers were still at work when the grader looked, soon \
-             after the counting began: each of the workers adds 1, ITERS times",
-            at_work.len()
-        )
-    })?;
-    let mut common: Option<std::collections::BTreeSet<u64>> = None;
-    for worker in at_work {
+/// What the lone runs of one `ex4 count` have shown so far.
+struct LoneRuns {
+    /// ITERS: what one worker adds in all.
+    iters: u64,
+    /// The workers seen to move the counter alone.
+    seen: std::collections::BTreeSet<u32>,
+    /// The words that moved under each of them.
+    common: Option<std::collections::BTreeSet<u64>>,
+}
+
+impl LoneRuns {
+    /// Lets `worker` run alone (the run is `stopped`) until a word of the parent's shared
+    /// mapping moves, or it ends.
+    fn run(
+        &mut self,
+        running: &Running,
+        stopped: &crate::runner::Stopped,
+        parent: u32,
+        worker: u32,
+    ) -> Result<Verdict, Raced> {
         let mut tries = 0;
         let (alone, moved) = loop {
             if running.has_exited() {
-                return crate::fail!("the program ended while its workers were held");
+                return Err(Raced);
             }
-            let before = shared_words(parent);
-            let alone = stopped
-                .run_alone(worker, ALONE_LIMIT, || {
-                    moved_words(&before, &shared_words(parent)).next().is_some()
-                })
-                .map_err(crate::outcome::Problem::Fail)?;
-            let moved: std::collections::BTreeSet<u64> =
-                moved_words(&before, &shared_words(parent)).collect();
+            let mut climbs = Climbs::from(&shared_words(parent), self.iters);
+            let alone = stopped.run_alone(worker, ALONE_LIMIT, || {
+                climbs.look(&shared_words(parent));
+                stopped.has_ended(worker) || !climbs.counting().is_empty()
+            });
+            let alone = match alone {
+                Ok(alone) => alone,
+                Err(why) => return Ok(Err(crate::outcome::Problem::Fail(why))),
+            };
+            climbs.look(&shared_words(parent));
+            let moved = climbs.counting();
             // Something resumed the others meanwhile (an ordinary user's watchdog does, as it
             // looks; so can the program itself): what moved may be theirs. Again, a few times
             // and within the run's time.
@@ -382,31 +429,35 @@ fn lone_runs(running: &Running, workers: u64) -> Verdict {
                 break (alone, moved);
             }
         };
-        ensure(!alone.others_ran, || {
-            format!(
+        if alone.others_ran {
+            return Ok(crate::fail!(
                 "the grader could not let one of its workers run alone: the others ran too, \
                  {tries} times over (a process of the run resumed them?)"
-            )
-        })?;
-        ensure(!moved.is_empty(), || {
-            format!(
-                "while one of its workers (pid {worker}) ran alone for {} ms, using {} ms of \
-                 CPU time, the parent and the other workers stopped by the grader, no word of \
-                 the shared mapping moved: {NOT_ONE_COUNTER}",
-                alone.wall.as_millis(),
-                alone.cpu.as_millis()
-            )
-        })?;
-        let common = common.get_or_insert_with(|| moved.clone());
+            ));
+        }
+        if moved.is_empty() {
+            // A worker that ended without moving the counter had counted its share.
+            return Ok(ensure(stopped.has_ended(worker), || {
+                format!(
+                    "while one of its workers (pid {worker}) ran alone for {} ms, using {} ms \
+                     of CPU time, the parent and the other workers stopped by the grader, no \
+                     word of the shared mapping was seen counting (growing a little at a time, \
+                     {CLIMBS} times): {NOT_ONE_COUNTER}",
+                    alone.wall.as_millis(),
+                    alone.cpu.as_millis()
+                )
+            }));
+        }
+        self.seen.insert(worker);
+        let common = self.common.get_or_insert_with(|| moved.clone());
         common.retain(|at| moved.contains(at));
-        ensure(!common.is_empty(), || {
+        Ok(ensure(!common.is_empty(), || {
             format!(
                 "its workers, each running alone, moved different words of the shared \
                  mapping: {NOT_ONE_COUNTER}"
             )
-        })?;
+        }))
     }
-    Ok(())
 }
 
 /// The 64-bit words of the first page of each of the parent's shared anonymous areas (a few:
@@ -431,16 +482,47 @@ fn shared_words(parent: u32) -> Vec<(u64, u64)> {
     words
 }
 
-/// The addresses of the words that grew from `before` to `after`.
-fn moved_words<'a>(
-    before: &'a [(u64, u64)],
-    after: &'a [(u64, u64)],
-) -> impl Iterator<Item = u64> + 'a {
-    let before: std::collections::HashMap<u64, u64> = before.iter().copied().collect();
-    after
-        .iter()
-        .filter(move |(at, v)| before.get(at).is_some_and(|b| v > b))
-        .map(|&(at, _)| at)
+/// How many times a word must be seen to grow a little while a worker runs alone.
+const CLIMBS: u32 = 3;
+
+/// The words of the parent's shared mapping, followed through a lone run: a counter that one
+/// worker adds 1 to, ITERS times, is seen to grow a little at a time, look after look. A count
+/// kept elsewhere and added at the end (red team 13) grows once, by ITERS.
+struct Climbs {
+    iters: u64,
+    /// By address: the last value seen, how many times it grew by less than ITERS, and whether
+    /// it ever grew by ITERS or more at once.
+    words: std::collections::HashMap<u64, (u64, u32, bool)>,
+}
+
+impl Climbs {
+    fn from(before: &[(u64, u64)], iters: u64) -> Climbs {
+        let words = before.iter().map(|&(at, v)| (at, (v, 0, false))).collect();
+        Climbs { iters, words }
+    }
+
+    fn look(&mut self, now: &[(u64, u64)]) {
+        for (at, v) in now {
+            if let Some((last, climbs, jumped)) = self.words.get_mut(at)
+                && v > last
+            {
+                match v - *last < self.iters {
+                    true => *climbs += 1,
+                    false => *jumped = true,
+                }
+                *last = *v;
+            }
+        }
+    }
+
+    /// The words seen counting.
+    fn counting(&self) -> std::collections::BTreeSet<u64> {
+        self.words
+            .iter()
+            .filter(|&(_, &(_, climbs, jumped))| climbs >= CLIMBS && !jumped)
+            .map(|(&at, _)| at)
+            .collect()
+    }
 }
 
 /// The counting must happen in forked workers: their CPU time is added to the parent's

@@ -323,7 +323,7 @@ fn unlinked_files(
 /// The processes of group `group`: its leader's descendants, and the grader's children in the
 /// group (orphans of the run). Where the kernel shows no children (/proc/PID/task/TID/children
 /// needs CONFIG_PROC_CHILDREN), every process's group is read instead.
-fn members(group: u32) -> Vec<u32> {
+pub(super) fn members(group: u32) -> Vec<u32> {
     static CHILDREN_SHOWN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     let shown = CHILDREN_SHOWN.get_or_init(|| {
         let own = std::process::id();
