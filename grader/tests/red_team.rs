@@ -236,12 +236,15 @@ fn workers_counting_in_slots_of_their_own_do_not_share_a_counter() {
         else {
             return;
         };
-        // Seen running while one worker should have run alone, or never all stopped at once.
+        // Seen running while one worker should have run alone, never all stopped at once, or
+        // let go to its end (the run resumed) before two workers were seen alone.
         let said = sharing["output"].as_str().unwrap();
-        assert!(
-            said.contains("the others ran too") || said.contains("did not stop"),
-            "{define}: {said}"
-        );
+        let seen = [
+            "the others ran too",
+            "did not stop",
+            "never saw two of its workers",
+        ];
+        assert!(seen.iter().any(|s| said.contains(s)), "{define}: {said}");
     }
     let at_end = ["-DAT_END".to_owned()];
     let (sharing, _) = fails("count_in_slots", &at_end, "ex4", test, &mut grader()).unwrap();

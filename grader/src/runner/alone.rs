@@ -12,6 +12,9 @@ use super::Running;
 /// busy on its behalf (a page fault on a slow disk, say).
 const STOP_LIMIT: Duration = Duration::from_secs(2);
 
+/// The longest wait between two looks of `run_alone`.
+const LONGEST_LOOK: Duration = Duration::from_millis(5);
+
 /// The run's whole process group, stopped. Dropping it lets everything go on (SIGCONT).
 pub struct Stopped<'a> {
     running: &'a Running,
@@ -62,8 +65,11 @@ impl Stopped<'_> {
         matches!(state_of(pid), None | Some('Z' | 'X'))
     }
 
-    /// Lets process `pid` (one of the run's) run alone until `done` says so (asked every 100
-    /// µs) or `limit` is over, then stops it again and waits until every process is stopped.
+    /// Lets process `pid` (one of the run's) run alone until `done` says so or `limit` is over,
+    /// then stops it again and waits until every process is stopped. `done` is asked after 100
+    /// µs, then twice as long each time up to `LONGEST_LOOK`: each look is the grader's CPU,
+    /// and a program that never gets done cost it 5 s in a test at a look every 100 µs (red
+    /// team 13).
     pub fn run_alone(
         &self,
         pid: u32,
@@ -86,8 +92,10 @@ impl Stopped<'_> {
         // SAFETY: only sends a signal to a process of the run, whose group leader (the program)
         // is not reaped, so the pid is still the run's.
         unsafe { libc::kill(pid as libc::pid_t, libc::SIGCONT) };
+        let mut wait = Duration::from_micros(100);
         while !done() && started.elapsed() < limit {
-            std::thread::sleep(Duration::from_micros(100));
+            std::thread::sleep(wait);
+            wait = (wait * 2).min(LONGEST_LOOK);
         }
         // The whole group, not only `pid`: whatever it forked meanwhile stops too.
         signal_group(self.running.pid(), libc::SIGSTOP);
