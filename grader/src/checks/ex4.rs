@@ -340,10 +340,11 @@ const ALONE_LIMIT: Duration = Duration::from_secs(2);
 const ALONE_TRIES: u32 = 5;
 
 /// Lets each worker of a running `ex4 count` run alone, the parent and the other workers stopped,
-/// until a word of the parent's shared anonymous mapping moves: the same word must move under
-/// every worker found at work. Workers that count in slots of their own move different words; a worker that
-/// only writes a word that looks like a counter (red team 11) moves it alone; workers that wait
-/// for each other's turn (red team 11) move nothing alone.
+/// until a word of the parent's shared anonymous mapping is seen counting (`Climbs`): the same
+/// word must count under every worker found at work. Workers that count in slots of their own
+/// count in different words; a worker that only writes a word that looks like a counter (red
+/// team 11) moves it alone; workers that wait for each other's turn (red team 11) count nothing
+/// alone; a count kept elsewhere and added at the end (red team 13) jumps once.
 ///
 /// `Raced` when the program ended before two workers (all of them if fewer) were seen alone: on
 /// a busy machine, the grader may look too late, and the first workers may be done before the
@@ -389,15 +390,15 @@ fn each_worker_adds_alone(running: &Running, workers: u64, iters: u64) -> Result
 struct LoneRuns {
     /// ITERS: what one worker adds in all.
     iters: u64,
-    /// The workers seen to move the counter alone.
+    /// The workers seen counting alone.
     seen: std::collections::BTreeSet<u32>,
-    /// The words that moved under each of them.
+    /// The words seen counting under each of them.
     common: Option<std::collections::BTreeSet<u64>>,
 }
 
 impl LoneRuns {
     /// Lets `worker` run alone (the run is `stopped`) until a word of the parent's shared
-    /// mapping moves, or it ends.
+    /// mapping is seen counting, or it ends.
     fn run(
         &mut self,
         running: &Running,
