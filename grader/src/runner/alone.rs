@@ -144,9 +144,7 @@ fn wait_stopped(pids: &[u32]) -> Result<(), String> {
 
 /// A process's state letter (`/proc/PID/stat`'s third field), `None` once it is gone.
 fn state_of(pid: u32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (_, after) = stat.rsplit_once(')')?;
-    after.trim_start().chars().next()
+    super::evidence::stat_field_of(pid, 0)?.chars().next()
 }
 
 /// The CPU time a process has used: to the nanosecond from /proc/PID/schedstat where the kernel

@@ -504,14 +504,7 @@ pub(super) fn kill_orphaned_group(group: u32, uid: u32, leader_started: u64) {
 
 /// The process group of `pid`, if it is still there.
 pub(super) fn group_of(pid: u32) -> Option<u32> {
-    process_group_in(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
-}
-
-/// The process group in the text of a /proc/PID/stat (its fifth field).
-fn process_group_in(stat: &str) -> Option<u32> {
-    // After the command's name, in parentheses (which may hold spaces and parentheses itself).
-    let (_, after) = stat.rsplit_once(')')?;
-    after.split_whitespace().nth(2)?.parse().ok()
+    super::evidence::stat_field_of(pid, 2)?.parse().ok()
 }
 
 /// Every descendant of `pid` (children, their children, ...), from /proc.
@@ -595,8 +588,9 @@ mod tests {
     /// its group's (it is no run's leader).
     #[test]
     fn a_process_group_is_read_after_the_name() {
-        assert_eq!(process_group_in("42 (a) S 1 99 b) S 1 77 98 0"), Some(77));
-        assert_eq!(process_group_in("42 (a) S 1"), None);
+        use super::super::evidence::stat_field;
+        assert_eq!(stat_field("42 (a) S 1 99 b) S 1 77 98 0", 2), Some("77"));
+        assert_eq!(stat_field("42 (a) S 1", 2), None);
         // SAFETY: getpgrp only reads this process's group.
         let group = unsafe { libc::getpgrp() } as u32;
         assert_eq!(group_of(std::process::id()), Some(group));

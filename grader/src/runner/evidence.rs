@@ -36,6 +36,20 @@ impl CpuTimes {
     }
 }
 
+/// Field `n` of a /proc/PID/stat text, counted after the command's name (0 is the state, 2
+/// the process group, 19 the start time): the name, in parentheses, may hold spaces and
+/// parentheses itself.
+pub(super) fn stat_field(stat: &str, n: usize) -> Option<&str> {
+    let (_, after) = stat.rsplit_once(')')?;
+    after.split_whitespace().nth(n)
+}
+
+/// Field `n` (see `stat_field`) of process `pid`'s /proc/PID/stat; `None` once it is gone.
+pub(super) fn stat_field_of(pid: u32, n: usize) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat_field(&stat, n).map(str::to_owned)
+}
+
 /// The program's memory map (`/proc/PID/maps`), or an empty string once it is gone: its first
 /// `MAX_MAPS_BYTES`, whole lines.
 pub fn maps_of(pid: u32) -> String {

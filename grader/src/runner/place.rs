@@ -60,10 +60,7 @@ pub(super) fn own_tag() -> &'static str {
 
 /// When process `pid` started (field 22 of /proc/PID/stat); `None` if there is no such process.
 pub(super) fn start_time(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // After the command's name, in parentheses (which may hold spaces and parentheses itself).
-    let (_, after) = stat.rsplit_once(')')?;
-    after.split_whitespace().nth(19)?.parse().ok()
+    super::evidence::stat_field_of(pid, 19)?.parse().ok()
 }
 
 /// Whether the grader that `tag` (`PID-START`, see `own_tag`, or `PID` alone) names is gone: no
