@@ -346,20 +346,19 @@ const ALONE_TRIES: u32 = 5;
 /// team 11) moves it alone; workers that wait for each other's turn (red team 11) count nothing
 /// alone; a count kept elsewhere and added at the end (red team 13) jumps once.
 ///
+/// Two workers (all of them if fewer) must be seen counting in one round: workers that take
+/// turns have one counting at a time, and across rounds, the one whose turn it is now.
+///
 /// `Raced` when the program ended before two workers (all of them if fewer) were seen alone: on
 /// a busy machine, the grader may look too late, and the first workers may be done before the
 /// last is forked (a worker that ends in its lone run without moving the counter had counted
 /// its share).
 fn each_worker_adds_alone(running: &Running, workers: u64, iters: u64) -> Result<Verdict, Raced> {
     let parent = running.pid();
-    let mut alone = LoneRuns {
-        iters,
-        seen: Default::default(),
-        common: None,
-    };
-    // Rounds: each holds the run and lets each worker not yet seen alone run alone; a worker
-    // forked after a round is seen in the next.
-    while alone.seen.len() < workers.min(2) as usize {
+    let mut alone = LoneRuns { iters, common: None };
+    // Rounds: each holds the run and lets each worker at work run alone; a worker forked after a
+    // round is seen in the next.
+    loop {
         if running.has_exited() {
             return Err(Raced);
         }
@@ -373,39 +372,40 @@ fn each_worker_adds_alone(running: &Running, workers: u64, iters: u64) -> Result
             Ok(stopped) => stopped,
             Err(why) => return Ok(Err(crate::outcome::Problem::Fail(why))),
         };
+        let mut counting = 0;
         for worker in stopped.live_children() {
-            if !alone.seen.contains(&worker)
-                && let Err(problem) = alone.run(running, &stopped, parent, worker)?
-            {
-                return Ok(Err(problem));
+            match alone.run(running, &stopped, parent, worker)? {
+                Ok(true) => counting += 1,
+                Ok(false) => {}
+                Err(problem) => return Ok(Err(problem)),
             }
+        }
+        if counting >= workers.min(2) {
+            return Ok(Ok(()));
         }
         drop(stopped);
         std::thread::sleep(Duration::from_millis(1));
     }
-    Ok(Ok(()))
 }
 
 /// What the lone runs of one `ex4 count` have shown so far.
 struct LoneRuns {
     /// ITERS: what one worker adds in all.
     iters: u64,
-    /// The workers seen counting alone.
-    seen: std::collections::BTreeSet<u32>,
     /// The words seen counting under each of them.
     common: Option<std::collections::BTreeSet<u64>>,
 }
 
 impl LoneRuns {
     /// Lets `worker` run alone (the run is `stopped`) until a word of the parent's shared
-    /// mapping is seen counting, or it ends.
+    /// mapping is seen counting (`Ok(true)`), or it ends (`Ok(false)`).
     fn run(
         &mut self,
         running: &Running,
         stopped: &crate::runner::Stopped,
         parent: u32,
         worker: u32,
-    ) -> Result<Verdict, Raced> {
+    ) -> Result<Result<bool, crate::outcome::Problem>, Raced> {
         let mut tries = 0;
         let (alone, moved) = loop {
             if running.has_exited() {
@@ -431,10 +431,10 @@ impl LoneRuns {
             }
         };
         if alone.others_ran {
-            return Ok(crate::fail!(
+            return Ok(Err(crate::outcome::Problem::Fail(format!(
                 "the grader could not let one of its workers run alone: the others ran too, \
                  {tries} times over (a process of the run resumed them?)"
-            ));
+            ))));
         }
         if moved.is_empty() {
             // A worker that ended without moving the counter had counted its share.
@@ -447,9 +447,9 @@ impl LoneRuns {
                     alone.wall.as_millis(),
                     alone.cpu.as_millis()
                 )
-            }));
+            })
+            .map(|()| false));
         }
-        self.seen.insert(worker);
         let common = self.common.get_or_insert_with(|| moved.clone());
         common.retain(|at| moved.contains(at));
         Ok(ensure(!common.is_empty(), || {
@@ -457,7 +457,8 @@ impl LoneRuns {
                 "its workers, each running alone, moved different words of the shared \
                  mapping: {NOT_ONE_COUNTER}"
             )
-        }))
+        })
+        .map(|()| true))
     }
 }
 
